@@ -1,0 +1,1 @@
+from accounts.routes import api, bp  # noqa: F401

@@ -1,0 +1,121 @@
+"""Accounts: creation, password checks and API bearer tokens."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from accounts.models import ROLES, ApiToken, User
+from audit.service import record
+from checkpoints.models import Checkpoint
+from core.db import db, utcnow
+from core.errors import DomainError
+from core.validation import Fields
+from whitelist.models import Enterprise
+
+# Checked against when the account does not exist, so both paths cost the same time.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+class BadCredentials(DomainError):
+    status = 401
+    code = "bad_credentials"
+    message = _l("Wrong username or password.")
+
+
+def password_problem(password: str | None):
+    """Why a password is too weak, or None."""
+    if not password or len(password) < 8:
+        return _l("At least 8 characters.")
+    if password.isdigit() or password.isalpha():
+        return _l("Mix letters with digits or symbols.")
+    return None
+
+
+def create_user(data, actor_name: str) -> User:
+    """Add an account; enterprise clerks may be tied to an enterprise, officers to checkpoints."""
+    fields = Fields(data)
+    username = fields.text("username", max_length=64)
+    role = fields.choice("role", ROLES)
+    password = data.get("password")
+    if (problem := password_problem(password)) is not None:
+        fields.error("password", problem)
+    if username and find_user(username) is not None:
+        fields.error("username", _l("This username is taken."))
+    enterprise = None
+    if code := data.get("enterprise"):
+        enterprise = db.session.scalar(select(Enterprise).where(Enterprise.code == code.upper()))
+        if enterprise is None:
+            fields.error("enterprise", _l("No enterprise with this code."))
+        elif role != "enterprise":
+            fields.error("enterprise", _l("Only enterprise accounts belong to an enterprise."))
+    checkpoints = []
+    for code in data.get("checkpoints") or []:
+        checkpoint = db.session.scalar(select(Checkpoint).where(Checkpoint.code == code))
+        if checkpoint is None:
+            fields.error("checkpoints", _l("No checkpoint with code %(code)s.", code=code))
+        checkpoints.append(checkpoint)
+    if checkpoints and role != "officer":
+        fields.error("checkpoints", _l("Only officers are assigned to checkpoints."))
+    fields.raise_if_invalid()
+
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    user = User(username=username, role=role, enterprise=enterprise,
+                password_hash=generate_password_hash(password, method=method))
+    user.checkpoints = checkpoints
+    db.session.add(user)
+    record(actor_name, "user.create", username, role=role,
+           enterprise=enterprise.code if enterprise else None,
+           checkpoints=[c.code for c in checkpoints])
+    db.session.commit()
+    return user
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def authenticate(username: str | None, password: str | None) -> User:
+    """The active user with these credentials, or BadCredentials (same for unknown users)."""
+    user = find_user(username) if isinstance(username, str) else None
+    if not isinstance(password, str):
+        password = ""
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password)
+        raise BadCredentials()
+    if not check_password_hash(user.password_hash, password):
+        raise BadCredentials()
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, ttl_seconds: int) -> str:
+    """A new bearer token for the user; only its digest is kept."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(token_hash=_digest(token), user=user,
+                            expires_at=utcnow() + timedelta(seconds=ttl_seconds)))
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The user a live token belongs to, or None."""
+    found = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if found is None or found.revoked_at is not None or found.expires_at <= utcnow():
+        return None
+    return found.user if found.user.active else None
+
+
+def revoke_token(token: str) -> None:
+    found = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if found is not None and found.revoked_at is None:
+        found.revoked_at = utcnow()
+        db.session.commit()

@@ -1,0 +1,1 @@
+from audit.routes import bp  # noqa: F401

@@ -1,0 +1,69 @@
+"""Appending to the audit log and proving nobody edited it."""
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, text
+
+from audit.models import AuditEntry
+from core.db import db, utcnow
+
+GENESIS = "0" * 64
+# Any constant works: it names the PostgreSQL advisory lock that serialises appends.
+_CHAIN_LOCK = 7_413_001
+
+
+def entry_hash(prev_hash: str, at: datetime, actor: str, action: str, subject: str,
+               details: dict) -> str:
+    """SHA-256 over the previous hash and this entry's canonical JSON."""
+    body = json.dumps(
+        [prev_hash, at.isoformat(timespec="microseconds"), actor, action, subject, details],
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def record(actor: str, action: str, subject: str, **details) -> AuditEntry:
+    """Append an entry in the caller's transaction; it commits or rolls back with the change."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        # Two appends reading the same tail would fork the chain.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    session.flush()
+    prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    at = utcnow()
+    # What is hashed must be exactly what the JSON column gives back later.
+    details = json.loads(json.dumps(details, ensure_ascii=False, default=str))
+    entry = AuditEntry(at=at, actor=actor, action=action, subject=subject, details=details,
+                       prev_hash=prev or GENESIS)
+    entry.hash = entry_hash(entry.prev_hash, at, actor, action, subject, details)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass
+class ChainBreak:
+    entry_id: int
+    reason: str
+
+
+def verify_chain(batch: int = 1000) -> tuple[int, ChainBreak | None]:
+    """Walk the log in order; return how many entries held and the first broken one."""
+    expected_prev, checked, last_id = GENESIS, 0, 0
+    while True:
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not entries:
+            return checked, None
+        for entry in entries:
+            if entry.prev_hash != expected_prev:
+                return checked, ChainBreak(entry.id, "previous hash does not match")
+            recomputed = entry_hash(entry.prev_hash, entry.at, entry.actor, entry.action,
+                                    entry.subject, entry.details)
+            if recomputed != entry.hash:
+                return checked, ChainBreak(entry.id, "content does not match its hash")
+            expected_prev, checked, last_id = entry.hash, checked + 1, entry.id
+        db.session.expunge_all()

@@ -1,0 +1,1 @@
+from checkpoints.routes import api, bp  # noqa: F401

@@ -1,0 +1,56 @@
+"""Operator commands (shared/CONTRACT.md): schema, accounts, demo data."""
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from accounts.models import ROLES
+from accounts.service import create_user
+from core.errors import ValidationFailed
+from whitelist.service import ensure_reference_data
+
+OPERATOR = "cli"
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the schema and reference data; safe to run twice."""
+    upgrade()
+    ensure_reference_data()
+    click.echo("database is up to date")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--username", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--enterprise", help="Credit code of the enterprise this clerk works for.")
+@click.option("--checkpoint", "checkpoints", multiple=True, help="Checkpoint code (repeatable).")
+def create_user_command(role, username, password, enterprise, checkpoints) -> None:
+    """Add an account."""
+    data = {"role": role, "username": username, "password": password,
+            "enterprise": enterprise, "checkpoints": list(checkpoints)}
+    try:
+        user = create_user(data, OPERATOR)
+    except ValidationFailed as error:
+        for field, message in error.fields.items():
+            click.echo(f"{field}: {message}", err=True)
+        raise SystemExit(2)
+    click.echo(f"created {user.role} account {user.username}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Fill the database with a demo city and print the accounts."""
+    from demo import seed
+
+    for line in seed():
+        click.echo(line)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_db, create_user_command, seed_demo):
+        app.cli.add_command(command)

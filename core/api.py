@@ -1,0 +1,42 @@
+"""Small helpers shared by the JSON API blueprints."""
+from flask import request
+from flask_babel import lazy_gettext as _l
+
+from core.errors import DomainError
+
+
+class NotJson(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+    message = _l("Send a JSON body with Content-Type: application/json.")
+
+
+class MalformedJson(DomainError):
+    status = 400
+    code = "malformed_json"
+    message = _l("The body is not valid JSON.")
+
+
+class NotAnObject(DomainError):
+    status = 422
+    code = "invalid"
+    message = _l("The body must be a JSON object.")
+
+
+def json_body() -> dict:
+    """The request's JSON object, or the matching 415/400/422 refusal."""
+    if not request.is_json:
+        raise NotJson()
+    body = request.get_json(silent=True)
+    if body is None:
+        raise MalformedJson()
+    if not isinstance(body, dict):
+        raise NotAnObject(fields={"body": _l("Must be an object.")})
+    return body
+
+
+def page_args(default_size: int) -> tuple[int, int]:
+    """?page= and ?per_page= as sane positive integers."""
+    page = request.args.get("page", 1, type=int)
+    size = request.args.get("per_page", default_size, type=int)
+    return max(page, 1), min(max(size, 1), 100)

@@ -1,0 +1,71 @@
+"""Who is calling: web sessions for pages, bearer tokens for the API, roles for both."""
+from functools import wraps
+
+from flask import Flask, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from core.errors import Forbidden, error_response, wants_json
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+class WebOnlySessionInterface(SecureCookieSessionInterface):
+    """API calls never read or write the session cookie: a bearer token is their only
+    credential, so a cross-site request riding on the cookie gets nowhere."""
+
+    def open_session(self, app, request):
+        if request.path.startswith("/api/"):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if request.path.startswith("/api/"):
+            return
+        super().save_session(app, session, response)
+
+
+def role_required(*roles: str):
+    """Let in only signed-in users holding one of these roles."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                raise Forbidden()
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = roles
+        return wrapped
+
+    return decorator
+
+
+def signed_in(view):
+    """Let in any signed-in user, whatever the role."""
+    return role_required("admin", "enterprise", "officer")(view)
+
+
+def public(view):
+    """Mark a view as open to everyone, so the access test knows it is meant to be."""
+    view.allowed_roles = ("anonymous", "admin", "enterprise", "officer")
+    return view
+
+
+def _unauthorized():
+    if wants_json():
+        return error_response(401, "unauthorized", _l("Sign in first: send a bearer token."))
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = WebOnlySessionInterface()
+    login_manager.init_app(app)
+    login_manager.unauthorized_handler(_unauthorized)
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)

@@ -1,0 +1,77 @@
+"""Configuration: defaults, then the environment, then the caller's test config."""
+import json
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    "AREA_CODE": "450500",
+    "TEST_WINDOW_HOURS": 48,
+    "MAX_VALIDITY_DAYS": 15,
+    "CLOCK_SKEW_SECONDS": 300,
+    "API_TOKEN_TTL_SECONDS": 3600,
+    "OFFLINE_MAX_AGE_SECONDS": 4 * 3600,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "LOGIN_LIMITS": "5 per minute;30 per hour",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "PAGE_SIZE": 20,
+    # scrypt is memory-hard; tests swap in a cheap method to stay fast.
+    "PASSWORD_HASH_METHOD": "scrypt",
+}
+
+# Generated once into the instance folder when the environment does not give them.
+INSTANCE_SECRETS = ("SECRET_KEY", "KEY_ENCRYPTION_SECRET")
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Fill app.config from defaults, the environment and test_config, in that order."""
+    app.config.from_mapping(DEFAULTS)
+    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'passes.sqlite3'}"
+    )
+    app.config["REDIS_URL"] = os.environ.get("REDIS_URL")
+    # LP_TEST_WINDOW_HOURS=24 and the like; values are parsed as JSON when they can be.
+    app.config.from_prefixed_env("LP")
+    for name in INSTANCE_SECRETS:
+        if name in os.environ:
+            app.config[name] = os.environ[name]
+    if test_config:
+        app.config.update(test_config)
+    app.config["SESSION_COOKIE_SECURE"] = app.config.get(
+        "SESSION_COOKIE_SECURE", not app.debug and not app.testing
+    )
+    _fill_instance_secrets(app)
+    _check(app.config)
+
+
+def _fill_instance_secrets(app: Flask) -> None:
+    missing = [name for name in INSTANCE_SECRETS if not app.config.get(name)]
+    if not missing:
+        return
+    path = Path(app.instance_path) / "secrets.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    if any(name not in stored for name in missing):
+        stored |= {name: secrets.token_urlsafe(32) for name in missing if name not in stored}
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(stored, indent=2))
+    for name in missing:
+        app.config[name] = stored[name]
+
+
+def _check(config) -> None:
+    """Fail at start-up, not at the first request, on settings that cannot work."""
+    area = str(config["AREA_CODE"])
+    if len(area) != 6 or not area.isdigit():
+        raise ValueError(f"AREA_CODE must be 6 digits, got {area!r}")
+    config["AREA_CODE"] = area
+    for name in ("TEST_WINDOW_HOURS", "MAX_VALIDITY_DAYS", "API_TOKEN_TTL_SECONDS"):
+        if not isinstance(config[name], int) or config[name] <= 0:
+            raise ValueError(f"{name} must be a positive integer, got {config[name]!r}")

@@ -1,0 +1,200 @@
+"""Pass signing keys and the ES256 compact JWS that a pass carries."""
+
+import base64
+import json
+import os
+import re
+import secrets
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import jwt
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+ALGORITHM = "ES256"
+_BLOB_MAGIC = b"LPK1"
+_SALT_LEN = 16
+_NONCE_LEN = 12
+# Canonical compact form only: no padding, no whitespace, three segments.
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
+
+
+class KeyDecryptionError(Exception):
+    """The stored private key could not be decrypted with this secret."""
+
+
+class TokenError(Exception):
+    """A pass token was refused."""
+
+
+class MalformedToken(TokenError):
+    """Not a compact JWS, or its base64 or JSON is broken."""
+
+
+class UnknownKey(TokenError):
+    """The token names no kid, or one we do not publish."""
+
+
+class BadSignature(TokenError):
+    """The signature does not verify, or the algorithm is not ES256."""
+
+
+class _TimeError(TokenError):
+    def __init__(self, message: str, claims: dict[str, Any]):
+        super().__init__(message)
+        self.claims = claims
+
+
+class TokenExpired(_TimeError):
+    """Genuine, but past its exp; `.claims` holds the verified claims."""
+
+
+class TokenNotYetValid(_TimeError):
+    """Genuine, but before its nbf; `.claims` holds the verified claims."""
+
+
+def generate_private_key() -> ec.EllipticCurvePrivateKey:
+    """Make a new P-256 signing key."""
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def new_kid() -> str:
+    """Return a short random url-safe key id."""
+    return secrets.token_urlsafe(6)
+
+
+# AES-GCM rather than Fernet: one authenticated primitive, and the blob can
+# bind a format tag as associated data. HKDF (not a password KDF) is enough
+# because the secret is a generated random value, never a human password; a
+# fresh salt per blob gives a fresh AES key, so random nonces cannot collide.
+def _blob_key(secret: bytes, salt: bytes) -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"pass signing key")
+    return hkdf.derive(secret)
+
+
+def encrypt_private_key(key: ec.EllipticCurvePrivateKey, secret: bytes) -> bytes:
+    """Encrypt a private key (PKCS8 DER) for storage at rest."""
+    der = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    salt, nonce = os.urandom(_SALT_LEN), os.urandom(_NONCE_LEN)
+    sealed = AESGCM(_blob_key(secret, salt)).encrypt(nonce, der, _BLOB_MAGIC)
+    return _BLOB_MAGIC + salt + nonce + sealed
+
+
+def decrypt_private_key(blob: bytes, secret: bytes) -> ec.EllipticCurvePrivateKey:
+    """Decrypt a blob from `encrypt_private_key`; raise KeyDecryptionError."""
+    header_len = len(_BLOB_MAGIC) + _SALT_LEN + _NONCE_LEN
+    if not blob.startswith(_BLOB_MAGIC) or len(blob) <= header_len:
+        raise KeyDecryptionError("not an encrypted key blob")
+    salt = blob[len(_BLOB_MAGIC) : len(_BLOB_MAGIC) + _SALT_LEN]
+    nonce = blob[len(_BLOB_MAGIC) + _SALT_LEN : header_len]
+    try:
+        der = AESGCM(_blob_key(secret, salt)).decrypt(nonce, blob[header_len:], _BLOB_MAGIC)
+    except InvalidTag:
+        raise KeyDecryptionError("wrong secret or damaged blob") from None
+    key = serialization.load_der_private_key(der, password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise KeyDecryptionError("blob does not hold an EC key")
+    return key
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def public_jwk(public_key: ec.EllipticCurvePublicKey, kid: str) -> dict[str, str]:
+    """Return the public key as a JWK for the JWKS."""
+    numbers = public_key.public_numbers()
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": _b64(numbers.x.to_bytes(32, "big")),
+        "y": _b64(numbers.y.to_bytes(32, "big")),
+        "kid": kid,
+        "alg": ALGORITHM,
+        "use": "sig",
+    }
+
+
+def public_key_from_jwk(jwk: Mapping[str, Any]) -> ec.EllipticCurvePublicKey:
+    """Rebuild a P-256 public key from a JWK; raise ValueError if it is not one."""
+    if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256" or not {"x", "y"} <= jwk.keys():
+        raise ValueError("not an EC P-256 JWK")
+    x, y = (int.from_bytes(_unb64(jwk[name]), "big") for name in ("x", "y"))
+    return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+
+
+def sign(claims: dict[str, Any], private_key: ec.EllipticCurvePrivateKey, kid: str) -> str:
+    """Sign claims as an ES256 compact JWS with header {"alg", "kid"} only."""
+    # UTF-8 JSON instead of PyJWT's \u escapes: a CJK character costs 3 bytes
+    # rather than 6, and every plate and name has some (bench/RESULTS.md).
+    payload = json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode()
+    # typ=None is how PyJWT 2.x drops its default "typ": "JWT".
+    headers = {"kid": kid, "typ": None}
+    return jwt.api_jws.encode(payload, private_key, algorithm=ALGORITHM, headers=headers)
+
+
+def read_header(token: str) -> dict[str, Any]:
+    """Return the unverified JOSE header; raise MalformedToken on garbage."""
+    if not isinstance(token, str) or not _COMPACT_JWS.fullmatch(token):
+        raise MalformedToken("not a compact JWS")
+    try:
+        return jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as exc:
+        raise MalformedToken(str(exc)) from None
+
+
+def verify(
+    token: str,
+    public_keys: Mapping[str, ec.EllipticCurvePublicKey],
+    *,
+    leeway: int = 0,
+    check_time: bool = True,
+    now: int | None = None,
+) -> dict[str, Any]:
+    """Verify an ES256 pass token and return its claims."""
+    header = read_header(token)
+    if header.get("alg") != ALGORITHM:
+        raise BadSignature(f"algorithm {header.get('alg')!r} is not {ALGORITHM}")
+    key = public_keys.get(header.get("kid", ""))
+    if key is None:
+        raise UnknownKey(f"no published key {header.get('kid')!r}")
+    try:
+        # Time is checked below, so that late or early passes keep their claims.
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            options={"verify_exp": False, "verify_nbf": False},
+        )
+    except (jwt.InvalidSignatureError, jwt.InvalidAlgorithmError) as exc:
+        raise BadSignature(str(exc)) from None
+    except jwt.InvalidTokenError as exc:
+        raise MalformedToken(str(exc)) from None
+    if check_time:
+        _check_window(claims, int(time.time()) if now is None else now, leeway)
+    return claims
+
+
+def _check_window(claims: dict[str, Any], now: int, leeway: int) -> None:
+    """Apply PyJWT's exp/nbf rules, keeping the claims on the error."""
+    for name in ("exp", "nbf"):
+        value = claims.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise MalformedToken(f"{name} is not a number")
+    if "exp" in claims and claims["exp"] <= now - leeway:
+        raise TokenExpired("pass has expired", claims)
+    if "nbf" in claims and claims["nbf"] > now + leeway:
+        raise TokenNotYetValid("pass is not yet valid", claims)

@@ -1,0 +1,42 @@
+"""Simplified Chinese by default, English when the user picks it."""
+from pathlib import Path
+
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, get_locale
+
+LANGUAGES = {"zh": "中文", "en": "English"}
+LANGUAGE_COOKIE = "lang"
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    """?lang= wins, then the remembered choice, then the deployment's default (Chinese)."""
+    if not has_request_context():
+        return "zh"
+    for choice in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if choice in LANGUAGES:
+            return choice
+    return "zh"
+
+
+def _remember_choice(response):
+    choice = request.args.get("lang")
+    if choice in LANGUAGES and request.cookies.get(LANGUAGE_COOKIE) != choice:
+        response.set_cookie(LANGUAGE_COOKIE, choice, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+def translation_directories(root: Path) -> str:
+    """Every feature keeps its own catalogue; Flask-Babel merges them."""
+    found = sorted(str(path) for path in root.glob("*/translations"))
+    return ";".join(found)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", translation_directories(Path(app.root_path))
+    )
+    babel.init_app(app, locale_selector=select_locale)
+    app.after_request(_remember_choice)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)

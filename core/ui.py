@@ -1,0 +1,34 @@
+"""What every page template can use: navigation, names of codes, small filters."""
+from flask import Flask
+from flask_babel import format_datetime, lazy_gettext as _l
+
+COLOUR_NAMES = {"green": _l("Green"), "yellow": _l("Yellow"), "red": _l("Red")}
+STATE_NAMES = {
+    "pending": _l("Pending review"),
+    "approved": _l("White-listed"),
+    "rejected": _l("Rejected"),
+    "suspended": _l("Suspended"),
+}
+KIND_NAMES = {
+    "highway_exit": _l("Highway exit"),
+    "park_gate": _l("Park gate"),
+    "transfer_station": _l("Transfer station"),
+}
+ROLE_NAMES = {"admin": _l("Authority"), "enterprise": _l("Enterprise"), "officer": _l("Officer")}
+
+
+def init_app(app: Flask, nav: dict[str, list[tuple[str, object]]]) -> None:
+    """nav maps each role to its (endpoint, label) links, in menu order."""
+
+    # Globals rather than a context processor, so imported macros see them too.
+    app.jinja_env.globals.update(
+        nav_links=lambda user: nav.get(user.role, []),
+        colour_name=lambda code: COLOUR_NAMES.get(code, code),
+        state_name=lambda code: STATE_NAMES.get(code, code),
+        role_name=lambda code: ROLE_NAMES.get(code, code),
+        kind_name=lambda code: KIND_NAMES.get(code, code),
+    )
+
+    app.add_template_filter(lambda d, **more: {**d, **more}, "combine")
+    app.add_template_filter(lambda value: format_datetime(value, "yyyy-MM-dd HH:mm")
+                            if value else "", "when")

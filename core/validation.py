@@ -1,0 +1,112 @@
+"""Reading untrusted input field by field, collecting every error before refusing."""
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from core.errors import ValidationFailed
+
+REQUIRED = _l("This field is required.")
+
+
+class Fields:
+    """Reads values from a mapping (JSON object or form) and records errors by dotted path."""
+
+    def __init__(self, data: Mapping, prefix: str = "", errors: dict | None = None):
+        self.data = data if isinstance(data, Mapping) else {}
+        self.prefix = prefix
+        self.errors = {} if errors is None else errors
+        if not isinstance(data, Mapping):
+            self.errors[prefix.rstrip(".") or "body"] = _l("Must be an object.")
+
+    def path(self, name: str) -> str:
+        return self.prefix + name
+
+    def error(self, name: str, message) -> None:
+        """Record the first error for a field."""
+        self.errors.setdefault(self.path(name), message)
+
+    def ok(self, name: str) -> bool:
+        return self.path(name) not in self.errors
+
+    def text(self, name: str, *, required: bool = True, max_length: int = 200,
+             check: Callable[[str], bool] | None = None, invalid=None) -> str | None:
+        """A trimmed string; empty counts as missing."""
+        value = self.data.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.error(name, REQUIRED)
+            return None
+        if not isinstance(value, str):
+            self.error(name, _l("Must be text."))
+            return None
+        value = value.strip()
+        if len(value) > max_length:
+            self.error(name, _l("At most %(count)d characters.", count=max_length))
+            return None
+        if check is not None and not check(value):
+            self.error(name, invalid or _l("Not valid."))
+            return None
+        return value
+
+    def choice(self, name: str, choices: Iterable[str], *, required: bool = True) -> str | None:
+        """One of a fixed set of codes."""
+        choices = list(choices)
+        value = self.text(name, required=required, max_length=64)
+        if value is not None and value not in choices:
+            self.error(name, _l("Must be one of: %(choices)s.", choices=", ".join(choices)))
+            return None
+        return value
+
+    def choices(self, name: str, allowed: Iterable[str], *, required: bool = True) -> list[str] | None:
+        """A non-empty list of distinct codes from a fixed set."""
+        allowed = list(allowed)
+        value = self.data.get(name)
+        if isinstance(value, str):
+            value = [value]
+        if not value:
+            if required:
+                self.error(name, REQUIRED)
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.error(name, _l("Must be a list of codes."))
+            return None
+        unknown = [v for v in value if v not in allowed]
+        if unknown:
+            self.error(name, _l("Unknown: %(codes)s.", codes=", ".join(unknown)))
+            return None
+        return list(dict.fromkeys(value))
+
+    def timestamp(self, name: str, *, required: bool = True) -> datetime | None:
+        """An ISO 8601 date-time that states its offset."""
+        value = self.text(name, required=required, max_length=40)
+        if value is None:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            self.error(name, _l("Must be an ISO 8601 date-time, e.g. 2022-07-20T08:00:00+08:00."))
+            return None
+        if parsed.tzinfo is None:
+            self.error(name, _l("Must include a UTC offset, e.g. +08:00."))
+            return None
+        return parsed
+
+    def nested(self, name: str, *, required: bool = True) -> "Fields":
+        """Fields of a sub-object, reported as name.field."""
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self.error(name, REQUIRED)
+            return Fields({}, self.path(name) + ".", {})
+        return Fields(value, self.path(name) + ".", self.errors)
+
+    def reject_extra(self, *names: str, message=None) -> None:
+        """Refuse fields that must not be sent in this context."""
+        for name in names:
+            if name in self.data:
+                self.error(name, message or _l("Not allowed here."))
+
+    def raise_if_invalid(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)

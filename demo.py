@@ -1,0 +1,81 @@
+"""A demo city: Beihai's enterprises in every state and colour, checkpoints, one account per role."""
+from accounts.service import create_user, find_user
+from checkpoints.service import create_checkpoint
+from core.db import db
+from core.validators import uscc_check_char
+from whitelist import service as whitelist
+
+OPERATOR = "seed-demo"
+PASSWORD = "demo-pass-2022"
+
+# (first 17 characters of the credit code, name, categories, final state, colour, reason)
+ENTERPRISES = [
+    ("91450500MA5KA1001", "北海港通物流有限公司", ["daily", "production"], "approved", "green", None),
+    ("91450500MA5KB2002", "北海鲜达冷链配送有限公司", ["daily", "agri"], "approved", "yellow",
+     "员工密接，闭环运营"),
+    ("91450503MA5KC3003", "银海医药供应链有限公司", ["medical"], "approved", "red",
+     "厂区发现阳性病例，停产"),
+    ("91450521MA5KD4004", "合浦能源储运有限公司", ["energy"], "pending", None, None),
+    ("91450512MA5KE5005", "铁山港快递服务有限公司", ["postal", "trade"], "suspended", "green",
+     "资质材料过期，暂停"),
+]
+
+CHECKPOINTS = [
+    {"code": "BH-G75-EXIT", "name": "兰海高速北海出口", "kind": "highway_exit", "area": "450502"},
+    {"code": "BH-TSG-GATE", "name": "铁山港工业园区卡口", "kind": "park_gate", "area": "450512"},
+    {"code": "BH-HP-TRANS", "name": "合浦重点物资中转站", "kind": "transfer_station",
+     "area": "450521"},
+]
+
+
+class _Operator:
+    """Stands in for the authority when the seed acts through the services."""
+
+    username = OPERATOR
+    role = "admin"
+    enterprise_id = None
+
+
+def seed() -> list[str]:
+    """Create the demo data once; return the lines to print."""
+    whitelist.ensure_reference_data()
+    if find_user("admin") is None:
+        _seed_city()
+    return [
+        f"demo accounts (password {PASSWORD}):",
+        "  admin      authority: white list, colours, checkpoints, audit log",
+        "  clerk      enterprise clerk of 北海港通物流有限公司 (green)",
+        "  clerk2     enterprise clerk of 北海鲜达冷链配送有限公司 (yellow)",
+        "  newclerk   enterprise clerk with no enterprise yet (can register one)",
+        "  officer    checkpoint officer at BH-G75-EXIT and BH-TSG-GATE",
+    ]
+
+
+def _seed_city() -> None:
+    actor = _Operator()
+    codes = []
+    for prefix, name, categories, state, colour, reason in ENTERPRISES:
+        code = prefix + uscc_check_char(prefix)
+        codes.append(code)
+        whitelist.register_enterprise(
+            {"code": code, "name": name, "categories": categories, "contact_name": "王经理",
+             "contact_phone": "13907790000", "address": f"广西北海市{name[:2]}"}, actor)
+        if state in ("approved", "suspended"):
+            whitelist.approve(code, actor)
+        if colour not in (None, "green"):
+            whitelist.set_colour(code, {"colour": colour, "reason": reason}, actor)
+        if state == "suspended":
+            whitelist.suspend(code, reason, actor)
+    for checkpoint in CHECKPOINTS:
+        create_checkpoint(checkpoint, actor)
+    accounts = [
+        {"username": "admin", "role": "admin"},
+        {"username": "clerk", "role": "enterprise", "enterprise": codes[0]},
+        {"username": "clerk2", "role": "enterprise", "enterprise": codes[1]},
+        {"username": "newclerk", "role": "enterprise"},
+        {"username": "officer", "role": "officer", "checkpoints": ["BH-G75-EXIT", "BH-TSG-GATE"]},
+    ]
+    for account in accounts:
+        create_user(account | {"password": PASSWORD}, OPERATOR)
+    db.session.commit()
+

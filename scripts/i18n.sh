@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Refreshes every package's Chinese catalogue from the source: ./scripts/i18n.sh
+# Root templates and shared modules belong to core/; each feature package has its own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pybabel=.venv/bin/pybabel
+
+refresh() {
+  local package=$1; shift
+  local dir="$package/translations"
+  mkdir -p "$dir"
+  $pybabel extract --quiet -F babel.cfg -k _l --no-location --sort-output \
+    --project "logistics-pass" -o "$dir/messages.pot" "$@"
+  if [[ -f "$dir/zh/LC_MESSAGES/messages.po" ]]; then
+    $pybabel update --quiet --no-fuzzy-matching -i "$dir/messages.pot" -d "$dir" -l zh
+  else
+    $pybabel init --quiet -i "$dir/messages.pot" -d "$dir" -l zh
+  fi
+  rm "$dir/messages.pot"
+}
+
+refresh core core templates app.py commands.py demo.py
+for package in accounts audit checkpoints passes whitelist; do
+  [[ -d "$package" ]] && refresh "$package" "$package"
+done

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the service needs into .venv; with --dev, what the tests need too.
+set -euo pipefail
+shopt -s nullglob
+cd "$(dirname "$0")/.."
+
+requirements=requirements.txt
+[[ "${1:-}" == "--dev" ]] && requirements=requirements-dev.txt
+
+[[ -x .venv/bin/python ]] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
+
+# Each feature keeps its own message catalogue; compile them all.
+for catalogue in */translations; do
+  .venv/bin/pybabel compile --quiet --use-fuzzy -d "$catalogue" || exit 1
+done
+
+if [[ -f package-lock.json ]]; then
+  npm ci --silent --no-audit --no-fund
+fi

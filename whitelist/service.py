@@ -1,0 +1,195 @@
+"""White-list rules: registration, approval, suspension and three-colour status."""
+from collections.abc import Mapping
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from audit.service import record
+from core.db import db
+from core.errors import Conflict, DomainError, NotFound
+from core.validation import Fields
+from core.validators import mobile_is_valid, uscc_is_valid
+from whitelist.models import COLOURS, STATES, Category, ColourChange, ColourPolicy, Enterprise
+from whitelist.reference import CATEGORIES, COLOUR_POLICY, FIRST_APPROVAL_REASON
+
+
+class EnterpriseAlreadyLinked(DomainError):
+    status = 409
+    code = "already_registered"
+    message = _l("This account already belongs to an enterprise.")
+
+
+class WrongState(DomainError):
+    status = 409
+    code = "wrong_state"
+    message = _l("The enterprise is not in a state that allows this.")
+
+
+def ensure_reference_data() -> None:
+    """Insert the standard categories and colour policy where missing; keeps edits."""
+    for row in CATEGORIES:
+        if db.session.get(Category, row["code"]) is None:
+            db.session.add(Category(**row))
+    for row in COLOUR_POLICY:
+        if db.session.get(ColourPolicy, row["colour"]) is None:
+            db.session.add(ColourPolicy(**row))
+    db.session.commit()
+
+
+def categories() -> list[Category]:
+    return db.session.scalars(select(Category).order_by(Category.position)).all()
+
+
+def colour_policy() -> dict[str, ColourPolicy]:
+    return {p.colour: p for p in db.session.scalars(select(ColourPolicy))}
+
+
+def register_enterprise(data: Mapping, actor) -> Enterprise:
+    """Validate a registration and store it as pending; an enterprise clerk registers its own."""
+    if actor.role == "enterprise" and actor.enterprise_id is not None:
+        raise EnterpriseAlreadyLinked()
+    fields = Fields(data)
+    code = fields.text("code", max_length=18, check=lambda c: uscc_is_valid(c.upper()),
+                       invalid=_l("Not a valid unified social credit code (18 characters, "
+                                  "check character per GB 32100)."))
+    code = code.upper() if code else None
+    name = fields.text("name", max_length=100)
+    codes = fields.choices("categories", [c.code for c in categories()])
+    contact_name = fields.text("contact_name", max_length=50)
+    contact_phone = fields.text("contact_phone", max_length=20, check=mobile_is_valid,
+                                invalid=_l("Not a mainland mobile number (11 digits)."))
+    address = fields.text("address", max_length=200)
+    if code and _find(code) is not None:
+        fields.error("code", _l("An enterprise with this code is already registered."))
+    if name and db.session.scalar(select(Enterprise.id).where(Enterprise.name == name)):
+        fields.error("name", _l("An enterprise with this name is already registered."))
+    fields.raise_if_invalid()
+
+    enterprise = Enterprise(
+        code=code, name=name, address=address, contact_name=contact_name,
+        contact_phone=contact_phone, state="pending",
+        categories=[db.session.get(Category, c) for c in codes],
+    )
+    db.session.add(enterprise)
+    if actor.role == "enterprise":
+        actor.enterprise = enterprise
+    db.session.flush()
+    record(actor.username, "enterprise.register", code, name=name, categories=codes)
+    db.session.commit()
+    return enterprise
+
+
+def _find(code: str) -> Enterprise | None:
+    return db.session.scalar(select(Enterprise).where(Enterprise.code == code))
+
+
+def get_enterprise(code: str, actor) -> Enterprise:
+    """An enterprise the actor may see; others are reported as missing, never as forbidden."""
+    enterprise = _find(code.upper())
+    if enterprise is None or (actor.role == "enterprise" and actor.enterprise_id != enterprise.id):
+        raise NotFound()
+    return enterprise
+
+
+def list_enterprises(*, state: str | None = None, colour: str | None = None,
+                     query: str | None = None):
+    """A select over enterprises, newest first, for paging."""
+    statement = select(Enterprise).order_by(Enterprise.created_at.desc(), Enterprise.id.desc())
+    if state in STATES:
+        statement = statement.where(Enterprise.state == state)
+    if colour in COLOURS:
+        statement = statement.where(Enterprise.colour == colour)
+    if query:
+        pattern = f"%{query.strip()}%"
+        statement = statement.where(Enterprise.name.like(pattern) | Enterprise.code.like(pattern))
+    return statement
+
+
+def _required_reason(reason: str | None) -> str:
+    fields = Fields({"reason": reason})
+    reason = fields.text("reason", max_length=500)
+    fields.raise_if_invalid()
+    return reason
+
+
+def _transition(code: str, actor, *, allowed_from: tuple[str, ...], to: str, action: str,
+                reason: str | None) -> Enterprise:
+    enterprise = get_enterprise(code, actor)
+    if enterprise.state not in allowed_from:
+        raise WrongState()
+    enterprise.state, enterprise.state_reason = to, reason
+    record(actor.username, action, enterprise.code, reason=reason)
+    return enterprise
+
+
+def approve(code: str, actor, reason: str | None = None) -> Enterprise:
+    """Put an enterprise on the white list; a first approval starts it green."""
+    enterprise = _transition(code, actor, allowed_from=("pending", "rejected"), to="approved",
+                             action="enterprise.approve", reason=reason)
+    if enterprise.colour is None:
+        _change_colour(enterprise, "green", reason or FIRST_APPROVAL_REASON, actor)
+    db.session.commit()
+    return enterprise
+
+
+def reject(code: str, reason: str | None, actor) -> Enterprise:
+    reason = _required_reason(reason)
+    enterprise = _transition(code, actor, allowed_from=("pending",), to="rejected",
+                             action="enterprise.reject", reason=reason)
+    db.session.commit()
+    return enterprise
+
+
+def suspend(code: str, reason: str | None, actor) -> Enterprise:
+    """Take an enterprise off the white list: its passes stop being honoured."""
+    reason = _required_reason(reason)
+    enterprise = _transition(code, actor, allowed_from=("approved",), to="suspended",
+                             action="enterprise.suspend", reason=reason)
+    db.session.commit()
+    return enterprise
+
+
+def reinstate(code: str, reason: str | None, actor) -> Enterprise:
+    reason = _required_reason(reason)
+    enterprise = _transition(code, actor, allowed_from=("suspended",), to="approved",
+                             action="enterprise.reinstate", reason=reason)
+    db.session.commit()
+    return enterprise
+
+
+def set_colour(code: str, data: Mapping, actor) -> Enterprise:
+    """Change the three-colour status; every checkpoint reads it at its next scan."""
+    fields = Fields(data)
+    colour = fields.choice("colour", COLOURS)
+    reason = fields.text("reason", max_length=500)
+    fields.raise_if_invalid()
+    enterprise = get_enterprise(code, actor)
+    if enterprise.colour is None:
+        raise WrongState(_l("Approve the enterprise before setting its colour."))
+    if enterprise.colour == colour:
+        raise Conflict(_l("The enterprise is already %(colour)s.", colour=colour))
+    _change_colour(enterprise, colour, reason, actor)
+    db.session.commit()
+    return enterprise
+
+
+def _change_colour(enterprise: Enterprise, colour: str, reason: str, actor) -> None:
+    change = ColourChange(enterprise=enterprise, from_colour=enterprise.colour, to_colour=colour,
+                          reason=reason, by=actor.username)
+    db.session.add(change)
+    enterprise.colour = colour
+    record(actor.username, "enterprise.colour", enterprise.code,
+           **{"from": change.from_colour, "to": colour, "reason": reason})
+
+
+def counts() -> dict[str, int]:
+    """Approved enterprises by colour, and how many wait for review."""
+    rows = db.session.execute(
+        select(Enterprise.colour, func.count())
+        .where(Enterprise.state == "approved").group_by(Enterprise.colour)
+    ).all()
+    result = dict.fromkeys(COLOURS, 0) | {colour: n for colour, n in rows if colour}
+    result["pending"] = db.session.scalar(
+        select(func.count()).where(Enterprise.state == "pending")
+    )
+    return result
