@@ -5,19 +5,31 @@ from flask_babel import lazy_gettext as _l
 import accounts
 import audit
 import checkpoints
+import passes
 import whitelist
 from audit.cli import audit_cli
 from commands import register_commands
-from core import auth, config, db, errors, i18n, limits, openapi, ui
+from core import auth, config, db, errors, i18n, limits, openapi, security, ui
+from passes.cli import keys_cli
 
 NAV = {
     "admin": [
         ("whitelist.enterprise_list", _l("White list")),
+        ("passes.admin_list", _l("Passes")),
         ("checkpoints.admin_list", _l("Checkpoints")),
+        ("accounts_admin.users", _l("Accounts")),
+        ("scan_log.admin_scans", _l("Scans")),
         ("audit.log", _l("Audit log")),
     ],
-    "enterprise": [("whitelist.my_enterprise", _l("My enterprise"))],
-    "officer": [("checkpoints.home", _l("Checkpoint"))],
+    "enterprise": [
+        ("whitelist.my_enterprise", _l("My enterprise")),
+        ("passes.pass_list", _l("Passes")),
+        ("people.roster", _l("Drivers and staff")),
+    ],
+    "officer": [
+        ("checkpoints.home", _l("Checkpoint")),
+        ("scan_log.officer_scans", _l("Scan log")),
+    ],
 }
 
 
@@ -30,16 +42,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     auth.init_app(app)
     limits.init_app(app)
+    security.init_app(app)
     ui.init_app(app, NAV)
     register_blueprints(app)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(keys_cli)
     register_commands(app)
     return app
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (accounts.bp, whitelist.bp, checkpoints.bp, audit.bp):
+    for blueprint in (accounts.bp, accounts.admin, whitelist.bp, passes.bp, passes.people_bp,
+                      passes.holder, checkpoints.bp, checkpoints.scanner, checkpoints.scan_log,
+                      audit.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (accounts.api, whitelist.api, checkpoints.api, openapi.bp):
+    for blueprint in (accounts.api, whitelist.api, passes.api, passes.well_known,
+                      checkpoints.api, openapi.bp):
         auth.csrf.exempt(blueprint)  # bearer tokens only: the cookie is never read there
         app.register_blueprint(blueprint)

@@ -37,7 +37,7 @@ def create_user_command(role, username, password, enterprise, checkpoints) -> No
     except ValidationFailed as error:
         for field, message in error.fields.items():
             click.echo(f"{field}: {message}", err=True)
-        raise SystemExit(2)
+        raise SystemExit(2) from None
     click.echo(f"created {user.role} account {user.username}")
 
 

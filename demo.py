@@ -1,8 +1,14 @@
-"""A demo city: Beihai's enterprises in every state and colour, checkpoints, one account per role."""
+"""A demo city: Beihai's enterprises in each state and colour, checkpoints, accounts, passes."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
 from accounts.service import create_user, find_user
 from checkpoints.service import create_checkpoint
-from core.db import db
-from core.validators import uscc_check_char
+from core.db import db, utcnow
+from core.validators import resident_id_check_char, uscc_check_char
+from passes.models import Pass
+from passes.service import apply_for_pass, revoke_pass
 from whitelist import service as whitelist
 
 OPERATOR = "seed-demo"
@@ -10,7 +16,8 @@ PASSWORD = "demo-pass-2022"
 
 # (first 17 characters of the credit code, name, categories, final state, colour, reason)
 ENTERPRISES = [
-    ("91450500MA5KA1001", "北海港通物流有限公司", ["daily", "production"], "approved", "green", None),
+    ("91450500MA5KA1001", "北海港通物流有限公司", ["daily", "production"], "approved", "green",
+     None),
     ("91450500MA5KB2002", "北海鲜达冷链配送有限公司", ["daily", "agri"], "approved", "yellow",
      "员工密接，闭环运营"),
     ("91450503MA5KC3003", "银海医药供应链有限公司", ["medical"], "approved", "red",
@@ -19,6 +26,20 @@ ENTERPRISES = [
     ("91450512MA5KE5005", "铁山港快递服务有限公司", ["postal", "trade"], "suspended", "green",
      "资质材料过期，暂停"),
 ]
+
+# (clerk, kind, plate, holder name, first 17 ID digits, cargo, origin, destination, revoke reason)
+PASSES = [
+    ("clerk", "vehicle", "桂E12345", "张三明", "45050219850312123", "daily", "450502", "450521",
+     None),
+    ("clerk", "vehicle", "桂ED52088", "李建国", "45052119790708231", "production", "450512",
+     "450502", None),
+    ("clerk", "vehicle", "桂E7K391", "王小红", "45050319910215342", "daily", "450503", "450521",
+     "车辆故障，改派其他车辆"),
+    ("clerk", "personnel", None, "欧阳小明", "45050219880901456", None, "450503", "450502", None),
+    ("clerk2", "vehicle", "桂E36201", "陈伟", "45052119830417517", "agri", "450521", "450502",
+     None),
+]
+DEMO_HOLDER_PLATE = "桂E12345"
 
 CHECKPOINTS = [
     {"code": "BH-G75-EXIT", "name": "兰海高速北海出口", "kind": "highway_exit", "area": "450502"},
@@ -48,6 +69,7 @@ def seed() -> list[str]:
         "  clerk2     enterprise clerk of 北海鲜达冷链配送有限公司 (yellow)",
         "  newclerk   enterprise clerk with no enterprise yet (can register one)",
         "  officer    checkpoint officer at BH-G75-EXIT and BH-TSG-GATE",
+        *_holder_line(),
     ]
 
 
@@ -78,4 +100,32 @@ def _seed_city() -> None:
     for account in accounts:
         create_user(account | {"password": PASSWORD}, OPERATOR)
     db.session.commit()
+    _seed_passes()
+
+
+def _seed_passes() -> None:
+    """Passes valid from an hour ago for a week, each holder tested 8 hours before."""
+    start = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    for username, kind, plate, name, id17, cargo, origin, destination, revoked in PASSES:
+        holder = {"name": name, "id_number": id17 + resident_id_check_char(id17),
+                  "phone": "13907790000", "health_code": "green",
+                  "test": {"result": "negative",
+                           "sampled_at": (start - timedelta(hours=8)).isoformat()}}
+        data = {"kind": kind, "origin": origin, "destination": destination,
+                "valid_from": start.isoformat(),
+                "valid_until": (start + timedelta(days=7)).isoformat()}
+        if kind == "vehicle":
+            data |= {"plate": plate, "cargo": cargo, "driver": holder}
+        else:
+            data["person"] = holder
+        clerk = find_user(username)
+        pass_ = apply_for_pass(data, clerk)
+        if revoked:
+            revoke_pass(pass_.number, revoked, clerk)
+
+
+def _holder_line() -> list[str]:
+    secret = db.session.scalar(select(Pass.holder_secret).where(
+        Pass.plate == DEMO_HOLDER_PLATE, Pass.revoked_at.is_(None)).limit(1))
+    return [f"holder page of {DEMO_HOLDER_PLATE} (clerk's pass): /h/{secret}"] if secret else []
 

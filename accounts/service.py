@@ -12,7 +12,7 @@ from accounts.models import ROLES, ApiToken, User
 from audit.service import record
 from checkpoints.models import Checkpoint
 from core.db import db, utcnow
-from core.errors import DomainError
+from core.errors import Conflict, DomainError, NotFound
 from core.validation import Fields
 from whitelist.models import Enterprise
 
@@ -70,6 +70,19 @@ def create_user(data, actor_name: str) -> User:
     record(actor_name, "user.create", username, role=role,
            enterprise=enterprise.code if enterprise else None,
            checkpoints=[c.code for c in checkpoints])
+    db.session.commit()
+    return user
+
+
+def set_active(username: str, active: bool, actor_name: str) -> User:
+    """Allow or stop an account's sign-in; its bearer tokens stop working with it."""
+    user = find_user(username)
+    if user is None:
+        raise NotFound()
+    if user.username == actor_name:
+        raise Conflict(_l("You cannot deactivate your own account."))
+    user.active = active
+    record(actor_name, "user.activate" if active else "user.deactivate", username)
     db.session.commit()
     return user
 

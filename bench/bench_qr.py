@@ -18,6 +18,7 @@ from qrcode.constants import ERROR_CORRECT_M
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core import crypto  # noqa: E402
+from core.validators import mask_name  # noqa: E402
 from passes import qr  # noqa: E402
 
 PASSES = 200
@@ -46,7 +47,7 @@ def longest_claims(rng: random.Random, serial: int) -> dict:
             + "".join(rng.choices(LETTERS + "0123456789", k=5))
         )
     surname = rng.choice(SURNAMES)
-    name = surname[0] + "**" + "明华伟芳"[serial % 4]  # mask_name of a 4-character name
+    name = mask_name(surname[0] + "小" + "明华伟芳"[serial % 4] + "华")
     return {
         "jti": f"450500{serial:06d}",
         "nbf": start,

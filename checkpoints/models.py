@@ -1,12 +1,19 @@
-"""Checkpoints and the officers who staff them."""
+"""Checkpoints, the officers who staff them and the scans they record."""
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
 
 KINDS = ("highway_exit", "park_gate", "transfer_station")
+VERDICTS = ("pass", "check", "deny")
+# shared/CONTRACT.md, "Verifying at a checkpoint", in its order.
+REASON_CODES = (
+    "malformed", "bad_signature", "unknown_key", "not_found", "revoked", "not_yet_valid",
+    "expired", "enterprise_not_whitelisted", "enterprise_red", "enterprise_yellow",
+    "test_expired", "driver_not_green", "plate_mismatch", "status_unknown", "key_revoked",
+)
 
 officer_checkpoints = Table(
     "officer_checkpoints",
@@ -31,3 +38,35 @@ class Checkpoint(db.Model):
 
     def __repr__(self) -> str:
         return f"<Checkpoint {self.code}>"
+
+
+class Scan(db.Model):
+    """One check of a pass at a checkpoint, whatever the verdict; never holds the raw token."""
+
+    __tablename__ = "scans"
+    __table_args__ = (
+        Index("ix_scans_checkpoint_scanned", "checkpoint_id", "scanned_at"),
+        Index("ix_scans_officer_scanned", "officer_id", "scanned_at"),
+        Index("ix_scans_pass_scanned", "pass_number", "scanned_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The id an offline handheld made up, so that uploading twice stores once.
+    client_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # Known only when the token verified and the registry holds it: forgeries have none.
+    pass_number: Mapped[str | None] = mapped_column(String(12))
+    enterprise_code: Mapped[str | None] = mapped_column(String(18), index=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoints.id"))
+    officer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    verdict: Mapped[str] = mapped_column(String(8), index=True)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    plate_seen: Mapped[str | None] = mapped_column(String(16))
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    offline: Mapped[bool] = mapped_column(default=False)
+
+    checkpoint: Mapped[Checkpoint] = relationship(lazy="joined")
+    officer = relationship("User", lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<Scan {self.id} {self.verdict} at {self.checkpoint_id}>"

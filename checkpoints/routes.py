@@ -1,23 +1,38 @@
-"""Checkpoint pages and API: the registry of checkpoints and the officer's start page."""
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+"""Checkpoint pages: the registry, the officer's start page and the scan logs."""
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import to_utc
 from flask_login import current_user
 
-from checkpoints import service
-from checkpoints.models import KINDS, Checkpoint
-from core.api import json_body, page_args
+from checkpoints import scans, service
+from checkpoints.models import KINDS, REASON_CODES, VERDICTS
+from checkpoints.verify import reason_messages
+from core.api import page_args
 from core.auth import role_required
-from core.db import db
+from core.db import db, utcnow
 from core.divisions import default_divisions
 from core.errors import ValidationFailed
 
 bp = Blueprint("checkpoints", __name__, template_folder="templates")
-api = Blueprint("checkpoints_api", __name__, url_prefix="/api/v1")
+# Its own blueprint, so the menu tells the scan log apart from the checkpoint pages.
+scan_log = Blueprint("scan_log", __name__, template_folder="templates")
 
-
-def checkpoint_json(checkpoint: Checkpoint) -> dict:
-    return {"code": checkpoint.code, "name": checkpoint.name, "kind": checkpoint.kind,
-            "area": checkpoint.area, "active": checkpoint.active}
+SHIFT_CHOICES = (scans.SHIFT_HOURS, 24, 72)
+ADMIN_FILTERS = ("checkpoint", "verdict", "reason", "enterprise", "pass", "from", "to")
+VERDICT_NAMES = {"pass": _l("Release"), "check": _l("Check"), "deny": _l("Not honoured")}
+REASON_LABELS = {
+    "malformed": _l("Not a pass code"), "bad_signature": _l("Bad signature"),
+    "unknown_key": _l("Unknown key"), "not_found": _l("Not in registry"),
+    "revoked": _l("Revoked"), "not_yet_valid": _l("Not yet valid"), "expired": _l("Expired"),
+    "enterprise_not_whitelisted": _l("Off the white list"),
+    "enterprise_red": _l("Enterprise red"), "enterprise_yellow": _l("Enterprise yellow"),
+    "test_expired": _l("Test too old"), "driver_not_green": _l("Health code not green"),
+    "plate_mismatch": _l("Plate mismatch"), "status_unknown": _l("Status unknown"),
+    "key_revoked": _l("Key revoked"),
+}
 
 
 @bp.get("/checkpoint")
@@ -47,16 +62,48 @@ def admin_list():
                            errors=errors, kinds=KINDS, divisions=default_divisions()), status
 
 
-@api.post("/checkpoints")
+@scan_log.get("/checkpoint/scans")
+@role_required("officer")
+def officer_scans():
+    hours = request.args.get("hours", scans.SHIFT_HOURS, type=int)
+    hours = hours if hours in SHIFT_CHOICES else scans.SHIFT_HOURS
+    filters = scans.ScanFilters(officer_id=current_user.id,
+                                since=utcnow() - timedelta(hours=hours))
+    return _scan_page("checkpoints/officer_scans.html", filters, hours=hours,
+                      shift_choices=SHIFT_CHOICES)
+
+
+@scan_log.get("/admin/scans")
 @role_required("admin")
-def create():
-    checkpoint = service.create_checkpoint(json_body(), current_user)
-    return jsonify(checkpoint_json(checkpoint)), 201
+def admin_scans():
+    args = {name: request.args.get(name, "").strip() for name in ADMIN_FILTERS}
+    filters = scans.ScanFilters(
+        checkpoint=args["checkpoint"] or None, verdict=args["verdict"] or None,
+        reason=args["reason"] or None, enterprise=args["enterprise"] or None,
+        pass_number=args["pass"] or None,
+        since=_local_time(args["from"]), until=_local_time(args["to"]))
+    return _scan_page("checkpoints/admin_scans.html", filters, args=args,
+                      checkpoints=db.session.scalars(service.list_checkpoints()).all())
 
 
-@api.get("/checkpoints")
-@role_required("admin", "officer")
-def list_all():
-    if current_user.role == "officer":
-        return jsonify([checkpoint_json(c) for c in current_user.checkpoints])
-    return jsonify([checkpoint_json(c) for c in db.session.scalars(service.list_checkpoints())])
+def _scan_page(template: str, filters: scans.ScanFilters, **context):
+    page, per_page = page_args(current_app.config["PAGE_SIZE"])
+    result = db.paginate(scans.search(filters), page=page, per_page=per_page, error_out=False)
+    window = timedelta(minutes=current_app.config["SCAN_COPY_WINDOW_MINUTES"])
+    return render_template(template, result=result, counts=scans.verdict_counts(filters),
+                           copies=scans.possible_copies(result.items, window),
+                           window_minutes=current_app.config["SCAN_COPY_WINDOW_MINUTES"],
+                           verdicts=VERDICTS, verdict_names=VERDICT_NAMES,
+                           reason_codes=REASON_CODES, reason_labels=REASON_LABELS,
+                           reason_messages=reason_messages(), **context)
+
+
+def _local_time(text: str) -> datetime | None:
+    """A datetime-local field's value, read in the user's time zone; None if unreadable."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = to_utc(moment).replace(tzinfo=UTC)
+    return moment

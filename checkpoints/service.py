@@ -5,11 +5,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from audit.service import record
-from checkpoints.models import KINDS, Checkpoint
+from checkpoints.models import KINDS, Checkpoint, officer_checkpoints
 from core.db import db
 from core.divisions import default_divisions
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 from core.validation import Fields
+
+UNKNOWN_CHECKPOINT = _l("No open checkpoint with this code.")
+
+
+class NotAssigned(Forbidden):
+    code = "not_assigned"
+    message = _l("You are not assigned to this checkpoint.")
 
 
 def create_checkpoint(data: Mapping, actor) -> Checkpoint:
@@ -47,3 +54,17 @@ def get_checkpoint(code: str) -> Checkpoint:
 
 def list_checkpoints():
     return select(Checkpoint).order_by(Checkpoint.code)
+
+
+def is_assigned(checkpoint: Checkpoint, officer) -> bool:
+    return db.session.scalar(
+        select(officer_checkpoints.c.user_id).where(
+            officer_checkpoints.c.user_id == officer.id,
+            officer_checkpoints.c.checkpoint_id == checkpoint.id)
+    ) is not None
+
+
+def check_assigned(checkpoint: Checkpoint, officer) -> None:
+    """Refuse an officer who records at a checkpoint they do not staff."""
+    if not is_assigned(checkpoint, officer):
+        raise NotAssigned()

@@ -13,6 +13,8 @@ DEFAULTS = {
     "CLOCK_SKEW_SECONDS": 300,
     "API_TOKEN_TTL_SECONDS": 3600,
     "OFFLINE_MAX_AGE_SECONDS": 4 * 3600,
+    # The same pass at checkpoints in two counties within this many minutes: a likely copy.
+    "SCAN_COPY_WINDOW_MINUTES": 10,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,

@@ -1,5 +1,5 @@
 """The database: one SQLAlchemy instance, UTC timestamps, SQLite tuned for concurrent use."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask
 from flask_migrate import Migrate
@@ -29,7 +29,7 @@ migrate = Migrate()
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -43,13 +43,13 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given where an aware one is required")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 @event.listens_for(Engine, "connect")

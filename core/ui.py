@@ -1,6 +1,7 @@
 """What every page template can use: navigation, names of codes, small filters."""
 from flask import Flask
-from flask_babel import format_datetime, lazy_gettext as _l
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
 
 COLOUR_NAMES = {"green": _l("Green"), "yellow": _l("Yellow"), "red": _l("Red")}
 STATE_NAMES = {

@@ -58,7 +58,8 @@ class Fields:
             return None
         return value
 
-    def choices(self, name: str, allowed: Iterable[str], *, required: bool = True) -> list[str] | None:
+    def choices(self, name: str, allowed: Iterable[str], *,
+                required: bool = True) -> list[str] | None:
         """A non-empty list of distinct codes from a fixed set."""
         allowed = list(allowed)
         value = self.data.get(name)

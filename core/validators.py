@@ -37,7 +37,8 @@ def uscc_check_char(first17: str) -> str:
     """Return the check character for the first 17 characters of a USCC."""
     if len(first17) != 17 or not set(first17) <= _USCC_VALUES.keys():
         raise ValueError(f"not 17 USCC characters: {first17!r}")
-    total = sum(_USCC_VALUES[char] * weight for char, weight in zip(first17, USCC_WEIGHTS))
+    weighted = zip(first17, USCC_WEIGHTS, strict=True)
+    total = sum(_USCC_VALUES[char] * weight for char, weight in weighted)
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -57,7 +58,8 @@ def resident_id_check_char(first17: str) -> str:
     """Return the check character for the first 17 digits of a resident ID number."""
     if not re.fullmatch(r"[0-9]{17}", first17):
         raise ValueError(f"not 17 digits: {first17!r}")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, RESIDENT_ID_WEIGHTS))
+    weighted = zip(first17, RESIDENT_ID_WEIGHTS, strict=True)
+    total = sum(int(digit) * weight for digit, weight in weighted)
     return RESIDENT_ID_CHECK_CHARS[total % 11]
 
 
@@ -119,7 +121,8 @@ def mask_name(name: str) -> str:
         return name
     if len(name) == 2:
         return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+    # One star whatever the length: a star per character would leak the length and grow the QR.
+    return name[0] + "*" + name[-1]
 
 
 def id_last4(number: str) -> str:

@@ -9,12 +9,12 @@ refresh() {
   local package=$1; shift
   local dir="$package/translations"
   mkdir -p "$dir"
-  $pybabel extract --quiet -F babel.cfg -k _l --no-location --sort-output \
+  $pybabel -q extract -F babel.cfg -k _l --no-location --sort-output \
     --project "logistics-pass" -o "$dir/messages.pot" "$@"
   if [[ -f "$dir/zh/LC_MESSAGES/messages.po" ]]; then
-    $pybabel update --quiet --no-fuzzy-matching -i "$dir/messages.pot" -d "$dir" -l zh
+    $pybabel -q update --no-fuzzy-matching --ignore-obsolete -i "$dir/messages.pot" -d "$dir" -l zh
   else
-    $pybabel init --quiet -i "$dir/messages.pot" -d "$dir" -l zh
+    $pybabel -q init -i "$dir/messages.pot" -d "$dir" -l zh
   fi
   rm "$dir/messages.pot"
 }

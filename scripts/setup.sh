@@ -12,9 +12,16 @@ requirements=requirements.txt
 
 # Each feature keeps its own message catalogue; compile them all.
 for catalogue in */translations; do
-  .venv/bin/pybabel compile --quiet --use-fuzzy -d "$catalogue" || exit 1
+  .venv/bin/pybabel -q compile --use-fuzzy -d "$catalogue" || exit 1
 done
 
 if [[ -f package-lock.json ]]; then
+  # zxing-wasm for the scanning page; node also runs tests/js.
+  if ! command -v npm >/dev/null; then
+    sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq nodejs npm >/dev/null
+  fi
   npm ci --silent --no-audit --no-fund
 fi

@@ -1,10 +1,10 @@
 """White-list JSON API (shared/CONTRACT.md)."""
 from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_login import current_user
 
 from core.api import json_body, page_args
 from core.auth import role_required
 from core.db import db
-from flask_login import current_user
 from whitelist import service
 from whitelist.models import Enterprise
 

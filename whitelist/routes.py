@@ -7,6 +7,7 @@ from core.api import page_args
 from core.auth import role_required
 from core.db import db
 from core.errors import DomainError, ValidationFailed
+from core.ui import STATE_NAMES
 from whitelist import service
 from whitelist.models import COLOURS, STATES
 
@@ -57,7 +58,7 @@ def change_state(code: str, action: str):
         flash(str(error.message), "error")
     else:
         flash(_("Done: %(name)s is now %(state)s.", name=enterprise.name,
-                state=_(enterprise.state)), "success")
+                state=STATE_NAMES[enterprise.state]), "success")
     return redirect(url_for(".enterprise_detail", code=enterprise.code))
 
 

@@ -167,7 +167,7 @@ def set_colour(code: str, data: Mapping, actor) -> Enterprise:
     if enterprise.colour is None:
         raise WrongState(_l("Approve the enterprise before setting its colour."))
     if enterprise.colour == colour:
-        raise Conflict(_l("The enterprise is already %(colour)s.", colour=colour))
+        raise Conflict(_l("The enterprise already has this colour."))
     _change_colour(enterprise, colour, reason, actor)
     db.session.commit()
     return enterprise

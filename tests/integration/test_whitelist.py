@@ -125,7 +125,8 @@ def test_approval_whitelists_green_and_colour_changes_build_history(
     history = client.get(f"/api/v1/enterprises/{code}", headers=admin_headers).json
     assert history["colour"] == "red"
     assert [(h["from"], h["to"], h["reason"]) for h in history["colour_history"]] == [
-        ("yellow", "red", "发现病例"), ("green", "yellow", "密接员工"), (None, "green", "列入白名单")]
+        ("yellow", "red", "发现病例"), ("green", "yellow", "密接员工"),
+        (None, "green", "列入白名单")]
     assert all(h["by"].startswith("admin") for h in history["colour_history"][:2])
 
 
@@ -140,7 +141,8 @@ def test_colour_change_needs_one_of_three_colours_and_a_reason(
     response = client.put(f"/api/v1/enterprises/{code}/colour", json=body, headers=admin_headers)
     assert response.status_code == 422
     assert list(response.json["error"]["fields"]) == [field]
-    assert client.get(f"/api/v1/enterprises/{code}", headers=admin_headers).json["colour"] == "green"
+    stored = client.get(f"/api/v1/enterprises/{code}", headers=admin_headers)
+    assert stored.json["colour"] == "green"
 
 
 def test_colour_cannot_be_set_before_approval(client, admin_headers, make_enterprise):

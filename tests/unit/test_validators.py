@@ -188,7 +188,8 @@ def test_resident_id_check_char_refuses_a_bad_prefix():
 
 @pytest.mark.parametrize(
     "plate",
-    ["桂E12345", "桂EA2B45", "京AZZZZZ", "粤B8888H", "桂ED12345", "桂EFA1234", "桂E12345D", "琼F54321F"],
+    ["桂E12345", "桂EA2B45", "京AZZZZZ", "粤B8888H", "桂ED12345", "桂EFA1234", "桂E12345D",
+     "琼F54321F"],
 )
 def test_plate_accepts_ordinary_and_new_energy_shapes(plate):
     assert plate_is_valid(plate)
@@ -269,15 +270,15 @@ def test_mobile_rejects_other_numbers(phone):
     [
         ("张三明", "张*明"),
         ("张三", "张*"),
-        ("欧阳小明", "欧**明"),
+        ("欧阳小明", "欧*明"),
         ("张", "张"),
         ("", ""),
         (" 李四 ", "李*"),
-        ("John Smith", "J********h"),
+        ("John Smith", "J*h"),
         ("Li", "L*"),
     ],
 )
-def test_mask_name_keeps_first_and_last_characters(name, masked):
+def test_mask_name_keeps_first_and_last_characters_around_one_star(name, masked):
     assert mask_name(name) == masked
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7de344b0431c
+Revision ID: 401d248c36a1
 Revises: 
-Create Date: 2026-11-26 12:09:21.168028
+Create Date: 2026-11-26 12:58:40.093772
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import core.db
 
 
 # revision identifiers, used by Alembic.
-revision = '7de344b0431c'
+revision = '401d248c36a1'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -84,6 +84,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_enterprises_colour'), ['colour'], unique=False)
         batch_op.create_index(batch_op.f('ix_enterprises_state'), ['state'], unique=False)
 
+    op.create_table('pass_serials',
+    sa.Column('area', sa.String(length=6), nullable=False),
+    sa.Column('last', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('area', name=op.f('pk_pass_serials'))
+    )
+    op.create_table('signing_keys',
+    sa.Column('kid', sa.String(length=16), nullable=False),
+    sa.Column('private_key', sa.LargeBinary(), nullable=False),
+    sa.Column('public_jwk', sa.JSON(), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('retired_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_pass_expires_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('kid', name=op.f('pk_signing_keys'))
+    )
     op.create_table('colour_changes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enterprise_id', sa.Integer(), nullable=False),
@@ -105,6 +120,23 @@ def upgrade():
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_enterprise_categories_enterprise_id_enterprises'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('enterprise_id', 'category_code', name=op.f('pk_enterprise_categories'))
     )
+    op.create_table('people',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('id_number', sa.String(length=18), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('health_code', sa.String(length=8), nullable=False),
+    sa.Column('test_result', sa.String(length=10), nullable=False),
+    sa.Column('test_sampled_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_people_enterprise_id_enterprises')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_people')),
+    sa.UniqueConstraint('enterprise_id', 'id_number', name=op.f('uq_people_enterprise_id'))
+    )
+    with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_people_enterprise_id'), ['enterprise_id'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
@@ -142,11 +174,93 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_officer_checkpoints_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'checkpoint_id', name=op.f('pk_officer_checkpoints'))
     )
+    op.create_table('passes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=12), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('plate', sa.String(length=10), nullable=True),
+    sa.Column('cargo', sa.String(length=16), nullable=True),
+    sa.Column('origin', sa.String(length=6), nullable=False),
+    sa.Column('destination', sa.String(length=6), nullable=False),
+    sa.Column('valid_from', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('valid_until', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('holder_name', sa.String(length=50), nullable=False),
+    sa.Column('id_last4', sa.String(length=4), nullable=False),
+    sa.Column('test_sampled_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('kid', sa.String(length=16), nullable=False),
+    sa.Column('token', sa.Text(), nullable=False),
+    sa.Column('holder_secret', sa.String(length=43), nullable=False),
+    sa.Column('qr_png', sa.LargeBinary(), nullable=True),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('revoked_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_reason', sa.Text(), nullable=True),
+    sa.Column('revoked_by', sa.String(length=64), nullable=True),
+    sa.Column('renewed_from_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['cargo'], ['categories.code'], name=op.f('fk_passes_cargo_categories')),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_passes_enterprise_id_enterprises')),
+    sa.ForeignKeyConstraint(['kid'], ['signing_keys.kid'], name=op.f('fk_passes_kid_signing_keys')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_passes_person_id_people')),
+    sa.ForeignKeyConstraint(['renewed_from_id'], ['passes.id'], name=op.f('fk_passes_renewed_from_id_passes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_passes')),
+    sa.UniqueConstraint('holder_secret', name=op.f('uq_passes_holder_secret')),
+    sa.UniqueConstraint('number', name=op.f('uq_passes_number'))
+    )
+    with op.batch_alter_table('passes', schema=None) as batch_op:
+        batch_op.create_index('ix_passes_enterprise_created', ['enterprise_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_passes_kid'), ['kid'], unique=False)
+        batch_op.create_index(batch_op.f('ix_passes_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_passes_valid_until'), ['valid_until'], unique=False)
+
+    op.create_table('scans',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.String(length=36), nullable=True),
+    sa.Column('pass_number', sa.String(length=12), nullable=True),
+    sa.Column('enterprise_code', sa.String(length=18), nullable=True),
+    sa.Column('checkpoint_id', sa.Integer(), nullable=False),
+    sa.Column('officer_id', sa.Integer(), nullable=False),
+    sa.Column('verdict', sa.String(length=8), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('plate_seen', sa.String(length=16), nullable=True),
+    sa.Column('scanned_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('offline', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['checkpoint_id'], ['checkpoints.id'], name=op.f('fk_scans_checkpoint_id_checkpoints')),
+    sa.ForeignKeyConstraint(['officer_id'], ['users.id'], name=op.f('fk_scans_officer_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_scans')),
+    sa.UniqueConstraint('client_id', name=op.f('uq_scans_client_id'))
+    )
+    with op.batch_alter_table('scans', schema=None) as batch_op:
+        batch_op.create_index('ix_scans_checkpoint_scanned', ['checkpoint_id', 'scanned_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_scans_enterprise_code'), ['enterprise_code'], unique=False)
+        batch_op.create_index('ix_scans_officer_scanned', ['officer_id', 'scanned_at'], unique=False)
+        batch_op.create_index('ix_scans_pass_scanned', ['pass_number', 'scanned_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_scans_scanned_at'), ['scanned_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_scans_verdict'), ['verdict'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('scans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_scans_verdict'))
+        batch_op.drop_index(batch_op.f('ix_scans_scanned_at'))
+        batch_op.drop_index('ix_scans_pass_scanned')
+        batch_op.drop_index('ix_scans_officer_scanned')
+        batch_op.drop_index(batch_op.f('ix_scans_enterprise_code'))
+        batch_op.drop_index('ix_scans_checkpoint_scanned')
+
+    op.drop_table('scans')
+    with op.batch_alter_table('passes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_passes_valid_until'))
+        batch_op.drop_index(batch_op.f('ix_passes_person_id'))
+        batch_op.drop_index(batch_op.f('ix_passes_kid'))
+        batch_op.drop_index('ix_passes_enterprise_created')
+
+    op.drop_table('passes')
     op.drop_table('officer_checkpoints')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
@@ -156,11 +270,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_users_enterprise_id'))
 
     op.drop_table('users')
+    with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_people_enterprise_id'))
+
+    op.drop_table('people')
     op.drop_table('enterprise_categories')
     with op.batch_alter_table('colour_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_colour_changes_enterprise_id'))
 
     op.drop_table('colour_changes')
+    op.drop_table('signing_keys')
+    op.drop_table('pass_serials')
     with op.batch_alter_table('enterprises', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enterprises_state'))
         batch_op.drop_index(batch_op.f('ix_enterprises_colour'))

@@ -1,0 +1,86 @@
+"""Checkpoint API: the registry of checkpoints, verifying passes, offline bundle and uploads."""
+from flask import Blueprint, jsonify
+from flask_babel import get_locale
+from flask_login import current_user
+
+from checkpoints import bundle, service, uploads, verify
+from checkpoints.models import Checkpoint
+from core.api import json_body
+from core.auth import role_required
+from core.db import db
+from core.divisions import default_divisions
+from passes.models import Pass
+from whitelist.service import categories
+
+api = Blueprint("checkpoints_api", __name__, url_prefix="/api/v1")
+
+
+def checkpoint_json(checkpoint: Checkpoint) -> dict:
+    return {"code": checkpoint.code, "name": checkpoint.name, "kind": checkpoint.kind,
+            "area": checkpoint.area, "active": checkpoint.active}
+
+
+@api.post("/checkpoints")
+@role_required("admin")
+def create():
+    checkpoint = service.create_checkpoint(json_body(), current_user)
+    return jsonify(checkpoint_json(checkpoint)), 201
+
+
+@api.get("/checkpoints")
+@role_required("admin", "officer")
+def list_all():
+    if current_user.role == "officer":
+        return jsonify([checkpoint_json(c) for c in current_user.checkpoints])
+    return jsonify([checkpoint_json(c) for c in db.session.scalars(service.list_checkpoints())])
+
+
+@api.post("/verify")
+@role_required("officer")
+def verify_pass():
+    result = verify.verify_request(json_body(), current_user)
+    return jsonify(verdict_json(result))
+
+
+@api.get("/offline-bundle")
+@role_required("officer")
+def offline_bundle():
+    response = jsonify({"jws": bundle.offline_bundle()})
+    response.cache_control.no_store = True
+    return response
+
+
+@api.post("/scans")
+@role_required("officer")
+def upload_scans():
+    accepted, duplicates = uploads.upload_scans(json_body(), current_user)
+    return jsonify({"accepted": accepted, "duplicates": duplicates})
+
+
+def verdict_json(result: verify.Verdict) -> dict:
+    pass_ = result.pass_
+    return {
+        "verdict": result.verdict,
+        "reasons": [{"code": r.code, "message": str(r.message)} for r in result.reasons],
+        "pass": pass_facts(pass_) if pass_ else None,
+        "enterprise": {"code": pass_.enterprise.code, "name": pass_.enterprise.name,
+                       "colour": pass_.enterprise.colour} if pass_ else None,
+        "scan_id": result.scan_id,
+    }
+
+
+def pass_facts(pass_: Pass) -> dict:
+    """What the officer compares with the vehicle and holder: masked as the pass signs it."""
+    divisions = default_divisions()
+    cargo = {c.code: c for c in categories()}.get(pass_.cargo)
+    return {
+        "number": pass_.number, "kind": pass_.kind, "plate": pass_.plate,
+        "holder_name": pass_.holder_name, "id_last4": pass_.id_last4,
+        "origin": pass_.origin, "origin_name": divisions.full_name(pass_.origin),
+        "destination": pass_.destination,
+        "destination_name": divisions.full_name(pass_.destination),
+        "valid_from": pass_.valid_from.isoformat(), "valid_until": pass_.valid_until.isoformat(),
+        "cargo": pass_.cargo,
+        "cargo_name": (cargo.name_zh if str(get_locale()) == "zh" else cargo.name_en)
+        if cargo else None,
+    }

@@ -1,0 +1,118 @@
+"""Scans made offline, uploaded later: checked as a whole, stored once per client-made id."""
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from checkpoints import service
+from checkpoints.models import REASON_CODES, VERDICTS, Checkpoint, Scan, officer_checkpoints
+from checkpoints.verify import read_pass
+from core.db import db, utcnow
+from core.validation import REQUIRED, Fields
+from passes.models import Pass
+from whitelist.models import Enterprise
+
+MAX_BATCH = 500
+# Each dialect's INSERT ... ON CONFLICT DO NOTHING: the unique constraint, not a prior
+# SELECT, decides between two uploads of one scan racing each other.
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def upload_scans(data: Mapping, officer) -> tuple[int, int]:
+    """Store the scans not seen before; return (accepted, duplicates). Any bad item: none."""
+    fields = Fields(data)
+    items = fields.data.get("scans")
+    if not isinstance(items, list) or not items:
+        fields.error("scans", REQUIRED if not items else _l("Must be a list of scans."))
+        items = []
+    elif len(items) > MAX_BATCH:
+        fields.error("scans", _l("At most %(count)d scans at a time.", count=MAX_BATCH))
+        items = []
+    mine = _assigned_checkpoints(officer)
+    now = utcnow()
+    rows = [_row(Fields(item, f"scans.{i}.", fields.errors), mine, officer, now)
+            for i, item in enumerate(items)]
+    fields.raise_if_invalid()
+    _attach_passes(rows)
+    accepted = _insert_new(rows)
+    return accepted, len(rows) - accepted
+
+
+def _assigned_checkpoints(officer) -> dict[str, Checkpoint]:
+    return {checkpoint.code: checkpoint for checkpoint in db.session.scalars(
+        select(Checkpoint).join(officer_checkpoints).where(
+            officer_checkpoints.c.user_id == officer.id, Checkpoint.active))}
+
+
+def _row(item: Fields, mine: dict[str, Checkpoint], officer, now: datetime) -> dict:
+    client_id = item.text("id", max_length=36, check=_is_uuid, invalid=_l("Must be a UUID."))
+    qr_text = item.text("qr", max_length=current_app.config["MAX_CONTENT_LENGTH"])
+    code = item.text("checkpoint", max_length=32)
+    if code and code not in mine:
+        unknown = service.find(code) is None
+        item.error("checkpoint", service.UNKNOWN_CHECKPOINT if unknown
+                   else service.NotAssigned.message)
+    verdict = item.choice("verdict", VERDICTS)
+    reasons = _reasons(item)
+    scanned_at = item.timestamp("scanned_at")
+    skew = timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"])
+    if scanned_at and scanned_at > now + skew:
+        item.error("scanned_at", _l("Cannot be in the future."))
+    plate_seen = item.text("plate", required=False, max_length=16)
+    if item.errors:
+        return {}  # the whole upload is refused: nothing to build
+    return {"client_id": str(uuid.UUID(client_id)), "qr": qr_text,
+            "checkpoint_id": mine[code].id, "officer_id": officer.id, "verdict": verdict,
+            "reasons": reasons, "plate_seen": plate_seen, "scanned_at": scanned_at,
+            "received_at": now, "offline": True}
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _reasons(item: Fields) -> list[str] | None:
+    value = item.data.get("reasons")
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        item.error("reasons", _l("Must be a list of reason codes."))
+        return None
+    unknown = [code for code in value if code not in REASON_CODES]
+    if unknown:
+        item.error("reasons", _l("Unknown: %(codes)s.", codes=", ".join(unknown)))
+        return None
+    return list(dict.fromkeys(value))
+
+
+def _attach_passes(rows: list[dict]) -> None:
+    """Swap each QR text for the pass number it proves, if any: the client is not trusted."""
+    readings = [read_pass(row.pop("qr"), row["scanned_at"]) for row in rows]
+    numbers = {reading.facts.number for reading in readings if reading.facts}
+    registry = {number: (token, enterprise) for number, token, enterprise in db.session.execute(
+        select(Pass.number, Pass.token, Enterprise.code).join(Enterprise)
+        .where(Pass.number.in_(numbers)))} if numbers else {}
+    for row, reading in zip(rows, readings, strict=True):
+        number = reading.facts.number if reading.facts else None
+        token, enterprise = registry.get(number, (None, None))
+        genuine = token is not None and token == reading.jws
+        row["pass_number"] = number if genuine else None
+        row["enterprise_code"] = enterprise if genuine else None
+
+
+def _insert_new(rows: list[dict]) -> int:
+    first_of_each = {}
+    for row in rows:
+        first_of_each.setdefault(row["client_id"], row)
+    insert = _INSERTS[db.session.get_bind().dialect.name]
+    statement = (insert(Scan.__table__).values(list(first_of_each.values()))
+                 .on_conflict_do_nothing(index_elements=["client_id"]).returning(Scan.id))
+    inserted = db.session.execute(statement).all()
+    db.session.commit()
+    return len(inserted)

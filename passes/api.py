@@ -1,0 +1,127 @@
+"""Pass and people JSON API (shared/CONTRACT.md)."""
+from datetime import datetime
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_login import current_user
+
+from core.api import json_body, page_args
+from core.auth import role_required
+from core.db import db, utcnow
+from passes import people, renewal, service, tokens
+from passes.models import Pass, Person
+from passes.responses import png_response
+
+api = Blueprint("passes_api", __name__, url_prefix="/api/v1")
+
+
+def pass_json(pass_: Pass, now: datetime) -> dict:
+    """The pass as the API shows it; the first seven keys are the issuance result."""
+    return {
+        "number": pass_.number,
+        "qr_text": tokens.qr_text(pass_),
+        "qr_png_url": url_for("passes_api.qr_png", number=pass_.number, _external=True),
+        "holder_url": url_for("holder.page", secret=pass_.holder_secret, _external=True),
+        "status": pass_.status(now),
+        "valid_from": pass_.valid_from.isoformat(),
+        "valid_until": pass_.valid_until.isoformat(),
+        "kind": pass_.kind,
+        "enterprise": {"code": pass_.enterprise.code, "name": pass_.enterprise.name},
+        "plate": pass_.plate,
+        "holder": {"name": pass_.holder_name, "id_last4": pass_.id_last4,
+                   "test_lapsed": people.test_lapsed(pass_.person, now)},
+        "cargo": pass_.cargo,
+        "origin": pass_.origin,
+        "destination": pass_.destination,
+        "test_sampled_at": pass_.test_sampled_at.isoformat(),
+        "kid": pass_.kid,
+        "created_at": pass_.created_at.isoformat(),
+        "revoked": None if pass_.revoked_at is None else {
+            "at": pass_.revoked_at.isoformat(), "reason": pass_.revoked_reason,
+            "by": pass_.revoked_by},
+        "renewed_from": pass_.renewed_from.number if pass_.renewed_from else None,
+    }
+
+
+def person_json(person: Person, now: datetime) -> dict:
+    return {
+        "id": person.id, "name": person.name, "id_number": person.id_number,
+        "phone": person.phone, "health_code": person.health_code,
+        "test": {"result": person.test_result, "sampled_at": person.test_sampled_at.isoformat()},
+        "test_lapsed": people.test_lapsed(person, now), "cleared": people.cleared(person, now),
+    }
+
+
+def _created(pass_: Pass):
+    body = pass_json(pass_, utcnow())
+    return jsonify(body), 201, {"Location": url_for(".get_pass", number=pass_.number,
+                                                    _external=True)}
+
+
+@api.post("/passes")
+@role_required("enterprise")
+def apply_for_pass():
+    return _created(service.apply_for_pass(json_body(), current_user))
+
+
+@api.get("/passes")
+@role_required("admin", "enterprise")
+def list_passes():
+    page, per_page = page_args(current_app.config["PAGE_SIZE"])
+    statement = service.list_passes(current_user, status=request.args.get("status"),
+                                    kind=request.args.get("kind"), query=request.args.get("q"),
+                                    enterprise=request.args.get("enterprise"))
+    result = db.paginate(statement, page=page, per_page=per_page, error_out=False)
+    now = utcnow()
+    return jsonify(items=[pass_json(p, now) for p in result.items], page=page,
+                   per_page=per_page, total=result.total)
+
+
+@api.get("/passes/<number>")
+@role_required("admin", "enterprise")
+def get_pass(number: str):
+    return jsonify(pass_json(service.get_pass(number, current_user), utcnow()))
+
+
+@api.get("/passes/<number>/qr.png")
+@role_required("admin", "enterprise")
+def qr_png(number: str):
+    pass_ = service.get_pass(number, current_user)
+    return png_response(service.qr_png(pass_), pass_.number)
+
+
+@api.post("/passes/<number>/revoke")
+@role_required("admin", "enterprise")
+def revoke_pass(number: str):
+    pass_ = service.revoke_pass(number, json_body().get("reason"), current_user)
+    return jsonify(pass_json(pass_, utcnow()))
+
+
+@api.post("/passes/<number>/renew")
+@role_required("enterprise")
+def renew_pass(number: str):
+    return _created(renewal.renew_pass(number, json_body(), current_user))
+
+
+@api.get("/people")
+@role_required("enterprise")
+def list_people():
+    page, per_page = page_args(current_app.config["PAGE_SIZE"])
+    statement = people.list_people(current_user, query=request.args.get("q"),
+                                    lapsed=request.args.get("lapsed") == "true")
+    result = db.paginate(statement, page=page, per_page=per_page, error_out=False)
+    now = utcnow()
+    return jsonify(items=[person_json(p, now) for p in result.items], page=page,
+                   per_page=per_page, total=result.total)
+
+
+@api.get("/people/<int:person_id>")
+@role_required("enterprise")
+def get_person(person_id: int):
+    return jsonify(person_json(people.get_person(person_id, current_user), utcnow()))
+
+
+@api.put("/people/<int:person_id>/health")
+@role_required("enterprise")
+def update_person_health(person_id: int):
+    person = people.update_person_health(person_id, json_body(), current_user)
+    return jsonify(person_json(person, utcnow()))

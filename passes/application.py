@@ -1,0 +1,188 @@
+"""Reading a pass application (shared/CONTRACT.md) and checking it against the issuing rules."""
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from core.divisions import default_divisions
+from core.errors import DomainError
+from core.validation import Fields
+from core.validators import (
+    mobile_is_valid,
+    normalize_plate,
+    plate_is_trailer,
+    plate_is_valid,
+    resident_id_is_valid,
+)
+from passes.models import HEALTH_CODES, KINDS, TEST_RESULTS
+from whitelist.models import Enterprise
+from whitelist.service import categories
+
+
+class NoEnterprise(DomainError):
+    status = 403
+    code = "no_enterprise"
+    message = _l("Register your enterprise before applying for passes.")
+
+
+class EnterpriseNotApproved(DomainError):
+    status = 403
+    code = "enterprise_not_approved"
+    message = _l("Only white-listed enterprises may apply for passes.")
+
+
+class EnterpriseRed(DomainError):
+    status = 403
+    code = "enterprise_red"
+    message = _l("The enterprise is red (production suspended): it may not get new passes.")
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The driver of a vehicle pass, or the supply-staff member of a personnel pass."""
+
+    name: str
+    id_number: str
+    phone: str
+    health_code: str
+    test_result: str
+    test_sampled_at: datetime
+
+
+@dataclass(frozen=True)
+class Application:
+    kind: str
+    holder: Holder
+    origin: str
+    destination: str
+    valid_from: datetime
+    valid_until: datetime
+    plate: str | None = None
+    cargo: str | None = None
+
+    @property
+    def holder_key(self) -> str:
+        """The object that names the holder in the request: driver or person."""
+        return "driver" if self.kind == "vehicle" else "person"
+
+
+def check_enterprise(enterprise: Enterprise | None) -> Enterprise:
+    """Refuse (403) an enterprise that may not get passes: missing, not white-listed, red."""
+    if enterprise is None:
+        raise NoEnterprise()
+    if not enterprise.whitelisted:
+        raise EnterpriseNotApproved()
+    if enterprise.colour == "red":
+        raise EnterpriseRed()
+    return enterprise
+
+
+def read_application(data: Mapping, enterprise: Enterprise, now: datetime) -> Application:
+    """Validate every field and rule, reporting all errors at once by dotted path."""
+    fields = Fields(data)
+    kind = fields.choice("kind", KINDS)
+    plate = cargo = holder_fields = None
+    if kind == "personnel":
+        fields.reject_extra("plate", "driver", "cargo",
+                            message=_l("A personnel pass has no vehicle, driver or cargo."))
+        holder_fields = fields.nested("person")
+    elif kind == "vehicle":
+        fields.reject_extra("person", message=_l("A vehicle pass names a driver instead."))
+        plate = _plate(fields)
+        holder_fields = fields.nested("driver")
+        cargo = _cargo(fields, enterprise)
+    origin = _county(fields, "origin")
+    destination = _county(fields, "destination")
+    valid_from, valid_until = _window(fields, now)
+    # Without a known kind the holder's object has no name to be read under.
+    holder = _holder(holder_fields, valid_from, now) if holder_fields is not None else None
+    fields.raise_if_invalid()
+    return Application(kind=kind, holder=holder, origin=origin, destination=destination,
+                       valid_from=valid_from, valid_until=valid_until, plate=plate, cargo=cargo)
+
+
+def _cargo(fields: Fields, enterprise: Enterprise) -> str | None:
+    cargo = fields.choice("cargo", [category.code for category in categories()])
+    if cargo and cargo not in enterprise.category_codes:
+        fields.error("cargo", _l("Your enterprise is not approved for this category."))
+        return None
+    return cargo
+
+
+def _plate(fields: Fields) -> str | None:
+    plate = fields.text("plate", max_length=20)
+    if plate is None:
+        return None
+    if plate_is_trailer(plate):
+        fields.error("plate", _l("This is a trailer plate (挂): give the tractor's plate."))
+        return None
+    plate = normalize_plate(plate)
+    if not plate_is_valid(plate):
+        fields.error("plate", _l("Not a valid plate, e.g. 桂E12345 or 桂ED12345."))
+        return None
+    return plate
+
+
+def _county(fields: Fields, name: str) -> str | None:
+    return fields.text(name, max_length=6, check=default_divisions().is_county,
+                       invalid=_l("Not a known county-level division code."))
+
+
+def _window(fields: Fields, now: datetime) -> tuple[datetime | None, datetime | None]:
+    valid_from = fields.timestamp("valid_from")
+    valid_until = fields.timestamp("valid_until")
+    if valid_from is None or valid_until is None:
+        return valid_from, valid_until
+    longest = current_app.config["MAX_VALIDITY_DAYS"]
+    if valid_until <= valid_from:
+        fields.error("valid_until", _l("Must be later than the start of validity."))
+    elif valid_until - valid_from > timedelta(days=longest):
+        fields.error("valid_until", _l("A pass may be valid for at most %(days)d days.",
+                                       days=longest))
+    elif valid_until <= now:
+        fields.error("valid_until", _l("This window has already ended."))
+    return valid_from, valid_until
+
+
+def _holder(fields: Fields, valid_from: datetime | None, now: datetime) -> Holder | None:
+    name = fields.text("name", max_length=50)
+    id_number = fields.text("id_number", max_length=18, check=resident_id_is_valid,
+                            invalid=_l("Not a valid 18-character resident ID number "
+                                       "(check the last character)."))
+    phone = fields.text("phone", max_length=11, check=mobile_is_valid,
+                        invalid=_l("Not a mainland mobile number (11 digits)."))
+    health_code = fields.choice("health_code", HEALTH_CODES)
+    if health_code and health_code != "green":
+        fields.error("health_code", _l("Only a holder with a green health code may get a pass."))
+    result, sampled_at = _fresh_negative_test(fields.nested("test"), valid_from, now)
+    values = (name, id_number, phone, health_code, result, sampled_at)
+    if None in values:
+        return None  # the errors are recorded; raise_if_invalid refuses
+    return Holder(name=name, id_number=id_number.upper(), phone=phone, health_code=health_code,
+                  test_result=result, test_sampled_at=sampled_at)
+
+
+def _fresh_negative_test(fields: Fields, valid_from: datetime | None,
+                         now: datetime) -> tuple[str | None, datetime | None]:
+    """Negative, and sampled no more than the test window before the pass starts."""
+    result, sampled_at = read_test(fields, now)
+    if result == "positive":
+        fields.error("result", _l("Only a holder with a negative test may get a pass."))
+    hours = current_app.config["TEST_WINDOW_HOURS"]
+    if sampled_at and valid_from and valid_from - sampled_at > timedelta(hours=hours):
+        fields.error("sampled_at", _l("Sampled more than %(hours)d hours before the pass starts.",
+                                      hours=hours))
+    return result, sampled_at
+
+
+def read_test(fields: Fields, now: datetime) -> tuple[str | None, datetime | None]:
+    """A test result and its sample time, which may not be in the future (beyond clock skew)."""
+    result = fields.choice("result", TEST_RESULTS)
+    sampled_at = fields.timestamp("sampled_at")
+    skew = timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"])
+    if sampled_at is not None and sampled_at > now + skew:
+        fields.error("sampled_at", _l("The sample time is in the future."))
+        return result, None
+    return result, sampled_at

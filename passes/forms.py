@@ -1,0 +1,97 @@
+"""The web forms' flat fields as the API's JSON shapes, and errors back again.
+
+Inputs are named by their dotted path (person.test.sampled_at), so a refusal's field paths
+point at the inputs; the holder is `person` on the form whatever the kind of pass.
+"""
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from core.db import utcnow
+from core.divisions import default_divisions
+
+HOLDER = "person"
+PROVINCE = "45"  # Guangxi: the counties offered for routes
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def local_to_iso(value: str | None) -> str | None:
+    """A datetime-local input (no offset) read as the deployment's local time."""
+    if not value:
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # the service explains what it expected
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=local_zone())
+    return moment.isoformat()
+
+
+def iso_to_local(moment: datetime) -> str:
+    """The value a datetime-local input shows for an aware datetime."""
+    return moment.astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_from_form(form: Mapping, prefix: str) -> dict:
+    return {"result": form.get(f"{prefix}test.result"),
+            "sampled_at": local_to_iso(form.get(f"{prefix}test.sampled_at"))}
+
+
+def application_from_form(form: Mapping) -> dict:
+    """The application form as the JSON body POST /api/v1/passes takes."""
+    kind = form.get("kind")
+    holder = {name: form.get(f"{HOLDER}.{name}") for name in ("name", "id_number", "phone",
+                                                               "health_code")}
+    holder["test"] = test_from_form(form, f"{HOLDER}.")
+    data = {"kind": kind, "driver" if kind == "vehicle" else "person": holder,
+            "origin": form.get("origin"), "destination": form.get("destination"),
+            "valid_from": local_to_iso(form.get("valid_from")),
+            "valid_until": local_to_iso(form.get("valid_until"))}
+    if kind == "vehicle":
+        data |= {"plate": form.get("plate"), "cargo": form.get("cargo")}
+    return data
+
+
+def renewal_from_form(form: Mapping) -> dict:
+    """The renewal form (inputs named renew.*) as the body of POST .../renew."""
+    data = {"test": test_from_form(form, "renew."), "health_code": form.get("renew.health_code")}
+    if form.get("renew.valid_until"):
+        data["valid_until"] = local_to_iso(form["renew.valid_until"])
+    return data
+
+
+def form_errors(errors: Mapping) -> dict:
+    """driver.name -> person.name: the form has one holder section for both kinds."""
+    return {_form_path(path): message for path, message in errors.items()}
+
+
+def _form_path(path: str) -> str:
+    head, _, rest = path.partition(".")
+    if head in ("driver", "person"):
+        return f"{HOLDER}.{rest}" if rest else HOLDER
+    return path
+
+
+def blank_application() -> dict:
+    """The form's starting values: a vehicle pass from the next full hour, for a week."""
+    start = (utcnow() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    days = min(7, current_app.config["MAX_VALIDITY_DAYS"])
+    return {"kind": "vehicle", f"{HOLDER}.health_code": "green",
+            f"{HOLDER}.test.result": "negative", "valid_from": iso_to_local(start),
+            "valid_until": iso_to_local(start + timedelta(days=days))}
+
+
+def county_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The province's counties grouped under their prefecture, for a <select>."""
+    divisions = default_divisions()
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code, name in divisions.counties(PROVINCE):
+        prefecture = divisions.name(code[:4] + "00") or code[:4]
+        groups.setdefault(prefecture, []).append((code, name))
+    return list(groups.items())

@@ -1,0 +1,103 @@
+"""Signing keys: one signs at a time; old public keys stay published until their passes expire."""
+from datetime import datetime
+from functools import cache
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from audit.service import record
+from core import crypto
+from core.db import db, utcnow
+from core.errors import Conflict, NotFound
+from passes.models import Pass, SigningKey
+
+
+def _secret() -> bytes:
+    return current_app.config["KEY_ENCRYPTION_SECRET"].encode()
+
+
+def create_key(actor: str) -> SigningKey:
+    """Add a key that signs from now on; the previous one is retired but stays published."""
+    private = crypto.generate_private_key()
+    kid = crypto.new_kid()
+    key = SigningKey(kid=kid, private_key=crypto.encrypt_private_key(private, _secret()),
+                     public_jwk=crypto.public_jwk(private.public_key(), kid))
+    now = utcnow()
+    for previous in db.session.scalars(select(SigningKey).where(SigningKey.retired_at.is_(None))):
+        previous.retired_at = now
+    db.session.add(key)
+    record(actor, "key.rotate", kid)
+    db.session.commit()
+    return key
+
+
+def signing_key() -> SigningKey:
+    """The key that signs new passes, made on first use."""
+    key = db.session.scalar(
+        select(SigningKey).where(SigningKey.retired_at.is_(None), SigningKey.revoked_at.is_(None))
+        .order_by(SigningKey.created_at.desc()).limit(1)
+    )
+    return key if key is not None else create_key("system")
+
+
+def private_key(key: SigningKey) -> ec.EllipticCurvePrivateKey:
+    return _decrypted(key.kid, key.private_key, _secret())
+
+
+@cache
+def _decrypted(kid: str, blob: bytes, secret: bytes) -> ec.EllipticCurvePrivateKey:
+    return crypto.decrypt_private_key(blob, secret)
+
+
+def revoke_key(kid: str, actor: str) -> list[str]:
+    """Stop honouring a key at once; return the numbers of its passes to re-issue."""
+    key = db.session.get(SigningKey, kid)
+    if key is None:
+        raise NotFound()
+    if key.revoked_at is not None:
+        raise Conflict(_l("This key is already revoked."))
+    key.revoked_at = key.retired_at = utcnow()
+    affected = db.session.scalars(
+        select(Pass.number).where(Pass.kid == kid, Pass.revoked_at.is_(None),
+                                  Pass.valid_until > key.revoked_at).order_by(Pass.number)
+    ).all()
+    record(actor, "key.revoke", kid, passes_to_reissue=len(affected))
+    db.session.commit()
+    return affected
+
+
+def published_keys(now: datetime | None = None) -> list[SigningKey]:
+    """Keys a verifier needs: the signing one and any with unexpired passes, none revoked."""
+    now = now or utcnow()
+    return db.session.scalars(
+        select(SigningKey).where(
+            SigningKey.revoked_at.is_(None),
+            or_(SigningKey.retired_at.is_(None), SigningKey.last_pass_expires_at > now),
+        ).order_by(SigningKey.created_at)
+    ).all()
+
+
+def jwks(now: datetime | None = None) -> dict:
+    return {"keys": [key.public_jwk for key in published_keys(now)]}
+
+
+def verification_keys(now: datetime | None = None) -> dict[str, ec.EllipticCurvePublicKey]:
+    return {key.kid: _public(key.kid, key.public_jwk["x"], key.public_jwk["y"])
+            for key in published_keys(now)}
+
+
+@cache
+def _public(kid: str, x: str, y: str) -> ec.EllipticCurvePublicKey:
+    return crypto.public_key_from_jwk({"kty": "EC", "crv": "P-256", "x": x, "y": y})
+
+
+def revoked_kids() -> list[str]:
+    return db.session.scalars(
+        select(SigningKey.kid).where(SigningKey.revoked_at.is_not(None)).order_by(SigningKey.kid)
+    ).all()
+
+
+def all_keys() -> list[SigningKey]:
+    return db.session.scalars(select(SigningKey).order_by(SigningKey.created_at)).all()

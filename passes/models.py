@@ -1,0 +1,112 @@
+"""Passes, the people they name, the keys that sign them and the serials that number them."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import UTCDateTime, db, utcnow
+
+KINDS = ("vehicle", "personnel")
+HEALTH_CODES = ("green", "yellow", "red")
+TEST_RESULTS = ("negative", "positive")
+
+
+class SigningKey(db.Model):
+    """An ES256 key; the private half is encrypted at rest with KEY_ENCRYPTION_SECRET."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(16), primary_key=True)
+    private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    public_jwk: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The latest valid_until among the passes it signed: published until then.
+    last_pass_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<SigningKey {self.kid}>"
+
+
+class PassSerial(db.Model):
+    """The last serial used in an area; incremented under a row lock when a pass is issued."""
+
+    __tablename__ = "pass_serials"
+
+    area: Mapped[str] = mapped_column(String(6), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<PassSerial {self.area}:{self.last}>"
+
+
+class Person(db.Model):
+    """A driver or supply-staff member of an enterprise, with their latest health status."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("enterprise_id", "id_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    id_number: Mapped[str] = mapped_column(String(18))
+    phone: Mapped[str] = mapped_column(String(20))
+    health_code: Mapped[str] = mapped_column(String(8))
+    test_result: Mapped[str] = mapped_column(String(10))
+    test_sampled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    enterprise = relationship("Enterprise")
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id} enterprise={self.enterprise_id}>"
+
+
+class Pass(db.Model):
+    __tablename__ = "passes"
+    __table_args__ = (Index("ix_passes_enterprise_created", "enterprise_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(12), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    plate: Mapped[str | None] = mapped_column(String(10))
+    cargo: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
+    origin: Mapped[str] = mapped_column(String(6))
+    destination: Mapped[str] = mapped_column(String(6))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The facts as signed: what the officer compares, frozen at issuance.
+    holder_name: Mapped[str] = mapped_column(String(50))
+    id_last4: Mapped[str] = mapped_column(String(4))
+    test_sampled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kid: Mapped[str] = mapped_column(ForeignKey("signing_keys.kid"), index=True)
+    token: Mapped[str] = mapped_column(Text)
+    holder_secret: Mapped[str] = mapped_column(String(43), unique=True)
+    qr_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    renewed_from_id: Mapped[int | None] = mapped_column(ForeignKey("passes.id"))
+
+    enterprise = relationship("Enterprise", lazy="joined")
+    person: Mapped[Person] = relationship(lazy="joined")
+    category = relationship("Category", lazy="joined")
+    renewed_from: Mapped["Pass | None"] = relationship(remote_side=[id])
+
+    def status(self, now: datetime) -> str:
+        """valid, revoked, expired or not_yet_valid at the given moment."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if now >= self.valid_until:
+            return "expired"
+        if now < self.valid_from:
+            return "not_yet_valid"
+        return "valid"
+
+    def __repr__(self) -> str:
+        return f"<Pass {self.number} {self.kind}>"

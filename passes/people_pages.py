@@ -1,0 +1,42 @@
+"""Pages where an enterprise keeps its drivers' and staff's health status current."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core.api import page_args
+from core.auth import role_required
+from core.db import db, utcnow
+from core.errors import ValidationFailed
+from passes import forms, people
+
+# A blueprint of its own, so the menu marks "Drivers and staff" apart from "Passes".
+people_bp = Blueprint("people", __name__, template_folder="templates")
+
+
+@people_bp.get("/people")
+@role_required("enterprise")
+def roster():
+    return _roster_page()
+
+
+def _roster_page(editing: int | None = None, errors=None, form=None, status=200):
+    filters = {"q": request.args.get("q", ""), "lapsed": request.args.get("lapsed", "")}
+    page, per_page = page_args(current_app.config["PAGE_SIZE"])
+    statement = people.list_people(current_user, query=filters["q"], lapsed=bool(filters["lapsed"]))
+    result = db.paginate(statement, page=page, per_page=per_page, error_out=False)
+    return render_template("passes/people.html", result=result, filters=filters, now=utcnow(),
+                           people=people, editing=editing, errors=errors or {},
+                           form=form or {}), status
+
+
+@people_bp.post("/people/<int:person_id>/health")
+@role_required("enterprise")
+def update_health(person_id: int):
+    data = {"health_code": request.form.get("health_code"),
+            "test": forms.test_from_form(request.form, "")}
+    try:
+        person = people.update_person_health(person_id, data, current_user)
+    except ValidationFailed as error:
+        return _roster_page(person_id, error.fields, request.form, 422)
+    flash(_("Health status of %(name)s updated.", name=person.name), "success")
+    return redirect(url_for(".roster", **request.args))

@@ -1,0 +1,149 @@
+"""Pass pages for enterprises and the authority, and the public key set."""
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core.api import page_args
+from core.auth import public, role_required
+from core.db import db, utcnow
+from core.divisions import default_divisions
+from core.errors import DomainError, ValidationFailed
+from passes import forms, keys, people, renewal, service
+from passes.application import check_enterprise
+from passes.models import KINDS
+from passes.responses import png_response
+
+bp = Blueprint("passes", __name__, template_folder="templates")
+well_known = Blueprint("well_known", __name__, url_prefix="/.well-known")
+
+
+@well_known.get("/jwks.json")
+@public
+def jwks():
+    response = jsonify(keys.jwks())
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+@bp.app_template_filter("county")
+def county_name(code: str) -> str:
+    """海城区 -> 北海市海城区: the prefecture makes a county name unambiguous."""
+    divisions = default_divisions()
+    prefecture = divisions.name(code[:4] + "00") or ""
+    return prefecture + (divisions.name(code) or code)
+
+
+@bp.get("/passes")
+@role_required("enterprise")
+def pass_list():
+    return _list_page("passes.pass_list")
+
+
+@bp.get("/admin/passes")
+@role_required("admin")
+def admin_list():
+    return _list_page("passes.admin_list")
+
+
+def _list_page(endpoint: str):
+    filters = {name: request.args.get(name, "") for name in ("status", "kind", "q", "enterprise")}
+    page, per_page = page_args(current_app.config["PAGE_SIZE"])
+    statement = service.list_passes(current_user, status=filters["status"], kind=filters["kind"],
+                                    query=filters["q"], enterprise=filters["enterprise"])
+    result = db.paginate(statement, page=page, per_page=per_page, error_out=False)
+    return render_template("passes/list.html", result=result, filters=filters, endpoint=endpoint,
+                           statuses=service.STATUSES, kinds=KINDS, now=utcnow(),
+                           test_lapsed=people.test_lapsed)
+
+
+@bp.route("/passes/new", methods=["GET", "POST"])
+@role_required("enterprise")
+def new_pass():
+    form, errors, status = forms.blank_application(), {}, 200
+    if request.method == "POST":
+        form = request.form.to_dict()
+        try:
+            pass_ = service.apply_for_pass(forms.application_from_form(form), current_user)
+        except ValidationFailed as error:
+            errors, status = forms.form_errors(error.fields), 422
+        else:
+            flash(_("Pass %(number)s issued. Send the holder link to the driver.",
+                    number=pass_.number), "success")
+            return redirect(url_for(".pass_detail", number=pass_.number))
+    enterprise = service.own_enterprise(current_user)
+    return render_template("passes/new.html", form=form, errors=errors, refusal=_refusal(),
+                           categories=enterprise.categories if enterprise else [],
+                           counties=forms.county_groups()), status
+
+
+def _refusal() -> str | None:
+    """Why this clerk's enterprise may not apply now, shown before they fill in the form."""
+    try:
+        check_enterprise(service.own_enterprise(current_user))
+    except DomainError as error:
+        return str(error.message)
+    return None
+
+
+@bp.get("/passes/<number>")
+@role_required("admin", "enterprise")
+def pass_detail(number: str):
+    return _detail_page(service.get_pass(number, current_user))
+
+
+def _detail_page(pass_, errors=None, form=None, status=200):
+    page = render_template("passes/detail.html", pass_=pass_, now=utcnow(),
+                           errors=errors or {}, form=form or {},
+                           test_lapsed=people.test_lapsed(pass_.person))
+    return page, status
+
+
+@bp.get("/passes/<number>/qr.png")
+@role_required("admin", "enterprise")
+def qr_png(number: str):
+    pass_ = service.get_pass(number, current_user)
+    return png_response(service.qr_png(pass_), pass_.number, download=True)
+
+
+@bp.post("/passes/<number>/revoke")
+@role_required("admin", "enterprise")
+def revoke(number: str):
+    pass_ = service.get_pass(number, current_user)
+    try:
+        service.revoke_pass(number, request.form.get("reason"), current_user)
+    except ValidationFailed as error:
+        return _detail_page(pass_, {f"revoke.{k}": v for k, v in error.fields.items()},
+                            request.form, 422)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Pass %(number)s revoked.", number=number), "success")
+    return redirect(url_for(".pass_detail", number=number))
+
+
+@bp.post("/passes/<number>/renew")
+@role_required("enterprise")
+def renew(number: str):
+    old = service.get_pass(number, current_user)
+    try:
+        pass_ = renewal.renew_pass(number, forms.renewal_from_form(request.form), current_user)
+    except ValidationFailed as error:
+        return _detail_page(old, {f"renew.{k}": v for k, v in error.fields.items()},
+                            request.form, 422)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for(".pass_detail", number=number))
+    flash(_("Renewed as pass %(number)s; the old pass is revoked. Send the new holder link.",
+            number=pass_.number), "success")
+    return redirect(url_for(".pass_detail", number=pass_.number))
+

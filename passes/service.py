@@ -1,0 +1,171 @@
+"""Issuing, finding, revoking and renewing passes."""
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+
+from audit.service import record
+from core.db import db, utcnow
+from core.errors import Conflict, DomainError, NotFound
+from core.validation import Fields
+from core.validators import id_last4, mask_name
+from passes import keys, qr, tokens
+from passes.application import Application, check_enterprise, read_application
+from passes.models import KINDS, Pass, PassSerial
+from passes.people import insert_ignoring_conflict, record_holder
+from whitelist.models import Category, Enterprise
+
+STATUSES = ("valid", "revoked", "expired", "not_yet_valid")
+LAST_SERIAL = 999_999
+
+
+class SerialsExhausted(DomainError):
+    status = 503
+    code = "serials_exhausted"
+    message = _l("This area has used all its pass numbers.")
+
+
+def apply_for_pass(data: Mapping, actor, now: datetime | None = None) -> Pass:
+    """Validate an application from an enterprise clerk and issue the signed pass."""
+    now = now or utcnow()
+    # Refused first: no point correcting a form the enterprise may not send at all.
+    enterprise = check_enterprise(own_enterprise(actor))
+    application = read_application(data, enterprise, now)
+    pass_ = issue(application, enterprise, actor)
+    db.session.commit()
+    return pass_
+
+
+def own_enterprise(actor) -> Enterprise | None:
+    if actor.role != "enterprise" or actor.enterprise_id is None:
+        return None
+    return db.session.get(Enterprise, actor.enterprise_id)
+
+
+def issue(application: Application, enterprise: Enterprise, actor,
+          renewed_from: Pass | None = None) -> Pass:
+    """Number, sign and store a validated application, in the caller's transaction."""
+    # Made here, not inside sign_pass: a first key is committed at once, and must not
+    # carry a half-issued pass with it.
+    keys.signing_key()
+    holder = application.holder
+    person = record_holder(enterprise.id, holder)
+    pass_ = Pass(
+        number=_next_number(), kind=application.kind, enterprise=enterprise, person=person,
+        plate=application.plate, cargo=application.cargo, origin=application.origin,
+        destination=application.destination, valid_from=application.valid_from,
+        valid_until=application.valid_until, holder_name=mask_name(holder.name),
+        id_last4=id_last4(holder.id_number), test_sampled_at=holder.test_sampled_at,
+        holder_secret=secrets.token_urlsafe(32), created_by=actor.username,
+        renewed_from_id=renewed_from.id if renewed_from else None,
+    )
+    cargo = db.session.get(Category, application.cargo) if application.cargo else None
+    tokens.sign_pass(pass_, cargo.position if cargo else None)
+    db.session.add(pass_)
+    record(actor.username, "pass.renew" if renewed_from else "pass.issue", pass_.number,
+           kind=pass_.kind, enterprise=enterprise.code, plate=pass_.plate, kid=pass_.kid,
+           valid_from=pass_.valid_from.isoformat(), valid_until=pass_.valid_until.isoformat(),
+           renewed_from=renewed_from.number if renewed_from else None)
+    return pass_
+
+
+def _next_number() -> str:
+    """The area code and the next serial; the row stays locked until the transaction ends,
+    so concurrent issuers queue and a rolled-back issue leaves no gap."""
+    area = current_app.config["AREA_CODE"]
+    bump = (update(PassSerial).where(PassSerial.area == area)
+            .values(last=PassSerial.last + 1).returning(PassSerial.last))
+    serial = db.session.scalar(bump)
+    if serial is None:
+        insert_ignoring_conflict(PassSerial, {"area": area, "last": 0}, ["area"])
+        serial = db.session.scalar(bump)
+    if serial > LAST_SERIAL:
+        raise SerialsExhausted()
+    return f"{area}{serial:06d}"
+
+
+def get_pass(number: str, actor) -> Pass:
+    """A pass the actor may see: an admin any, an enterprise its own; others are missing."""
+    pass_ = db.session.scalar(select(Pass).where(Pass.number == number))
+    if pass_ is None or not _may_see(pass_, actor):
+        raise NotFound()
+    return pass_
+
+
+def _may_see(pass_: Pass, actor) -> bool:
+    return actor.role == "admin" or (
+        actor.role == "enterprise" and actor.enterprise_id == pass_.enterprise_id)
+
+
+def pass_for_holder(secret: str) -> Pass:
+    """The pass behind a holder link."""
+    pass_ = db.session.scalar(select(Pass).where(Pass.holder_secret == secret))
+    if pass_ is None:
+        raise NotFound()
+    return pass_
+
+
+def list_passes(actor, *, status: str | None = None, kind: str | None = None,
+                query: str | None = None, enterprise: str | None = None, now=None):
+    """A select over the passes the actor may see, newest first, for paging."""
+    now = now or utcnow()
+    statement = select(Pass).order_by(Pass.created_at.desc(), Pass.id.desc())
+    if actor.role != "admin":
+        statement = statement.where(Pass.enterprise_id == actor.enterprise_id)
+    elif enterprise:
+        statement = statement.join(Pass.enterprise).where(Enterprise.code == enterprise)
+    if kind in KINDS:
+        statement = statement.where(Pass.kind == kind)
+    if status in STATUSES:
+        statement = statement.where(_status_is(status, now))
+    if query:
+        pattern = f"%{query.strip().upper()}%"
+        statement = statement.where(Pass.number.like(pattern) | Pass.plate.like(pattern))
+    return statement
+
+
+def _status_is(status: str, now: datetime):
+    """The SQL twin of Pass.status."""
+    live = Pass.revoked_at.is_(None)
+    return {
+        "revoked": Pass.revoked_at.is_not(None),
+        "expired": live & (Pass.valid_until <= now),
+        "not_yet_valid": live & (Pass.valid_from > now) & (Pass.valid_until > now),
+        "valid": live & (Pass.valid_from <= now) & (Pass.valid_until > now),
+    }[status]
+
+
+def revoke_pass(number: str, reason: str | None, actor) -> Pass:
+    """Withdraw a pass; checkpoints deny it from their next scan (or snapshot)."""
+    fields = Fields({"reason": reason})
+    reason = fields.text("reason", max_length=500)
+    fields.raise_if_invalid()
+    pass_ = get_pass(number, actor)
+    revoke(pass_, reason, actor)
+    db.session.commit()
+    return pass_
+
+
+def revoke(pass_: Pass, reason: str, actor) -> None:
+    if pass_.revoked_at is not None:
+        raise Conflict(_l("This pass is already revoked."))
+    pass_.revoked_at, pass_.revoked_reason, pass_.revoked_by = utcnow(), reason, actor.username
+    record(actor.username, "pass.revoke", pass_.number, reason=reason)
+
+
+def qr_png(pass_: Pass) -> bytes:
+    """The QR image, rendered on first request and kept: choosing a mask costs time."""
+    if pass_.qr_png is not None:
+        return pass_.qr_png
+    png = pass_.qr_png = qr.render_png(tokens.qr_text(pass_))
+    try:
+        db.session.commit()
+    except OperationalError:
+        # Only a cache: a busy database (SQLite refuses a late write) must not cost the image.
+        db.session.rollback()
+    return png
+

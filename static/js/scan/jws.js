@@ -1,0 +1,107 @@
+// The pass QR text and its ES256 compact JWS, checked with WebCrypto.
+// No DOM here: node:test imports this module as the browser does.
+
+export const QR_PREFIX = 'LP:/';
+const DIGIT_OFFSET = 45; // SMART Health Cards: each character as its code minus 45, two digits
+const JWS_CHARS = /^[A-Za-z0-9_.-]+$/;
+const COMPACT_JWS = /^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
+const ES256 = { name: 'ECDSA', namedCurve: 'P-256' };
+const ES256_VERIFY = { name: 'ECDSA', hash: 'SHA-256' };
+
+/** A refused token; `code` is the contract's reason code. */
+export class TokenError extends Error {
+  constructor(code, message) {
+    super(message || code);
+    this.code = code;
+  }
+}
+
+/** The compact JWS inside a pass QR text, or TokenError('malformed'). */
+export function jwsFromQrText(text) {
+  if (typeof text !== 'string' || !text.startsWith(QR_PREFIX)) {
+    throw new TokenError('malformed', `missing prefix ${QR_PREFIX}`);
+  }
+  const digits = text.slice(QR_PREFIX.length);
+  if (!/^[0-9]+$/.test(digits) || digits.length % 2) {
+    throw new TokenError('malformed', 'expected an even number of digits after the prefix');
+  }
+  let jws = '';
+  for (let i = 0; i < digits.length; i += 2) {
+    jws += String.fromCharCode(Number(digits.slice(i, i + 2)) + DIGIT_OFFSET);
+  }
+  if (!JWS_CHARS.test(jws)) throw new TokenError('malformed', 'a digit pair is outside base64url');
+  return jws;
+}
+
+/** Bytes of unpadded base64url text; throws TokenError('malformed') on anything else. */
+export function base64UrlBytes(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) {
+    throw new TokenError('malformed', 'bad base64url');
+  }
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+}
+
+/** A JSON object from UTF-8 bytes (claims carry CJK as UTF-8, not \u escapes). */
+export function jsonObject(bytes) {
+  let value;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new TokenError('malformed', 'not UTF-8 JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TokenError('malformed', 'not a JSON object');
+  }
+  return value;
+}
+
+/** The three decoded segments of a compact JWS, before any signature check. */
+export function splitJws(jws) {
+  if (typeof jws !== 'string' || !COMPACT_JWS.test(jws)) {
+    throw new TokenError('malformed', 'not a compact JWS');
+  }
+  const [head, body, signature] = jws.split('.');
+  const header = jsonObject(base64UrlBytes(head));
+  if ('kid' in header && typeof header.kid !== 'string') {
+    throw new TokenError('malformed', 'kid is not a string');
+  }
+  return {
+    header,
+    payload: base64UrlBytes(body),
+    signature: base64UrlBytes(signature),
+    signingInput: new TextEncoder().encode(`${head}.${body}`),
+  };
+}
+
+/** Import the EC P-256 keys of a JWKS as a Map kid -> CryptoKey, skipping any other key. */
+export async function importKeys(jwks, subtle = globalThis.crypto.subtle) {
+  const keys = new Map();
+  for (const jwk of (jwks && Array.isArray(jwks.keys)) ? jwks.keys : []) {
+    if (!jwk || jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.kid !== 'string') continue;
+    try {
+      const { kty, crv, x, y } = jwk;
+      keys.set(jwk.kid, await subtle.importKey('jwk', { kty, crv, x, y }, ES256, false, ['verify']));
+    } catch {
+      // A damaged key in a published set must not hide the good ones.
+    }
+  }
+  return keys;
+}
+
+/**
+ * Verify an ES256 compact JWS against imported keys and return {header, claims}.
+ * Throws TokenError with code malformed, bad_signature, key_revoked or unknown_key.
+ */
+export async function verifyJws(jws, keys, { revokedKids = [], subtle = globalThis.crypto.subtle } = {}) {
+  const { header, payload, signature, signingInput } = splitJws(jws);
+  if (header.alg !== 'ES256') throw new TokenError('bad_signature', `algorithm ${header.alg} is not ES256`);
+  if (revokedKids.includes(header.kid)) throw new TokenError('key_revoked', `key ${header.kid} is revoked`);
+  const key = keys.get(header.kid);
+  if (!key) throw new TokenError('unknown_key', `no published key ${header.kid}`);
+  // JWS carries the raw r||s pair, the very form WebCrypto verifies.
+  const valid = signature.length === 64
+    && await subtle.verify(ES256_VERIFY, key, signature, signingInput);
+  if (!valid) throw new TokenError('bad_signature', 'signature does not verify');
+  return { header, claims: jsonObject(payload) };
+}

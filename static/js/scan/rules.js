@@ -1,0 +1,152 @@
+// The checkpoint rules for a scan made offline: the same table the server applies
+// (shared/DESIGN.md "Checkpoint verdicts"), fed by the signed offline bundle.
+// Pure: no DOM, no storage, no clock; node:test runs it against tests/vectors/verify.json.
+
+import { TokenError, importKeys, jwsFromQrText, verifyJws } from './jws.js';
+
+export { TokenError, importKeys, jwsFromQrText };
+
+/** Every reason code in the contract's order, the order reasons are listed in. */
+export const REASON_CODES = [
+  'malformed', 'bad_signature', 'unknown_key', 'not_found', 'revoked', 'not_yet_valid',
+  'expired', 'enterprise_not_whitelisted', 'enterprise_red', 'enterprise_yellow',
+  'test_expired', 'driver_not_green', 'plate_mismatch', 'status_unknown', 'key_revoked',
+];
+
+/** What each reason does to the verdict; colour reasons come from the colour policy instead. */
+const REASON_VERDICTS = {
+  malformed: 'deny', bad_signature: 'deny', unknown_key: 'deny', key_revoked: 'deny',
+  not_found: 'deny', revoked: 'deny', not_yet_valid: 'deny', expired: 'deny',
+  enterprise_not_whitelisted: 'deny', driver_not_green: 'deny', plate_mismatch: 'deny',
+  test_expired: 'check', status_unknown: 'check',
+};
+
+/** The seeded colour policy (whitelist/reference.py); the bundle carries the deployment's own. */
+export const DEFAULT_COLOUR_POLICY = {
+  green: { verdict: 'pass', reason_code: null },
+  yellow: { verdict: 'check', reason_code: 'enterprise_yellow' },
+  red: { verdict: 'deny', reason_code: 'enterprise_red' },
+};
+
+export const TEST_WINDOW_S = 48 * 3600;
+const SEVERITY = { pass: 0, check: 1, deny: 2 };
+const PLATE_SEPARATORS = /[\s\-.·•‧・]+/gu; // as core/validators.normalize_plate
+
+/** A plate as the server compares it: NFKC, no separators, upper case. */
+export function normalizePlate(text) {
+  return String(text).normalize('NFKC').replace(PLATE_SEPARATORS, '').toUpperCase();
+}
+
+/** The worst verdict the reasons call for; no reason at all is a pass. */
+export function verdictFor(reasons, policy = DEFAULT_COLOUR_POLICY) {
+  const colourVerdicts = Object.fromEntries(Object.values(policy)
+    .filter((row) => row.reason_code).map((row) => [row.reason_code, row.verdict]));
+  return reasons.reduce((worst, code) => {
+    const verdict = colourVerdicts[code] || REASON_VERDICTS[code] || 'deny';
+    return SEVERITY[verdict] > SEVERITY[worst] ? verdict : worst;
+  }, 'pass');
+}
+
+/** Verify the offline bundle JWS with the JWKS keys and return its checked payload. */
+export async function openBundle(jws, keys, { subtle } = {}) {
+  const { claims } = await verifyJws(jws, keys, subtle ? { subtle } : {});
+  const generatedAt = Date.parse(claims.generated_at);
+  const shapeOk = Number.isFinite(generatedAt) && Number.isFinite(claims.max_age_s)
+    && isMap(claims.colours) && isMap(claims.states)
+    && Array.isArray(claims.revoked) && Array.isArray(claims.revoked_kids);
+  if (!shapeOk) throw new TokenError('malformed', 'not an offline bundle');
+  return { ...claims, generatedAtS: Math.floor(generatedAt / 1000) };
+}
+
+/** The keys to verify passes with: the JWKS plus a verified bundle's, less revoked kids. */
+export async function passKeys(jwks, bundle, { subtle } = {}) {
+  const keys = await importKeys(jwks, subtle);
+  if (bundle && bundle.jwks) {
+    for (const [kid, key] of await importKeys(bundle.jwks, subtle)) keys.set(kid, key);
+  }
+  for (const kid of (bundle && bundle.revoked_kids) || []) keys.delete(kid);
+  return keys;
+}
+
+/**
+ * Decide a scan without the server, as tests/vectors/verify.json describes.
+ * qr: the decoded text; plate: what the officer saw, optional; now: seconds since the epoch;
+ * keys: Map kid -> CryptoKey; bundle: the payload from openBundle, or null if there is none.
+ * The registry (not_found) cannot be asked offline, so a genuine signature stands for it.
+ */
+export async function checkOffline({ qr, plate = null, now, keys, bundle = null, subtle }) {
+  const revokedKids = (bundle && bundle.revoked_kids) || [];
+  let claims;
+  try {
+    ({ claims } = await verifyJws(jwsFromQrText(qr), keys, { revokedKids, ...(subtle && { subtle }) }));
+    checkClaims(claims);
+  } catch (error) {
+    if (!(error instanceof TokenError)) throw error;
+    return result([error.code], null, null);
+  }
+  const reasons = [];
+  if (claims.nbf > now) reasons.push('not_yet_valid');
+  if (claims.exp <= now) reasons.push('expired');
+  // A revocation is final, so even a stale bundle's list still holds.
+  if (bundle && bundle.revoked.includes(claims.jti)) reasons.push('revoked');
+  const enterprise = {
+    code: claims.e, colour: null, state: null,
+    name: own(bundle && bundle.names, claims.e), // `names` is optional, beyond the contract
+  };
+  const policy = (bundle && bundle.colour_policy) || DEFAULT_COLOUR_POLICY;
+  // The holder as the bundle knows them now; a pass it does not list keeps its signed test.
+  let holder = { health_code: 'green', test_sampled_at: claims.t };
+  if (isFresh(bundle, now)) {
+    enterprise.colour = own(bundle.colours, claims.e);
+    enterprise.state = own(bundle.states, claims.e);
+    reasons.push(...enterpriseReasons(enterprise, policy));
+    holder = own(bundle.people, claims.jti) || holder;
+    if (holder.health_code !== 'green') reasons.push('driver_not_green');
+  } else {
+    reasons.push('status_unknown');
+  }
+  const testWindow = (bundle && bundle.test_window_s) || TEST_WINDOW_S;
+  if (now - holder.test_sampled_at > testWindow) reasons.push('test_expired');
+  if (plate && claims.p && normalizePlate(plate) !== normalizePlate(claims.p)) {
+    reasons.push('plate_mismatch');
+  }
+  return result(reasons, claims, enterprise, policy);
+}
+
+/** Whether the bundle's status may still be trusted at `now` (seconds). */
+export function isFresh(bundle, now) {
+  return Boolean(bundle) && now - bundle.generatedAtS <= bundle.max_age_s;
+}
+
+function enterpriseReasons({ state, colour }, policy) {
+  const reasons = [];
+  if (state !== 'approved') reasons.push('enterprise_not_whitelisted');
+  if (colour) {
+    const rule = own(policy, colour);
+    // A colour nobody wrote a rule for: as the server, the status is unknown.
+    if (!rule) reasons.push('status_unknown');
+    else if (rule.reason_code) reasons.push(rule.reason_code);
+  }
+  return reasons;
+}
+
+function checkClaims(claims) {
+  const ints = ['nbf', 'exp', 't', 'o', 'd'].every((name) => Number.isInteger(claims[name]));
+  const ok = ints && typeof claims.jti === 'string' && typeof claims.e === 'string'
+    && (claims.k === 1 || claims.k === 2) && typeof claims.n === 'string';
+  if (!ok) throw new TokenError('malformed', 'the claims do not fit the contract');
+}
+
+function result(reasons, claims, enterprise, policy = DEFAULT_COLOUR_POLICY) {
+  const codes = [...new Set(reasons)].sort((a, b) => REASON_CODES.indexOf(a) - REASON_CODES.indexOf(b));
+  return { verdict: verdictFor(codes, policy), reasons: codes, claims, enterprise };
+}
+
+/** map[key] if the map itself holds it (never an inherited property), else null. */
+function own(map, key) {
+  return map && Object.hasOwn(map, key) ? map[key] : null;
+}
+
+function isMap(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

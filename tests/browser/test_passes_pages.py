@@ -1,0 +1,129 @@
+"""Issue 3 in a real browser: the demo clerk applies on a phone, gets the pass, opens the
+holder page and its printable sheet; a revoked pass shows grey.
+
+As in the white-list tests, wording is being translated, so these check URLs, structure,
+values and classes rather than text, except for the seeded data.
+"""
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from core.validators import resident_id_check_char
+from tests.browser.conftest import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+CST = timezone(timedelta(hours=8))
+
+
+def local(moment: datetime) -> str:
+    return moment.astimezone(CST).strftime("%Y-%m-%dT%H:%M")
+
+
+def fill_application(page: Page, plate: str) -> None:
+    start = datetime.now(CST).replace(second=0, microsecond=0) + timedelta(minutes=5)
+    id17 = "45050219900101789"
+    page.fill("[name='plate']", plate)
+    page.select_option("[name='cargo']", "daily")
+    page.fill("[name='person.name']", "黄志强")
+    page.fill("[name='person.id_number']", id17 + resident_id_check_char(id17))
+    page.fill("[name='person.phone']", "13907791234")
+    page.fill("[name='person.test.sampled_at']", local(start - timedelta(hours=6)))
+    page.select_option("[name='origin']", "450502")
+    page.select_option("[name='destination']", "450521")
+    page.fill("[name='valid_from']", local(start))
+    page.fill("[name='valid_until']", local(start + timedelta(days=5)))
+
+
+def test_clerk_applies_on_a_phone_and_opens_the_holder_page(phone_page):
+    page = phone_page
+    log_in(page, "clerk")
+    page.goto("/passes")
+    screenshot(page, "60-pass-list")
+    page.goto("/passes/new")
+    fill_application(page, "桂E1234挂")
+    screenshot(page, "61-pass-form")
+    page.click("form.form button.primary")
+    expect(page.locator(".field.has-error:has([name='plate']) .error")).to_be_visible()
+    expect(page.locator("[name='person.name']")).to_have_value("黄志强")
+    screenshot(page, "62-pass-form-refused")
+    page.fill("[name='plate']", "桂E68866")
+    with page.expect_navigation():
+        page.click("form.form button.primary")
+    expect(page).to_have_url(re.compile(r"/passes/4505\d{8}$"))
+    expect(page.locator(".pass-qr img")).to_be_visible()
+    screenshot(page, "63-pass-detail")
+    holder_url = page.locator("input.copy-link").input_value()
+
+    page.goto(holder_url)
+    expect(page.locator(".holder-plate")).to_have_text("桂E68866")
+    expect(page.locator(".holder-qr svg")).to_be_visible()
+    expect(page.locator("body")).to_have_attribute("data-status", re.compile("valid"))
+    box = page.locator(".holder-qr svg").bounding_box()
+    assert box["width"] >= 340  # as wide as a 390-pixel phone allows
+    screenshot(page, "64-holder-page")
+
+    page.goto(holder_url + "/print")
+    width_mm = float(page.locator(".sheet-qr svg").get_attribute("width").removesuffix("mm"))
+    assert width_mm >= 40
+    page.emulate_media(media="print")
+    expect(page.locator(".sheet-tools")).to_be_hidden()
+    screenshot(page, "65-holder-print")
+
+
+def test_revoked_pass_shows_grey_on_the_holder_page(desktop_page):
+    page = desktop_page
+    log_in(page, "clerk")
+    page.goto("/passes?status=revoked")
+    with page.expect_navigation():
+        page.locator("td.title a").first.click()
+    holder_url = page.locator("input.copy-link").input_value()
+    screenshot(page, "66-pass-revoked-detail")
+    page.goto(holder_url)
+    expect(page.locator("body")).to_have_attribute("data-status", "revoked")
+    expect(page.locator(".holder-void")).to_be_visible()
+    screenshot(page, "67-holder-revoked")
+
+
+def test_clerk_updates_a_drivers_test(desktop_page):
+    page = desktop_page
+    log_in(page, "clerk")
+    page.goto("/people")
+    row = page.locator("tr", has_text="张三明")
+    row.locator("summary").click()
+    row.locator("[name='test.sampled_at']").fill(local(datetime.now(CST) - timedelta(hours=1)))
+    with page.expect_navigation():
+        row.locator("button.primary").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    screenshot(page, "68-people")
+
+
+def test_admin_sees_every_pass(desktop_page):
+    page = desktop_page
+    log_in(page, "admin")
+    page.goto("/admin/passes")
+    expect(page.locator("td.title a").first).to_be_visible()
+    assert page.locator("td.title a").count() >= 5  # the seeded ones, and any made since
+    screenshot(page, "69-admin-passes")
+
+
+def test_holder_page_opens_offline_once_seen(phone_page):
+    page = phone_page
+    log_in(page, "clerk")
+    page.goto("/passes?status=valid")
+    with page.expect_navigation():
+        page.locator("td.title a").first.click()
+    holder_url = page.locator("input.copy-link").input_value()
+    page.goto(holder_url)
+    page.evaluate("navigator.serviceWorker.ready")
+    page.wait_for_function("""async () => {
+        const cache = await caches.open("holder-v1");
+        return (await cache.keys()).length >= 4;  // page, status, stylesheet, script
+    }""")
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator(".holder-qr svg")).to_be_visible()
+    expect(page.locator("body")).to_have_attribute("data-status", "valid")
+    expect(page.locator("#checked")).not_to_be_empty()
+    screenshot(page, "70-holder-offline")

@@ -1,0 +1,350 @@
+"""Issue 4 in a real browser: the officer points the phone at a pass and sees the verdict.
+
+Chromium's fake camera plays an MJPEG made from the QR PNG of a real pass issued through the
+API. The server here is this module's own, so that it can be cut off and brought back on the
+same address for the offline run.
+"""
+import io
+import re
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+from playwright.sync_api import Page, expect
+from werkzeug.serving import make_server
+
+import demo
+from accounts.service import create_user
+from app import create_app
+from checkpoints.models import Scan
+from core.db import db
+from core.validators import uscc_check_char
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS, log_in, screenshot
+from tests.integration.pass_data import resident_id
+from whitelist import service as whitelist
+from whitelist.service import ensure_reference_data
+
+pytestmark = pytest.mark.browser
+
+FRAME = (640, 480)
+RED_FIRM = "北海红树林食品有限公司"
+PLATES = {"valid": "桂E12345", "revoked": "桂E54321", "yellow": "桂E66666", "red": "桂E88888"}
+
+
+class Server:
+    """The app on 127.0.0.1 at a port that stays the same across stop() and start()."""
+
+    def __init__(self, app):
+        self.app, self.port, self.server, self.thread = app, 0, None, None
+
+    def start(self) -> None:
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+        self.server.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+class _Admin:
+    username, role, enterprise_id = "scan-test", "admin", None
+
+
+def _vehicle(plate: str, serial: int) -> dict:
+    now = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0)
+    sampled = now - timedelta(hours=6)
+    return {"kind": "vehicle", "plate": plate, "cargo": "daily",
+            "origin": "450502", "destination": "450521",
+            "valid_from": (now - timedelta(minutes=10)).isoformat(),
+            "valid_until": (now + timedelta(days=5)).isoformat(),
+            "driver": {"name": "张三明", "id_number": resident_id(serial), "phone": "13800000000",
+                       "health_code": "green",
+                       "test": {"result": "negative", "sampled_at": sampled.isoformat()}}}
+
+
+def _issue(client, clerk: str, plate: str, serial: int) -> dict:
+    token = client.post("/api/v1/auth/token",
+                        json={"username": clerk, "password": demo.PASSWORD}).json["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    issued = client.post("/api/v1/passes", json=_vehicle(plate, serial), headers=headers)
+    assert issued.status_code == 201, issued.text
+    png = client.get(f"/api/v1/passes/{issued.json['number']}/qr.png", headers=headers)
+    assert png.status_code == 200
+    return {"number": issued.json["number"], "qr": issued.json["qr_text"], "png": png.data,
+            "headers": headers}
+
+
+def _seed_passes(app) -> dict:
+    """A valid pass, a revoked one, one of a yellow and one of a red enterprise."""
+    with app.app_context():
+        red = whitelist.register_enterprise(
+            {"code": _uscc("91450500MA5KF6006"), "name": RED_FIRM, "categories": ["daily"],
+             "contact_name": "陈经理", "contact_phone": "13907790001",
+             "address": "广西北海市银海区"}, _Admin())
+        whitelist.approve(red.code, _Admin())
+        create_user({"username": "redclerk", "role": "enterprise", "enterprise": red.code,
+                     "password": demo.PASSWORD}, _Admin.username)
+        red_code = red.code
+    client = app.test_client()
+    passes = {
+        "valid": _issue(client, "clerk", PLATES["valid"], 101),
+        "revoked": _issue(client, "clerk", PLATES["revoked"], 102),
+        "yellow": _issue(client, "clerk2", PLATES["yellow"], 103),
+        "red": _issue(client, "redclerk", PLATES["red"], 104),
+    }
+    revoked = passes["revoked"]
+    response = client.post(f"/api/v1/passes/{revoked['number']}/revoke",
+                           json={"reason": "车辆更换"}, headers=revoked["headers"])
+    assert response.status_code == 200, response.text
+    with app.app_context():
+        # Red after issuing: a red enterprise may not apply, but its passes still get scanned.
+        whitelist.set_colour(red_code, {"colour": "red", "reason": "厂区发现阳性病例"}, _Admin())
+    return passes
+
+
+def _uscc(first17: str) -> str:
+    return first17 + uscc_check_char(first17)
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("scan")
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'scan.sqlite3'}",
+        "INSTANCE_PATH": str(folder / "instance"),
+        "SECRET_KEY": "scan-test-secret",
+        "KEY_ENCRYPTION_SECRET": "scan-test-key-secret",
+        "SESSION_COOKIE_SECURE": False,
+    })
+    with app.app_context():
+        db.create_all()
+        ensure_reference_data()
+        demo.seed()
+        db.session.remove()
+    passes = _seed_passes(app)
+    server = Server(app)
+    server.start()
+    yield SimpleNamespace(app=app, server=server, passes=passes, folder=folder)
+    server.stop()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def write_camera_feed(png: bytes | None, path: Path) -> None:
+    """An MJPEG for Chromium's fake camera: JPEG frames, one after another, nothing between.
+
+    The QR fills most of the frame's height, centred on white, as a phone held over it sees
+    it; with no PNG the camera sees a blank page.
+    """
+    frame = Image.new("RGB", FRAME, "white")
+    if png is not None:
+        qr = Image.open(io.BytesIO(png)).convert("L")
+        side = FRAME[1] - 40
+        qr = qr.resize((side, side), Image.Resampling.NEAREST)
+        frame.paste(qr, ((FRAME[0] - side) // 2, (FRAME[1] - side) // 2))
+    jpeg = io.BytesIO()
+    frame.save(jpeg, format="JPEG", quality=92)
+    staged = path.with_suffix(".tmp")
+    staged.write_bytes(jpeg.getvalue() * 10)
+    staged.replace(path)  # Chromium maps the file when a stream opens: never a half-written one
+
+
+@pytest.fixture(scope="module")
+def camera_file(city) -> Path:
+    path = city.folder / "camera.mjpeg"
+    write_camera_feed(city.passes["valid"]["png"], path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def camera_browser(browser, camera_file):
+    """Chromium with a fake camera that plays camera_file and grants camera access.
+
+    Launched through the session browser's Playwright: one thread can run only one.
+    """
+    camera = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera_file}"])
+    yield camera
+    camera.close()
+
+
+@pytest.fixture
+def officer_page(camera_browser, city, camera_file):
+    """A signed-in officer on a phone-sized page; call it with the pass the camera shows.
+
+    The test fails if the server answered with a 5xx or the page broke its CSP.
+    """
+    contexts, failures = [], []
+
+    def open_(shown: str | None = "valid", checkpoint: str = "BH-G75-EXIT") -> Page:
+        write_camera_feed(city.passes[shown]["png"] if shown else None, camera_file)
+        context = camera_browser.new_context(
+            base_url=city.server.url, locale="zh-CN", timezone_id="Asia/Shanghai",
+            permissions=["camera"], **VIEWPORTS["phone"])
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("response", lambda r: failures.append(f"{r.status} {r.url}")
+                if r.status >= 500 else None)
+        page.on("console", lambda m: failures.append(m.text)
+                if "Content Security Policy" in m.text else None)
+        log_in(page, "officer")
+        page.evaluate("code => localStorage.setItem('lp.checkpoint', code)", checkpoint)
+        page.goto("/checkpoint/scan")
+        expect(page.locator("#scanner")).to_have_attribute("data-ready", "true")
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert not failures
+
+
+def verdict(page: Page):
+    return page.locator("#verdict")
+
+
+def reason_codes(page: Page) -> list[str]:
+    items = page.locator("#verdict-reasons li:not(.verdict-note)")
+    return items.evaluate_all("items => items.map(item => item.dataset.code)")
+
+
+@pytest.mark.parametrize(("shown", "expected", "reasons"), [
+    ("valid", "pass", []),
+    ("revoked", "deny", ["revoked"]),
+    ("red", "deny", ["enterprise_red"]),
+    ("yellow", "check", ["enterprise_yellow"]),
+])
+def test_camera_scan_shows_the_verdict_full_screen(officer_page, shown, expected, reasons):
+    page = officer_page(shown)
+    expect(verdict(page)).to_have_attribute("data-verdict", expected)
+    assert reason_codes(page) == reasons
+    expect(page.locator("#verdict-word")).not_to_be_empty()
+    expect(page.locator(f".icon-{expected}")).to_be_visible()
+    box = verdict(page).bounding_box()
+    assert box["width"] == 390 and box["height"] == 844  # it fills the screen
+    expect(page.locator("[data-fact='plate']")).to_have_text(PLATES[shown])
+    expect(page.locator("[data-fact='holder']")).to_contain_text("张*明")
+    screenshot(page, f"40-scan-{expected}-{shown}")
+
+
+def test_scan_next_returns_to_the_camera(officer_page):
+    page = officer_page("valid")
+    expect(verdict(page)).to_have_attribute("data-verdict", "pass")
+    page.click("#scan-next")
+    expect(verdict(page)).to_be_hidden()
+    expect(page.locator("#camera-video")).to_be_visible()
+
+
+def test_typed_code_is_verified_and_a_wrong_plate_is_not_honoured(officer_page, city):
+    page = officer_page(None)
+    page.fill("#manual-code", city.passes["valid"]["qr"])
+    page.press("#manual-code", "Enter")
+    expect(verdict(page)).to_have_attribute("data-verdict", "pass")
+    page.fill("#plate-seen", "桂E99999")
+    page.press("#plate-seen", "Enter")
+    expect(page.locator("#verdict-reasons li[data-code='plate_mismatch']")).to_be_visible()
+    expect(verdict(page)).to_have_attribute("data-verdict", "deny")
+    screenshot(page, "41-scan-deny-plate")
+    page.click("#plate-confirm")
+    expect(verdict(page)).to_have_attribute("data-verdict", "pass")
+    expect(page.locator("#verdict-reasons li[data-code='plate-confirmed']")).to_be_visible()
+
+
+def test_a_hand_scanner_typing_anywhere_on_the_page_is_verified(officer_page, city):
+    page = officer_page(None)
+    page.locator("body").click(position={"x": 5, "y": 700})  # focus on nothing in particular
+    page.keyboard.type(city.passes["yellow"]["qr"])
+    page.keyboard.press("Enter")
+    expect(verdict(page)).to_have_attribute("data-verdict", "check")
+
+
+def test_random_text_is_not_honoured(officer_page):
+    page = officer_page(None)
+    page.fill("#manual-code", "https://example.com/some-other-code")
+    page.press("#manual-code", "Enter")
+    expect(verdict(page)).to_have_attribute("data-verdict", "deny")
+    assert reason_codes(page) == ["malformed"]
+    expect(page.locator("#verdict-facts")).to_be_hidden()
+
+
+def test_server_time_is_shown_and_a_wrong_phone_clock_is_flagged(officer_page):
+    page = officer_page(None)
+    expect(page.locator("#server-time")).to_have_text(re.compile(r"\d\d:\d\d:\d\d"))
+    expect(page.locator("#clock-warning")).to_be_hidden()
+    page.clock.install(time=datetime.now(UTC) + timedelta(minutes=3))
+    page.reload()
+    expect(page.locator("#scanner")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#clock-warning")).to_be_visible()
+    screenshot(page, "42-scan-clock-warning")
+
+
+def _offline_ready(page: Page) -> None:
+    """Wait until the worker controls the page and the JWKS and bundle are kept."""
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("""async () => {
+        const cache = await caches.open('lp-scan-data-v1');
+        const shell = await caches.open('lp-scan-shell-v1');
+        return Boolean(await cache.match('/api/v1/offline-bundle'))
+            && Boolean(await cache.match('/.well-known/jwks.json'))
+            && Boolean(await shell.match('/checkpoint/scan'))
+            && (await shell.keys()).some(r => r.url.endsWith('.wasm'));
+    }""")
+
+
+def _offline_scans(city) -> list[Scan]:
+    with city.app.app_context():
+        return db.session.scalars(sa.select(Scan).where(Scan.offline.is_(True))).all()
+
+
+def test_offline_scans_are_verified_on_the_phone_and_uploaded_when_back(officer_page, city,
+                                                                         camera_file):
+    page = officer_page("valid")
+    expect(verdict(page)).to_have_attribute("data-verdict", "pass")
+    _offline_ready(page)
+    before = len(_offline_scans(city))
+
+    city.server.stop()  # the worker's own fetches ignore set_offline: cut the server too
+    page.context.set_offline(True)
+    try:
+        page.reload()  # the page, its scripts and zxing-wasm now come from the worker
+        expect(page.locator("#scanner")).to_have_attribute("data-ready", "true")
+        expect(page.locator("#network")).to_have_attribute("data-state", "offline")
+        expect(verdict(page)).to_have_attribute("data-verdict", "pass")
+        expect(page.locator("#verdict-offline")).to_be_visible()
+        screenshot(page, "43-scan-offline-pass")
+
+        write_camera_feed(None, camera_file)  # read when the camera opens: at the reload
+        page.reload()
+        expect(page.locator("#scanner")).to_have_attribute("data-ready", "true")
+        page.fill("#manual-code", city.passes["revoked"]["qr"])
+        page.press("#manual-code", "Enter")
+        expect(verdict(page)).to_have_attribute("data-verdict", "deny")
+        assert reason_codes(page) == ["revoked"]
+        screenshot(page, "44-scan-offline-deny")
+        page.click("#scan-next")
+        expect(page.locator("#queue-note")).to_contain_text("2")
+        expect(page.locator("#offline-note")).to_be_visible()
+        screenshot(page, "45-scan-offline-waiting")
+    finally:
+        city.server.start()
+        page.context.set_offline(False)
+
+    expect(page.locator("#queue-note")).to_be_hidden(timeout=30_000)
+    stored = _offline_scans(city)[before:]
+    assert sorted(scan.verdict for scan in stored) == ["deny", "pass"]
+    assert {scan.pass_number for scan in stored} == {
+        city.passes["valid"]["number"], city.passes["revoked"]["number"]}

@@ -1,0 +1,137 @@
+"""The signed pass: claims per the contract, verified with the published JWKS; QR; keys."""
+import io
+import json
+from datetime import timedelta
+
+import pytest
+import zxingcpp
+from PIL import Image
+from sqlalchemy import update
+
+from core import crypto
+from core.db import db, utcnow
+from passes import qr
+from passes.models import Pass, SigningKey
+from tests.integration.pass_data import make_clerk, personnel, resident_id, vehicle
+
+
+@pytest.fixture
+def clerk(make_user, make_enterprise, token_for):
+    return make_clerk(make_user, make_enterprise, token_for)
+
+
+def issue(client, clerk, data=None) -> dict:
+    response = client.post("/api/v1/passes", json=data or vehicle(), headers=clerk.headers)
+    assert response.status_code == 201, response.text
+    return response.json
+
+
+def verify_with_jwks(client, qr_text: str) -> dict:
+    """Verify as an outside verifier would: the JWKS and the QR text, nothing else."""
+    jwks = client.get("/.well-known/jwks.json").json
+    keys = {jwk["kid"]: crypto.public_key_from_jwk(jwk) for jwk in jwks["keys"]}
+    return crypto.verify(qr.from_qr_text(qr_text), keys, check_time=False)
+
+
+def published_kids(client) -> set[str]:
+    return {jwk["kid"] for jwk in client.get("/.well-known/jwks.json").json["keys"]}
+
+
+def test_token_verifies_with_the_published_jwks_and_holds_the_contract_claims(client, clerk):
+    issued = issue(client, clerk)
+    claims = verify_with_jwks(client, issued["qr_text"])
+    sampled = int((utcnow().replace(microsecond=0) + timedelta(hours=1)).timestamp())
+    assert claims == {
+        "jti": issued["number"], "k": 1, "e": clerk.enterprise.code, "p": "桂E12345",
+        "n": "张*明", "i": resident_id()[-4:], "c": 2, "o": 450502, "d": 450521,
+        "t": claims["t"], "nbf": claims["nbf"], "exp": claims["exp"],
+    }
+    assert abs(claims["nbf"] - sampled) <= 2 and claims["nbf"] - claims["t"] == 8 * 3600
+    assert claims["exp"] - claims["nbf"] == 7 * 86400
+    assert all(isinstance(claims[name], int) for name in ("k", "c", "o", "d", "t", "nbf", "exp"))
+
+
+def test_token_header_has_kid_and_no_typ(client, clerk):
+    header = crypto.read_header(qr.from_qr_text(issue(client, clerk)["qr_text"]))
+    assert header.keys() == {"alg", "kid"} and header["alg"] == "ES256"
+
+
+def test_personnel_token_has_no_plate_or_cargo(client, clerk):
+    claims = verify_with_jwks(client, issue(client, clerk, personnel())["qr_text"])
+    assert claims["k"] == 2 and claims["n"] == "欧*明"
+    assert "p" not in claims and "c" not in claims
+
+
+def test_realistic_pass_fits_qr_version_13(client, clerk):
+    # Version 12 at level M holds at most a 340-character token; the contract's claims with
+    # an 18-character USCC need about 355 (bench/RESULTS.md).
+    assert qr.qr_version(issue(client, clerk)["qr_text"]) <= 13
+
+
+def test_qr_png_decodes_to_exactly_the_qr_text(client, clerk):
+    issued = issue(client, clerk)
+    response = client.get(issued["qr_png_url"], headers=clerk.headers)
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.data)))
+    assert [barcode.text for barcode in found] == [issued["qr_text"]]
+
+
+def test_qr_png_is_rendered_once_and_revalidates_by_etag(app, client, clerk):
+    issued = issue(client, clerk)
+    first = client.get(issued["qr_png_url"], headers=clerk.headers)
+    assert "private" in first.headers["Cache-Control"] and first.headers["ETag"]
+    with app.app_context():
+        assert db.session.get(Pass, 1).qr_png == first.data
+    again = client.get(issued["qr_png_url"],
+                       headers=clerk.headers | {"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_rotation_keeps_old_passes_verifying(app, client, clerk, runner):
+    old = issue(client, clerk)
+    old_kid = crypto.read_header(qr.from_qr_text(old["qr_text"]))["kid"]
+    result = runner.invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    new = issue(client, clerk, vehicle(plate="桂E54321"))
+    new_kid = crypto.read_header(qr.from_qr_text(new["qr_text"]))["kid"]
+    assert new_kid != old_kid and new_kid in result.output
+    assert published_kids(client) == {old_kid, new_kid}
+    assert verify_with_jwks(client, old["qr_text"])["jti"] == old["number"]
+    assert verify_with_jwks(client, new["qr_text"])["jti"] == new["number"]
+    listing = runner.invoke(args=["keys", "list"]).output
+    assert f"{old_kid}" in listing and "published" in listing and "signing" in listing
+
+
+def test_retired_key_leaves_the_jwks_once_its_last_pass_expires(app, client, clerk, runner):
+    old = issue(client, clerk)
+    old_kid = crypto.read_header(qr.from_qr_text(old["qr_text"]))["kid"]
+    runner.invoke(args=["keys", "rotate"])
+    with app.app_context():
+        db.session.execute(update(SigningKey).where(SigningKey.kid == old_kid)
+                           .values(last_pass_expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert old_kid not in published_kids(client)
+
+
+def test_revoking_a_key_unpublishes_it_and_lists_its_passes(app, client, clerk, runner):
+    first, second = issue(client, clerk), issue(client, clerk, personnel())
+    kid = crypto.read_header(qr.from_qr_text(first["qr_text"]))["kid"]
+    result = runner.invoke(args=["keys", "revoke", kid])
+    assert result.exit_code == 0, result.output
+    assert first["number"] in result.output and second["number"] in result.output
+    assert kid not in published_kids(client)
+    with pytest.raises(crypto.UnknownKey):
+        verify_with_jwks(client, first["qr_text"])
+    # The next pass is signed by a fresh key, which is published.
+    third = issue(client, clerk, vehicle(plate="桂E54321"))
+    assert verify_with_jwks(client, third["qr_text"])["jti"] == third["number"]
+
+
+def test_private_keys_are_encrypted_at_rest(app, client, clerk):
+    issue(client, clerk)
+    with app.app_context():
+        key = db.session.get(SigningKey, crypto.read_header(
+            db.session.get(Pass, 1).token)["kid"])
+        assert key.private_key.startswith(b"LPK1")
+        assert b"PRIVATE" not in key.private_key
+        assert "d" not in key.public_jwk and json.dumps(key.public_jwk)

@@ -1,0 +1,164 @@
+// The scanning page's offline rules (static/js/scan/rules.js) against the verify vectors the
+// server's tests use too (tests/vectors/verify.json), with real ES256 tokens made here.
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { describe, test } from 'node:test';
+
+import {
+  REASON_CODES, checkOffline, isFresh, normalizePlate, openBundle, passKeys,
+} from '../../static/js/scan/rules.js';
+
+const VECTORS = JSON.parse(await readFile(new URL('../vectors/verify.json', import.meta.url), 'utf8'));
+const OFFLINE_CASES = VECTORS.cases.filter((vector) => vector.paths.includes('offline'));
+const { subtle } = globalThis.crypto;
+const NOW = 1658300000; // 2022-07-20 14:53 in Beihai
+const HOUR = 3600;
+const NUMBER = '450500000001';
+const ENTERPRISE = '91450500MA5KA1001P';
+
+const b64 = (bytes) => Buffer.from(bytes).toString('base64url');
+const json = (value) => b64(Buffer.from(JSON.stringify(value), 'utf8'));
+const qrText = (jws) => `LP:/${[...jws].map((c) => String(c.charCodeAt(0) - 45).padStart(2, '0')).join('')}`;
+
+async function signer(kid) {
+  const pair = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const jwk = { ...(await subtle.exportKey('jwk', pair.publicKey)), kid, alg: 'ES256', use: 'sig' };
+  delete jwk.key_ops;
+  delete jwk.ext;
+  const sign = async (claims, header = { alg: 'ES256', kid }) => {
+    const input = `${json(header)}.${json(claims)}`;
+    const signature = await subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, Buffer.from(input));
+    return `${input}.${b64(new Uint8Array(signature))}`;
+  };
+  return { kid, jwk, sign };
+}
+
+const passKey = await signer('pass-key-1');
+const bundleKey = await signer('pass-key-2'); // the current key, after a rotation
+const foreignKey = await signer('foreign1');
+
+function claimsFor(facts) {
+  const claims = {
+    jti: NUMBER, nbf: NOW + facts.valid_from_h * HOUR, exp: NOW + facts.valid_until_h * HOUR,
+    k: facts.kind === 'vehicle' ? 1 : 2, e: ENTERPRISE, n: '张*明', i: '1234',
+    t: NOW - facts.test_age_h * HOUR, o: 450502, d: 450521,
+  };
+  return facts.kind === 'vehicle' ? { ...claims, p: facts.plate, c: 2 } : claims;
+}
+
+/** The text the officer scans, made as tests/integration/test_verify_vectors.py makes it. */
+async function scannedText(form, claims) {
+  const token = await passKey.sign(claims);
+  const [header, payload, signature] = token.split('.');
+  const edited = 'p' in claims ? { ...claims, p: '桂E99999' } : { ...claims, n: '李*四' };
+  switch (form.form) {
+    case 'genuine': return qrText(token);
+    case 'text': return form.text;
+    case 'tampered': return qrText(`${header}.${json(edited)}.${signature}`);
+    case 'foreign_key': return qrText(await foreignKey.sign(claims));
+    case 'alg_none': return qrText(`${json({ alg: 'none', kid: passKey.kid })}.${payload}.`);
+    case 'hs256_public_key': {
+      const input = `${json({ alg: 'HS256', kid: passKey.kid })}.${payload}`;
+      return qrText(`${input}.${b64(createHmac('sha256', JSON.stringify(passKey.jwk)).update(input).digest())}`);
+    }
+    case 'truncated': return qrText(token).slice(0, -2);
+    case 'padded': return `${qrText(token)}1616`;
+    default: throw new Error(`no offline form ${form.form}`);
+  }
+}
+
+/** The signed bundle the server would have sent, for the world the case describes. */
+async function bundleFor(vector) {
+  const revokedKids = vector.key_revoked ? [passKey.kid] : [];
+  const published = { keys: [bundleKey.jwk, ...(vector.key_revoked ? [] : [passKey.jwk])] };
+  const { state, colour } = vector.enterprise;
+  const jws = await bundleKey.sign({
+    generated_at: new Date((NOW - vector.bundle_age_s) * 1000).toISOString(),
+    max_age_s: VECTORS.max_age_s,
+    colours: colour ? { [ENTERPRISE]: colour } : {},
+    states: { [ENTERPRISE]: state },
+    revoked: vector.pass_revoked ? [NUMBER] : [],
+    revoked_kids: revokedKids,
+    jwks: published,
+    colour_policy: VECTORS.colour_policy,
+    people: {
+      [NUMBER]: {
+        health_code: vector.holder.health_code,
+        test_sampled_at: NOW - vector.holder.test_age_h * HOUR,
+      },
+    },
+  });
+  return { jws, published };
+}
+
+async function decide(vector) {
+  const { jws, published } = await bundleFor(vector);
+  const bundle = await openBundle(jws, await passKeys(published, null));
+  const keys = await passKeys(published, bundle);
+  const qr = await scannedText(vector.qr, claimsFor(vector.pass));
+  return checkOffline({ qr, plate: vector.plate_seen, now: NOW, keys, bundle });
+}
+
+describe('shared verify vectors, offline path', () => {
+  for (const vector of OFFLINE_CASES) {
+    test(`${vector.name}: ${vector.description}`, async () => {
+      const result = await decide(vector);
+      assert.deepEqual({ verdict: result.verdict, reasons: [...result.reasons].sort() }, vector.expected);
+    });
+  }
+
+  test('cover every reason code the page can give offline', () => {
+    const seen = new Set(OFFLINE_CASES.flatMap((vector) => vector.expected.reasons));
+    assert.deepEqual([...seen].sort(), VECTORS.reason_codes.filter((code) => code !== 'not_found').sort());
+  });
+
+  test('use the reason codes and order of the contract', () => {
+    assert.deepEqual(REASON_CODES, VECTORS.reason_codes);
+  });
+});
+
+describe('offline bundle', () => {
+  const fresh = { ...OFFLINE_CASES[0], bundle_age_s: 60 };
+
+  test('with a broken signature is refused', async () => {
+    const { jws, published } = await bundleFor(fresh);
+    const [header, , signature] = jws.split('.');
+    const forged = `${header}.${json({ generated_at: new Date().toISOString() })}.${signature}`;
+    await assert.rejects(openBundle(forged, await passKeys(published, null)), { code: 'bad_signature' });
+  });
+
+  test('signed by a key not in the JWKS is refused', async () => {
+    const { jws } = await bundleFor(fresh);
+    await assert.rejects(openBundle(jws, await passKeys({ keys: [passKey.jwk] }, null)), { code: 'unknown_key' });
+  });
+
+  test('is trusted up to its maximum age and no longer', () => {
+    const bundle = { generatedAtS: NOW - 100, max_age_s: 100 };
+    assert.equal(isFresh(bundle, NOW), true);
+    assert.equal(isFresh(bundle, NOW + 1), false);
+    assert.equal(isFresh(null, NOW), false);
+  });
+
+  test('missing altogether gives status_unknown for a genuine pass', async () => {
+    const keys = await passKeys({ keys: [passKey.jwk] }, null);
+    const qr = await scannedText({ form: 'genuine' }, claimsFor(fresh.pass));
+    const result = await checkOffline({ qr, now: NOW, keys, bundle: null });
+    assert.deepEqual([result.verdict, result.reasons], ['check', ['status_unknown']]);
+  });
+
+  test('a pass it does not list is judged on its signed test time', async () => {
+    const vector = { ...fresh, pass: { ...fresh.pass, test_age_h: 50 } };
+    const { jws, published } = await bundleFor(vector);
+    const bundle = await openBundle(jws, await passKeys(published, null));
+    bundle.people = {};
+    const qr = await scannedText({ form: 'genuine' }, claimsFor(vector.pass));
+    const result = await checkOffline({ qr, now: NOW, keys: await passKeys(published, bundle), bundle });
+    assert.deepEqual([result.verdict, result.reasons], ['check', ['test_expired']]);
+  });
+});
+
+test('plates are compared as the server normalises them', () => {
+  assert.equal(normalizePlate('桂ｅ·１２３４５'), '桂E12345');
+  assert.equal(normalizePlate(' 桂E-123.45 '), '桂E12345');
+});
