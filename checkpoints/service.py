@@ -65,6 +65,8 @@ def is_assigned(checkpoint: Checkpoint, officer) -> bool:
 
 
 def check_assigned(checkpoint: Checkpoint, officer) -> None:
-    """Refuse an officer who records at a checkpoint they do not staff."""
+    """Refuse an officer who records at a checkpoint they do not staff; the attempt is audited."""
     if not is_assigned(checkpoint, officer):
+        record(officer.username, "checkpoint.refused", checkpoint.code)
+        db.session.commit()
         raise NotAssigned()

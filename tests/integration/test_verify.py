@@ -4,6 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
+from audit.models import AuditEntry
 from checkpoints.models import Scan
 from core.db import db, utcnow
 from passes import keys
@@ -184,11 +185,14 @@ def test_bad_fields_are_named_and_nothing_is_recorded(app, client, officer_heade
     assert count_rows(app, Scan) == 0
 
 
-def test_officer_not_assigned_to_the_checkpoint_is_refused_and_not_recorded(app, verify,
-                                                                            make_pass):
+def test_officer_not_assigned_to_the_checkpoint_is_refused_and_the_attempt_audited(
+        app, verify, make_pass):
     response = verify(make_pass().qr_text, checkpoint="CP-YINHAI")
     assert response.status_code == 403
     assert count_rows(app, Scan) == 0
+    with app.app_context():
+        attempt = db.session.scalar(select(AuditEntry).filter_by(action="checkpoint.refused"))
+    assert attempt.subject == "CP-YINHAI"
 
 
 def test_body_that_is_not_json_is_refused(client, officer_headers):

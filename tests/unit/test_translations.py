@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract, extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,3 +30,32 @@ def test_catalogue_is_complete_and_keeps_placeholders(path):
                 PLACEHOLDER.findall(message.string)):
             problems.append(f"placeholders differ: {message.id!r}")
     assert problems == []
+
+
+# Which sources feed which catalogue; scripts/i18n.sh extracts the same way.
+SOURCES = {"core": ["core", "templates", "app.py", "commands.py", "demo.py"]}
+METHODS = [("**.py", "python"), ("**.html", "jinja2")]
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
+
+
+def extracted(package: str) -> set[str]:
+    ids = set()
+    for source in SOURCES.get(package, [package]):
+        path = ROOT / source
+        if path.is_dir():
+            found = extract_from_dir(path, METHODS, KEYWORDS)
+        else:
+            with path.open("rb") as file:
+                found = [(path.name, *rest) for rest in extract("python", file, KEYWORDS)]
+        for _, _, message, *_ in found:
+            ids.add(message if isinstance(message, str) else message[0])
+    return ids
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda path: path.parts[-5])
+def test_catalogue_holds_every_string_of_its_package(path):
+    with path.open("rb") as file:
+        known = {message.id if isinstance(message.id, str) else message.id[0]
+                 for message in read_po(file) if message.id}
+    missing = sorted(extracted(path.parts[-5]) - known)
+    assert missing == [], "run scripts/i18n.sh and translate: " + ", ".join(missing)
