@@ -5,30 +5,40 @@ from flask_babel import lazy_gettext as _l
 import accounts
 import audit
 import checkpoints
+import dashboard
+import notifications
 import passes
+import transfers
 import whitelist
 from audit.cli import audit_cli
 from commands import register_commands
 from core import auth, config, db, errors, i18n, limits, openapi, security, ui
 from passes.cli import keys_cli
+from passes.people_cli import people_cli
 
 NAV = {
     "admin": [
+        ("dashboard.page", _l("Dashboard")),
         ("whitelist.enterprise_list", _l("White list")),
         ("passes.admin_list", _l("Passes")),
         ("checkpoints.admin_list", _l("Checkpoints")),
         ("accounts_admin.users", _l("Accounts")),
         ("scan_log.admin_scans", _l("Scans")),
         ("audit.log", _l("Audit log")),
+        ("transfers.admin_list", _l("Handovers")),
+        ("notifications.admin_deliveries", _l("Webhooks")),
     ],
     "enterprise": [
         ("whitelist.my_enterprise", _l("My enterprise")),
         ("passes.pass_list", _l("Passes")),
+        ("bulk.index", _l("Bulk apply")),
         ("people.roster", _l("Drivers and staff")),
+        ("notifications.inbox", _l("Notifications")),
     ],
     "officer": [
         ("checkpoints.home", _l("Checkpoint")),
         ("scan_log.officer_scans", _l("Scan log")),
+        ("transfers.new_handover", _l("Handovers")),
     ],
 }
 
@@ -45,18 +55,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     ui.init_app(app, NAV)
     register_blueprints(app)
+    notifications.init_app(app)
     app.cli.add_command(audit_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(people_cli)
     register_commands(app)
     return app
 
 
 def register_blueprints(app: Flask) -> None:
     for blueprint in (accounts.bp, accounts.admin, whitelist.bp, passes.bp, passes.people_bp,
-                      passes.holder, checkpoints.bp, checkpoints.scanner, checkpoints.scan_log,
-                      audit.bp):
+                      passes.holder, passes.bulk, checkpoints.bp, checkpoints.scanner,
+                      checkpoints.scan_log,
+                      audit.bp, dashboard.bp, transfers.bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts.api, whitelist.api, passes.api, passes.well_known,
-                      checkpoints.api, openapi.bp):
+                      checkpoints.api, dashboard.api, transfers.api, openapi.bp):
         auth.csrf.exempt(blueprint)  # bearer tokens only: the cookie is never read there
         app.register_blueprint(blueprint)

@@ -6,6 +6,7 @@ from flask_migrate import upgrade
 
 from accounts.models import ROLES
 from accounts.service import create_user
+from backup.cli import backup_command, restore_command
 from core.errors import ValidationFailed
 from whitelist.service import ensure_reference_data
 
@@ -52,5 +53,5 @@ def seed_demo() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db, create_user_command, seed_demo):
+    for command in (init_db, create_user_command, seed_demo, backup_command, restore_command):
         app.cli.add_command(command)

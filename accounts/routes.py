@@ -42,7 +42,7 @@ def _load_bearer_user(req):
 
 
 HOME_BY_ROLE = {
-    "admin": "whitelist.enterprise_list",
+    "admin": "dashboard.page",
     "enterprise": "whitelist.my_enterprise",
     "officer": "checkpoints.home",
 }

@@ -13,7 +13,7 @@ from audit.service import record
 from checkpoints.models import Checkpoint
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound
-from core.validation import Fields
+from core.validation import Fields, storable
 from whitelist.models import Enterprise
 
 # Checked against when the account does not exist, so both paths cost the same time.
@@ -93,7 +93,7 @@ def find_user(username: str) -> User | None:
 
 def authenticate(username: str | None, password: str | None) -> User:
     """The active user with these credentials, or BadCredentials (same for unknown users)."""
-    user = find_user(username) if isinstance(username, str) else None
+    user = find_user(username) if isinstance(username, str) and storable(username) else None
     if not isinstance(password, str):
         password = ""
     if user is None or not user.active:

@@ -3,11 +3,11 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
 from flask_login import current_user
 
 from checkpoints import scans, service
+from checkpoints.labels import REASON_LABELS, VERDICT_NAMES
 from checkpoints.models import KINDS, REASON_CODES, VERDICTS
 from checkpoints.verify import reason_messages
 from core.api import page_args
@@ -22,17 +22,7 @@ scan_log = Blueprint("scan_log", __name__, template_folder="templates")
 
 SHIFT_CHOICES = (scans.SHIFT_HOURS, 24, 72)
 ADMIN_FILTERS = ("checkpoint", "verdict", "reason", "enterprise", "pass", "from", "to")
-VERDICT_NAMES = {"pass": _l("Release"), "check": _l("Check"), "deny": _l("Not honoured")}
-REASON_LABELS = {
-    "malformed": _l("Not a pass code"), "bad_signature": _l("Bad signature"),
-    "unknown_key": _l("Unknown key"), "not_found": _l("Not in registry"),
-    "revoked": _l("Revoked"), "not_yet_valid": _l("Not yet valid"), "expired": _l("Expired"),
-    "enterprise_not_whitelisted": _l("Off the white list"),
-    "enterprise_red": _l("Enterprise red"), "enterprise_yellow": _l("Enterprise yellow"),
-    "test_expired": _l("Test too old"), "driver_not_green": _l("Health code not green"),
-    "plate_mismatch": _l("Plate mismatch"), "status_unknown": _l("Status unknown"),
-    "key_revoked": _l("Key revoked"),
-}
+
 
 
 @bp.get("/checkpoint")

@@ -2,7 +2,8 @@
 from flask import request
 from flask_babel import lazy_gettext as _l
 
-from core.errors import DomainError
+from core.errors import DomainError, ValidationFailed
+from core.validation import UNSTORABLE, unstorable_paths
 
 
 class NotJson(DomainError):
@@ -32,11 +33,18 @@ def json_body() -> dict:
         raise MalformedJson()
     if not isinstance(body, dict):
         raise NotAnObject(fields={"body": _l("Must be an object.")})
+    # Every text, read through Fields or not (usernames, scan ids...), must fit the database.
+    if unstorable := dict.fromkeys(unstorable_paths(body), UNSTORABLE):
+        raise ValidationFailed(unstorable)
     return body
+
+
+# Far past any real listing, and small enough that page * per_page fits a 64-bit OFFSET.
+MAX_PAGE = 1_000_000
 
 
 def page_args(default_size: int) -> tuple[int, int]:
     """?page= and ?per_page= as sane positive integers."""
     page = request.args.get("page", 1, type=int)
     size = request.args.get("per_page", default_size, type=int)
-    return max(page, 1), min(max(size, 1), 100)
+    return min(max(page, 1), MAX_PAGE), min(max(size, 1), 100)

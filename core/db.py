@@ -8,6 +8,7 @@ from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+from werkzeug.routing import IntegerConverter
 
 # Named constraints let Alembic alter them later, on SQLite as on PostgreSQL.
 NAMING_CONVENTION = {
@@ -65,6 +66,17 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in URLs, bounded so a number no row id can reach is a 404, not a driver
+    overflow (SQLite integers are 64-bit)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint is registered: rules take their converters when they are added.
+    app.url_map.converters["int"] = RowIdConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)

@@ -1,5 +1,5 @@
 """Domain errors and their translation into JSON or HTML responses."""
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -65,6 +65,18 @@ def error_response(status: int, code: str, message, fields: dict | None = None):
     return page, status
 
 
+class NulInAddress(DomainError):
+    status = 400
+    code = "bad_request"
+    message = _l("The address holds a NUL character.")
+
+
+def _refuse_nul_in_address() -> None:
+    """PostgreSQL cannot take text holding NUL: refuse %00 before any query sees it."""
+    if "\x00" in request.path or b"%00" in request.query_string:
+        raise NulInAddress()
+
+
 def _domain_error(error: DomainError):
     return error_response(error.status, error.code, error.message, error.fields)
 
@@ -76,11 +88,16 @@ def _http_error(error: HTTPException):
 
 def _database_unavailable(error: OperationalError):
     db.session.rollback()
+    if hasattr(current_app, "login_manager"):
+        # The page layout asks who is signed in: asking the database again would fail the
+        # same way and turn this 503 into a 500.
+        g._login_user = current_app.login_manager.anonymous_user()
     message = _l("The database is unavailable. Please try again shortly.")
     return error_response(503, "unavailable", message)
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_in_address)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)

@@ -12,7 +12,8 @@ def _account_key() -> str:
     data = request.get_json(silent=True) if request.is_json else request.form
     username = data.get("username") if isinstance(data, dict) or hasattr(data, "get") else None
     name = username.strip().lower() if isinstance(username, str) else ""
-    return "account:" + hashlib.sha256(name.encode()).hexdigest()[:32]
+    # surrogatepass: a JSON "\ud800" in the name must still count, not crash the limiter.
+    return "account:" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _login_failed(response) -> bool:

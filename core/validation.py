@@ -1,12 +1,41 @@
 """Reading untrusted input field by field, collecting every error before refusing."""
-from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 
 from core.errors import ValidationFailed
 
 REQUIRED = _l("This field is required.")
+UNSTORABLE = _l("Contains a character that cannot be stored (NUL or an unpaired surrogate).")
+
+
+def storable(text: str) -> bool:
+    """Whether both databases can hold the text: PostgreSQL refuses NUL, and neither
+    encodes the lone surrogates that JSON escapes such as \\ud800 produce."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def unstorable_paths(value, path: str = "") -> Iterator[str]:
+    """Dotted paths (list items by index) of the texts in a JSON value that are not storable."""
+    if isinstance(value, str):
+        if not storable(value):
+            yield path or "body"
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if not storable(key):
+                yield path or "body"
+            else:
+                yield from unstorable_paths(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from unstorable_paths(item, f"{path}.{index}" if path else str(index))
 
 
 class Fields:
@@ -41,6 +70,9 @@ class Fields:
             self.error(name, _l("Must be text."))
             return None
         value = value.strip()
+        if not storable(value):
+            self.error(name, UNSTORABLE)
+            return None
         if len(value) > max_length:
             self.error(name, _l("At most %(count)d characters.", count=max_length))
             return None
@@ -90,6 +122,11 @@ class Fields:
             return None
         if parsed.tzinfo is None:
             self.error(name, _l("Must include a UTC offset, e.g. +08:00."))
+            return None
+        try:
+            parsed.astimezone(UTC)  # what the database stores; 0001-01-01T00:00+08:00 has none
+        except OverflowError:
+            self.error(name, _l("Outside the supported range of dates."))
             return None
         return parsed
 

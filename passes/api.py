@@ -48,6 +48,8 @@ def person_json(person: Person, now: datetime) -> dict:
         "phone": person.phone, "health_code": person.health_code,
         "test": {"result": person.test_result, "sampled_at": person.test_sampled_at.isoformat()},
         "test_lapsed": people.test_lapsed(person, now), "cleared": people.cleared(person, now),
+        "whitelisted": person.whitelisted,
+        "delisted_at": person.delisted_at.isoformat() if person.delisted_at else None,
     }
 
 

@@ -1,7 +1,7 @@
 """Passes, the people they name, the keys that sign them and the serials that number them."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
@@ -56,6 +56,9 @@ class Person(db.Model):
     test_result: Mapped[str] = mapped_column(String(10))
     test_sampled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The daily re-check's verdict: off the list until a fresh green, negative result is recorded.
+    whitelisted: Mapped[bool] = mapped_column(default=True, server_default=true(), index=True)
+    delisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     enterprise = relationship("Enterprise")
 

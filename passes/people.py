@@ -35,6 +35,7 @@ def record_holder(enterprise_id: int, holder: Holder) -> Person:
     # An application may quote an older test than one already on record: keep the newest.
     if holder.test_sampled_at >= person.test_sampled_at:
         person.test_result, person.test_sampled_at = holder.test_result, holder.test_sampled_at
+    restore_if_cleared(person)
     return person
 
 
@@ -53,17 +54,25 @@ def cleared(person: Person, now: datetime | None = None) -> bool:
             and not test_lapsed(person, now))
 
 
+def restore_if_cleared(person: Person, now: datetime | None = None) -> None:
+    """A fresh green, negative result puts a person the re-check dropped back on the list."""
+    if not person.whitelisted and cleared(person, now):
+        person.whitelisted, person.delisted_at = True, None
+
+
 def whitelisted_drivers(now: datetime | None = None) -> int:
     """Distinct drivers of vehicle passes who are cleared now, whatever their passes' state."""
     since = (now or utcnow()) - test_window()
+    # By ID number: one driver working for two enterprises is two records but one driver.
     return db.session.scalar(
-        select(func.count(distinct(Person.id))).join(Pass, Pass.person_id == Person.id)
+        select(func.count(distinct(Person.id_number))).join(Pass, Pass.person_id == Person.id)
         .where(Pass.kind == "vehicle", Person.health_code == "green",
                Person.test_result == "negative", Person.test_sampled_at >= since)
     )
 
 
-def list_people(actor, *, query: str | None = None, lapsed: bool = False, now=None):
+def list_people(actor, *, query: str | None = None, lapsed: bool = False, retest: bool = False,
+                now=None):
     """A select over the actor's enterprise's people, by name, for paging."""
     statement = select(Person).where(Person.enterprise_id == actor.enterprise_id)
     if query:
@@ -71,7 +80,15 @@ def list_people(actor, *, query: str | None = None, lapsed: bool = False, now=No
         statement = statement.where(Person.name.like(pattern) | Person.id_number.like(pattern))
     if lapsed:
         statement = statement.where(Person.test_sampled_at < (now or utcnow()) - test_window())
+    if retest:
+        statement = statement.where(Person.whitelisted.is_(False))
     return statement.order_by(Person.name, Person.id)
+
+
+def retest_count(actor) -> int:
+    """How many of the actor's enterprise's people the re-check dropped off the white list."""
+    return db.session.scalar(select(func.count()).select_from(Person).where(
+        Person.enterprise_id == actor.enterprise_id, Person.whitelisted.is_(False)))
 
 
 def get_person(person_id: int, actor) -> Person:
@@ -95,6 +112,7 @@ def update_person_health(person_id: int, data: Mapping, actor,
         test.error("sampled_at", _l("A newer test is already on record."))
     fields.raise_if_invalid()
     person.health_code, person.test_result, person.test_sampled_at = health_code, result, sampled_at
+    restore_if_cleared(person, now)
     record(actor.username, "person.health", str(person.id), health_code=health_code,
            test_result=result, test_sampled_at=sampled_at.isoformat())
     db.session.commit()

@@ -20,12 +20,14 @@ def roster():
 
 
 def _roster_page(editing: int | None = None, errors=None, form=None, status=200):
-    filters = {"q": request.args.get("q", ""), "lapsed": request.args.get("lapsed", "")}
+    filters = {name: request.args.get(name, "") for name in ("q", "lapsed", "retest")}
     page, per_page = page_args(current_app.config["PAGE_SIZE"])
-    statement = people.list_people(current_user, query=filters["q"], lapsed=bool(filters["lapsed"]))
+    statement = people.list_people(current_user, query=filters["q"], lapsed=bool(filters["lapsed"]),
+                                   retest=bool(filters["retest"]))
     result = db.paginate(statement, page=page, per_page=per_page, error_out=False)
     return render_template("passes/people.html", result=result, filters=filters, now=utcnow(),
-                           people=people, editing=editing, errors=errors or {},
+                           people=people, retest_count=people.retest_count(current_user),
+                           editing=editing, errors=errors or {},
                            form=form or {}), status
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from audit.service import record
+from core import events
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound
 from core.validation import Fields
@@ -155,6 +156,7 @@ def revoke(pass_: Pass, reason: str, actor) -> None:
         raise Conflict(_l("This pass is already revoked."))
     pass_.revoked_at, pass_.revoked_reason, pass_.revoked_by = utcnow(), reason, actor.username
     record(actor.username, "pass.revoke", pass_.number, reason=reason)
+    events.pass_revoked.send(pass_, reason=reason, by=actor.username)
 
 
 def qr_png(pass_: Pass) -> bytes:

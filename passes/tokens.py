@@ -69,17 +69,37 @@ class PassFacts:
             enterprise=str(claims["e"]),
             holder_name=str(claims["n"]),
             id_last4=str(claims["i"]),
-            plate=claims.get("p"),
-            cargo_position=claims.get("c"),
-            origin=f"{int(claims['o']):06d}",
-            destination=f"{int(claims['d']):06d}",
+            plate=_optional(claims, "p", str),
+            cargo_position=_optional(claims, "c", int),
+            origin=_county(claims["o"]),
+            destination=_county(claims["d"]),
             valid_from=_utc(claims["nbf"]),
             valid_until=_utc(claims["exp"]),
             test_sampled_at=_utc(claims["t"]),
         )
 
 
+def _integer(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("expected an integer claim")
+    return value
+
+
+def _optional(claims: dict, name: str, kind: type):
+    value = claims.get(name)
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+        raise TypeError(f"claim {name} is not a {kind.__name__}")
+    return value
+
+
+def _county(code) -> str:
+    if not 0 < _integer(code) < 1_000_000:
+        raise ValueError("county codes have six digits")
+    return f"{code:06d}"
+
+
 def _utc(seconds) -> datetime:
-    if not isinstance(seconds, int) or isinstance(seconds, bool):
-        raise TypeError("time claims are integers")
-    return datetime.fromtimestamp(seconds, UTC)
+    try:
+        return datetime.fromtimestamp(_integer(seconds), UTC)
+    except (OverflowError, OSError) as error:  # beyond the calendar or the platform's time_t
+        raise ValueError("time claim out of range") from error

@@ -20,6 +20,9 @@ refresh() {
 }
 
 refresh core core templates app.py commands.py demo.py
-for package in accounts audit checkpoints passes whitelist; do
-  [[ -d "$package" ]] && refresh "$package" "$package"
+# Every other top-level Python package is a feature with a catalogue of its own.
+for init in */__init__.py; do
+  package=${init%/__init__.py}
+  case $package in core|tests|migrations|bench) continue ;; esac
+  refresh "$package" "$package"
 done

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from audit.service import record
+from core import events
 from core.db import db
 from core.errors import Conflict, DomainError, NotFound
 from core.validation import Fields
@@ -112,6 +113,13 @@ def _required_reason(reason: str | None) -> str:
     return reason
 
 
+def _optional_reason(reason) -> str | None:
+    fields = Fields({"reason": reason})
+    reason = fields.text("reason", required=False, max_length=500)
+    fields.raise_if_invalid()
+    return reason
+
+
 def _transition(code: str, actor, *, allowed_from: tuple[str, ...], to: str, action: str,
                 reason: str | None) -> Enterprise:
     enterprise = get_enterprise(code, actor)
@@ -124,6 +132,7 @@ def _transition(code: str, actor, *, allowed_from: tuple[str, ...], to: str, act
 
 def approve(code: str, actor, reason: str | None = None) -> Enterprise:
     """Put an enterprise on the white list; a first approval starts it green."""
+    reason = _optional_reason(reason)
     enterprise = _transition(code, actor, allowed_from=("pending", "rejected"), to="approved",
                              action="enterprise.approve", reason=reason)
     if enterprise.colour is None:
@@ -180,6 +189,8 @@ def _change_colour(enterprise: Enterprise, colour: str, reason: str, actor) -> N
     enterprise.colour = colour
     record(actor.username, "enterprise.colour", enterprise.code,
            **{"from": change.from_colour, "to": colour, "reason": reason})
+    events.colour_changed.send(enterprise, from_colour=change.from_colour, to_colour=colour,
+                               reason=reason, by=actor.username)
 
 
 def counts() -> dict[str, int]:

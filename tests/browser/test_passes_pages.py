@@ -90,7 +90,7 @@ def test_clerk_updates_a_drivers_test(desktop_page):
     page = desktop_page
     log_in(page, "clerk")
     page.goto("/people")
-    row = page.locator("tr", has_text="张三明")
+    row = page.locator("tr", has_text="张三明").first
     row.locator("summary").click()
     row.locator("[name='test.sampled_at']").fill(local(datetime.now(CST) - timedelta(hours=1)))
     with page.expect_navigation():

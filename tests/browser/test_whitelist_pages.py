@@ -58,6 +58,8 @@ def test_wrong_password_keeps_the_username_and_shows_an_alert(phone_page):
 def test_admin_approves_a_pending_enterprise_then_turns_it_yellow_and_red(desktop_page):
     page = desktop_page
     log_in(page, "admin")
+    expect(page).to_have_url(re.compile(r"/admin/dashboard$"))
+    page.locator("nav.nav a[href='/admin/enterprises']").click()
     expect(page).to_have_url(re.compile(r"/admin/enterprises$"))
     expect(page.locator("nav.nav a[aria-current='page']")).to_have_attribute(
         "href", "/admin/enterprises")
@@ -124,6 +126,7 @@ def assert_no_sideways_scroll(page: Page) -> None:
 def test_admin_pages_fit_a_phone(phone_page):
     page = phone_page
     log_in(page, "admin")
+    page.goto("/admin/enterprises")
     expect(page.locator("nav.nav a[aria-current='page']")).to_be_visible()
     screenshot(page, "10-whitelist")
     assert_no_sideways_scroll(page)
@@ -154,6 +157,7 @@ def test_officer_sees_the_assigned_checkpoints(phone_page):
 def test_admin_sees_an_empty_state_and_can_clear_the_filters(desktop_page):
     page = desktop_page
     log_in(page, "admin")
+    page.goto("/admin/enterprises")
     page.fill("input[name='q']", "没有这家企业")
     with page.expect_navigation():
         page.locator("form.filters button").click()

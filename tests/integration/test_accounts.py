@@ -11,7 +11,7 @@ from tests.conftest import PASSWORD
 
 
 def test_login_sends_each_role_to_its_start_page(client, make_user, make_enterprise):
-    for role, start in [("admin", "/admin/enterprises"), ("officer", "/checkpoint")]:
+    for role, start in [("admin", "/admin/dashboard"), ("officer", "/checkpoint")]:
         user = make_user(role)
         response = client.post("/login", data={"username": user.username, "password": PASSWORD})
         assert response.headers["Location"] == start
@@ -25,7 +25,7 @@ def test_login_follows_next_only_within_the_site(client, make_user):
     assert inside.headers["Location"] == "/admin/audit"
     client.post("/logout")
     outside = client.post("/login?next=https://evil.example/", data=form)
-    assert outside.headers["Location"] == "/admin/enterprises"
+    assert outside.headers["Location"] == "/admin/dashboard"
 
 
 def test_wrong_password_and_unknown_user_get_the_same_answer(client, make_user):

@@ -24,12 +24,17 @@ def test_catalogue_is_complete_and_keeps_placeholders(path):
     for message in catalogue:
         if not message.id:
             continue
-        if not message.string or message.fuzzy:
-            problems.append(f"untranslated: {message.id!r}")
-        elif sorted(PLACEHOLDER.findall(message.id)) != sorted(
-                PLACEHOLDER.findall(message.string)):
-            problems.append(f"placeholders differ: {message.id!r}")
+        # Plural entries hold tuples; Chinese has one form.
+        source, translated = _first(message.id), _first(message.string)
+        if not translated or message.fuzzy:
+            problems.append(f"untranslated: {source!r}")
+        elif sorted(PLACEHOLDER.findall(source)) != sorted(PLACEHOLDER.findall(translated)):
+            problems.append(f"placeholders differ: {source!r}")
     assert problems == []
+
+
+def _first(text):
+    return text[0] if isinstance(text, tuple) else text
 
 
 # Which sources feed which catalogue; scripts/i18n.sh extracts the same way.
@@ -55,7 +60,6 @@ def extracted(package: str) -> set[str]:
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda path: path.parts[-5])
 def test_catalogue_holds_every_string_of_its_package(path):
     with path.open("rb") as file:
-        known = {message.id if isinstance(message.id, str) else message.id[0]
-                 for message in read_po(file) if message.id}
+        known = {_first(message.id) for message in read_po(file) if message.id}
     missing = sorted(extracted(path.parts[-5]) - known)
     assert missing == [], "run scripts/i18n.sh and translate: " + ", ".join(missing)

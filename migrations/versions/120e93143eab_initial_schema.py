@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 401d248c36a1
+Revision ID: 120e93143eab
 Revises: 
-Create Date: 2026-11-26 12:58:40.093772
+Create Date: 2026-11-26 13:52:24.002171
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import core.db
 
 
 # revision identifiers, used by Alembic.
-revision = '401d248c36a1'
+revision = '120e93143eab'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -99,6 +99,24 @@ def upgrade():
     sa.Column('last_pass_expires_at', core.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('kid', name=op.f('pk_signing_keys'))
     )
+    op.create_table('bulk_batches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('rows', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('confirmed_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('pass_numbers', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_bulk_batches_enterprise_id_enterprises')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bulk_batches')),
+    sa.UniqueConstraint('enterprise_id', 'sha256', name=op.f('uq_bulk_batches_enterprise_id'))
+    )
+    with op.batch_alter_table('bulk_batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bulk_batches_enterprise_id'), ['enterprise_id'], unique=False)
+
     op.create_table('colour_changes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enterprise_id', sa.Integer(), nullable=False),
@@ -120,6 +138,19 @@ def upgrade():
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_enterprise_categories_enterprise_id_enterprises'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('enterprise_id', 'category_code', name=op.f('pk_enterprise_categories'))
     )
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_notifications_enterprise_id_enterprises')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index('ix_notifications_enterprise_read', ['enterprise_id', 'read_at'], unique=False)
+
     op.create_table('people',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enterprise_id', sa.Integer(), nullable=False),
@@ -130,12 +161,15 @@ def upgrade():
     sa.Column('test_result', sa.String(length=10), nullable=False),
     sa.Column('test_sampled_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('whitelisted', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('delisted_at', core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_people_enterprise_id_enterprises')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_people')),
     sa.UniqueConstraint('enterprise_id', 'id_number', name=op.f('uq_people_enterprise_id'))
     )
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_people_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_people_whitelisted'), ['whitelisted'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -153,6 +187,37 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_enterprise_id'), ['enterprise_id'], unique=False)
 
+    op.create_table('webhook_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.String(length=36), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('event_type', sa.String(length=40), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_attempt_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_status', sa.Integer(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('delivered_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_webhook_deliveries_enterprise_id_enterprises')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries')),
+    sa.UniqueConstraint('event_id', name=op.f('uq_webhook_deliveries_event_id'))
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_webhook_deliveries_due', ['state', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_webhook_deliveries_enterprise_id'), ['enterprise_id'], unique=False)
+
+    op.create_table('webhook_endpoints',
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('secret', sa.String(length=64), nullable=False),
+    sa.Column('updated_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_webhook_endpoints_enterprise_id_enterprises')),
+    sa.PrimaryKeyConstraint('enterprise_id', name=op.f('pk_webhook_endpoints'))
+    )
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -240,11 +305,43 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_scans_scanned_at'), ['scanned_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_scans_verdict'), ['verdict'], unique=False)
 
+    op.create_table('handovers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('checkpoint_id', sa.Integer(), nullable=False),
+    sa.Column('officer_id', sa.Integer(), nullable=False),
+    sa.Column('arriving_pass_id', sa.Integer(), nullable=False),
+    sa.Column('relay_pass_id', sa.Integer(), nullable=False),
+    sa.Column('arriving_number', sa.String(length=12), nullable=False),
+    sa.Column('relay_number', sa.String(length=12), nullable=False),
+    sa.Column('arriving_verdict', sa.String(length=8), nullable=False),
+    sa.Column('seals', sa.JSON(), nullable=False),
+    sa.Column('cargo', sa.String(length=16), nullable=False),
+    sa.Column('relay_plate', sa.String(length=10), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['arriving_pass_id'], ['passes.id'], name=op.f('fk_handovers_arriving_pass_id_passes')),
+    sa.ForeignKeyConstraint(['cargo'], ['categories.code'], name=op.f('fk_handovers_cargo_categories')),
+    sa.ForeignKeyConstraint(['checkpoint_id'], ['checkpoints.id'], name=op.f('fk_handovers_checkpoint_id_checkpoints')),
+    sa.ForeignKeyConstraint(['officer_id'], ['users.id'], name=op.f('fk_handovers_officer_id_users')),
+    sa.ForeignKeyConstraint(['relay_pass_id'], ['passes.id'], name=op.f('fk_handovers_relay_pass_id_passes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_handovers')),
+    sa.UniqueConstraint('relay_pass_id', name=op.f('uq_handovers_relay_pass_id'))
+    )
+    with op.batch_alter_table('handovers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_handovers_arriving_pass_id'), ['arriving_pass_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_handovers_checkpoint_id'), ['checkpoint_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_handovers_created_at'), ['created_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('handovers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_handovers_created_at'))
+        batch_op.drop_index(batch_op.f('ix_handovers_checkpoint_id'))
+        batch_op.drop_index(batch_op.f('ix_handovers_arriving_pass_id'))
+
+    op.drop_table('handovers')
     with op.batch_alter_table('scans', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_scans_verdict'))
         batch_op.drop_index(batch_op.f('ix_scans_scanned_at'))
@@ -266,19 +363,34 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 
     op.drop_table('api_tokens')
+    op.drop_table('webhook_endpoints')
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_deliveries_enterprise_id'))
+        batch_op.drop_index('ix_webhook_deliveries_due')
+
+    op.drop_table('webhook_deliveries')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_enterprise_id'))
 
     op.drop_table('users')
     with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_people_whitelisted'))
         batch_op.drop_index(batch_op.f('ix_people_enterprise_id'))
 
     op.drop_table('people')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_enterprise_read')
+
+    op.drop_table('notifications')
     op.drop_table('enterprise_categories')
     with op.batch_alter_table('colour_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_colour_changes_enterprise_id'))
 
     op.drop_table('colour_changes')
+    with op.batch_alter_table('bulk_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bulk_batches_enterprise_id'))
+
+    op.drop_table('bulk_batches')
     op.drop_table('signing_keys')
     op.drop_table('pass_serials')
     with op.batch_alter_table('enterprises', schema=None) as batch_op:

@@ -1,0 +1,1 @@
+"""Backups: a consistent, checksummed copy of the database and the instance secrets."""

@@ -1,0 +1,13 @@
+"""Domain events: services announce a change inside their transaction; subscribers add to it.
+
+A subscriber runs synchronously in the publisher's session, so whatever it writes commits
+or rolls back with the change itself. Publishers never import their subscribers.
+"""
+from blinker import Namespace
+
+_events = Namespace()
+
+# sender: the Enterprise; keyword data: from_colour, to_colour, reason, by.
+colour_changed = _events.signal("enterprise.colour_changed")
+# sender: the Pass; keyword data: reason, by.
+pass_revoked = _events.signal("pass.revoked")

@@ -1,0 +1,1 @@
+from dashboard.routes import api, bp  # noqa: F401

@@ -1,0 +1,15 @@
+"""Notifications for enterprise clerks and signed webhook events."""
+from flask import Flask
+
+from notifications import service
+from notifications.routes import bp
+from notifications.webhooks import DEFAULTS, webhooks_cli
+
+
+def init_app(app: Flask) -> None:
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
+    service.subscribe()
+    app.cli.add_command(webhooks_cli)
+    app.register_blueprint(bp)
+    app.jinja_env.globals["unread_notifications"] = service.unread_count

@@ -1,0 +1,60 @@
+"""Notification pages: the clerk's list and webhook settings, the authority's delivery log."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.api import page_args
+from core.auth import role_required
+from core.db import db
+from core.errors import ValidationFailed
+from notifications import service
+from notifications.models import DELIVERY_STATES, WebhookDelivery
+
+bp = Blueprint("notifications", __name__, template_folder="templates")
+
+
+@bp.get("/notifications")
+@role_required("enterprise")
+def inbox():
+    return _inbox_page()
+
+
+def _inbox_page(errors=None, form=None, status=200):
+    enterprise_id = current_user.enterprise_id
+    items = service.recent(enterprise_id) if enterprise_id else []
+    deliveries = db.session.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.enterprise_id == enterprise_id)
+        .order_by(WebhookDelivery.id.desc()).limit(20)).all() if enterprise_id else []
+    page = render_template("notifications/inbox.html", items=items, deliveries=deliveries,
+                           endpoint=service.endpoint_for(enterprise_id) if enterprise_id else None,
+                           errors=errors or {}, form=form or {})
+    if enterprise_id:
+        service.mark_all_read(enterprise_id)  # after rendering: the page still marks them new
+    return page, status
+
+
+@bp.post("/notifications/webhook")
+@role_required("enterprise")
+def set_webhook():
+    if current_user.enterprise_id is None:
+        return redirect(url_for(".inbox"))
+    try:
+        endpoint = service.set_webhook(current_user.enterprise_id, request.form, current_user)
+    except ValidationFailed as error:
+        return _inbox_page(error.fields, request.form, 422)
+    flash(_("Webhook saved.") if endpoint else _("Webhook removed."), "success")
+    return redirect(url_for(".inbox"))
+
+
+@bp.get("/admin/webhooks")
+@role_required("admin")
+def admin_deliveries():
+    state = request.args.get("state", "")
+    statement = select(WebhookDelivery).order_by(WebhookDelivery.id.desc())
+    if state in DELIVERY_STATES:
+        statement = statement.where(WebhookDelivery.state == state)
+    page, per_page = page_args(current_app.config["PAGE_SIZE"])
+    result = db.paginate(statement, page=page, per_page=per_page, error_out=False)
+    return render_template("notifications/admin_deliveries.html", result=result, state=state,
+                           states=DELIVERY_STATES)

@@ -1,0 +1,114 @@
+"""Telling an enterprise what changed: a notification for its clerks and a webhook event."""
+import json
+import secrets
+import uuid
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from audit.service import record
+from core import events
+from core.db import db, utcnow
+from core.validation import Fields
+from notifications.models import Notification, WebhookDelivery, WebhookEndpoint
+from whitelist.models import Enterprise
+
+# Plain http is for a receiver on this machine (tests, a local relay); anything else is https.
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
+def _on_colour_changed(enterprise, *, from_colour, to_colour, reason, by) -> None:
+    data = {"enterprise": enterprise.code, "from": from_colour, "to": to_colour,
+            "reason": reason}
+    publish(enterprise.id, "enterprise.colour_changed", data)
+
+
+def _on_pass_revoked(pass_, *, reason, by) -> None:
+    data = {"enterprise": pass_.enterprise.code, "number": pass_.number, "plate": pass_.plate,
+            "reason": reason}
+    publish(pass_.enterprise_id, "pass.revoked", data)
+
+
+def subscribe() -> None:
+    """Connect to the domain events; blinker keeps one connection however often it is called."""
+    events.colour_changed.connect(_on_colour_changed)
+    events.pass_revoked.connect(_on_pass_revoked)
+
+
+def publish(enterprise_id: int, event_type: str, data: dict) -> None:
+    """Queue the notification and, if configured, the webhook event, in the caller's transaction."""
+    now = utcnow()
+    db.session.add(Notification(enterprise_id=enterprise_id, kind=event_type, params=data,
+                                created_at=now))
+    endpoint = db.session.get(WebhookEndpoint, enterprise_id)
+    if endpoint is None:
+        return
+    event_id = str(uuid.uuid4())
+    body = json.dumps({"id": event_id, "type": event_type, "at": now.isoformat(), "data": data},
+                      ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    db.session.add(WebhookDelivery(event_id=event_id, enterprise_id=enterprise_id,
+                                   event_type=event_type, url=endpoint.url, body=body,
+                                   next_attempt_at=now, created_at=now))
+
+
+def unread_count(enterprise_id: int | None) -> int:
+    if enterprise_id is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.enterprise_id == enterprise_id, Notification.read_at.is_(None)))
+
+
+def recent(enterprise_id: int, limit: int = 50) -> list[Notification]:
+    """The enterprise's latest notifications, newest first."""
+    return db.session.scalars(
+        select(Notification).where(Notification.enterprise_id == enterprise_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
+
+
+def mark_all_read(enterprise_id: int) -> None:
+    """Everything the clerk has now been shown counts as read."""
+    db.session.execute(update(Notification).where(
+        Notification.enterprise_id == enterprise_id, Notification.read_at.is_(None),
+    ).values(read_at=utcnow()))
+    db.session.commit()
+
+
+def endpoint_for(enterprise_id: int) -> WebhookEndpoint | None:
+    return db.session.get(WebhookEndpoint, enterprise_id)
+
+
+def set_webhook(enterprise_id: int, data: Mapping, actor) -> WebhookEndpoint | None:
+    """Set, change or (given no URL) remove the webhook; a new one gets a fresh secret."""
+    fields = Fields(data)
+    url = fields.text("url", required=False, max_length=500, check=url_is_allowed,
+                      invalid=_l("Use an https:// address (http:// only for 127.0.0.1 or "
+                                 "localhost)."))
+    fields.raise_if_invalid()
+    endpoint = endpoint_for(enterprise_id)
+    if url is None:
+        if endpoint is not None:
+            db.session.delete(endpoint)
+            record(actor.username, "webhook.remove", _code(enterprise_id))
+            db.session.commit()
+        return None
+    if endpoint is None or data.get("new_secret"):
+        endpoint = endpoint or WebhookEndpoint(enterprise_id=enterprise_id)
+        endpoint.secret = secrets.token_hex(32)
+    endpoint.url = url
+    db.session.add(endpoint)
+    record(actor.username, "webhook.set", _code(enterprise_id), url=url)
+    db.session.commit()
+    return endpoint
+
+
+def url_is_allowed(url: str) -> bool:
+    parts = urlsplit(url)
+    if not parts.hostname or parts.username or parts.password:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS)
+
+
+def _code(enterprise_id: int) -> str:
+    return db.session.get(Enterprise, enterprise_id).code

@@ -1,0 +1,103 @@
+"""Sending the webhook outbox: signed POSTs, retried with exponential back-off."""
+import hashlib
+import hmac
+import time
+from datetime import datetime, timedelta
+
+import click
+import requests
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from core.db import db, utcnow
+from notifications.models import WebhookDelivery, WebhookEndpoint
+
+webhooks_cli = AppGroup("webhooks", help="Deliver enterprise webhook events.")
+
+DEFAULTS = {"WEBHOOK_TIMEOUT_SECONDS": 5.0, "WEBHOOK_MAX_ATTEMPTS": 8,
+            "WEBHOOK_BACKOFF_SECONDS": 30, "WEBHOOK_BATCH": 100}
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The X-Signature header value: sha256=<hex HMAC-SHA256 of the raw body>."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try: the base, doubled after each failure."""
+    return timedelta(seconds=current_app.config["WEBHOOK_BACKOFF_SECONDS"] * 2 ** (attempts - 1))
+
+
+def deliver_due(now: datetime | None = None) -> dict[str, int]:
+    """Try every pending delivery whose time has come; returns how many ended in each way."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(WebhookDelivery.id)
+        .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now)
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(current_app.config["WEBHOOK_BATCH"])).all()
+    tally = {"delivered": 0, "retry": 0, "failed": 0}
+    for delivery_id in due:
+        outcome = _attempt(delivery_id, now)
+        if outcome:
+            tally[outcome] += 1
+    return tally
+
+
+def _attempt(delivery_id: int, now: datetime) -> str | None:
+    # Locked so that two senders (cron and a loop) never post the same event at once.
+    delivery = db.session.scalar(
+        select(WebhookDelivery).where(WebhookDelivery.id == delivery_id,
+                                      WebhookDelivery.state == "pending")
+        .with_for_update(skip_locked=True, of=WebhookDelivery))
+    if delivery is None:
+        db.session.rollback()
+        return None
+    endpoint = db.session.get(WebhookEndpoint, delivery.enterprise_id)
+    status, error = _post(delivery, endpoint.secret if endpoint else None)
+    delivery.attempts += 1
+    delivery.last_attempt_at, delivery.last_status, delivery.last_error = now, status, error
+    if error is None:
+        delivery.state, delivery.delivered_at, outcome = "delivered", now, "delivered"
+    elif delivery.attempts >= current_app.config["WEBHOOK_MAX_ATTEMPTS"]:
+        delivery.state, outcome = "failed", "failed"
+    else:
+        delivery.next_attempt_at, outcome = now + backoff(delivery.attempts), "retry"
+    db.session.commit()
+    return outcome
+
+
+def _post(delivery: WebhookDelivery, secret: str | None) -> tuple[int | None, str | None]:
+    """The HTTP status and, unless it was a 2xx, what went wrong."""
+    if secret is None:
+        return None, "webhook removed by the enterprise"
+    body = delivery.body.encode()
+    headers = {"Content-Type": "application/json", "X-Event-Id": delivery.event_id,
+               "X-Event-Type": delivery.event_type, "X-Signature": signature(secret, body),
+               "User-Agent": "freight-pass-webhooks/1"}
+    try:
+        response = requests.post(delivery.url, data=body, headers=headers, allow_redirects=False,
+                                 timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
+    except requests.Timeout:
+        return None, "timed out"
+    except requests.RequestException as failure:
+        return None, f"{type(failure).__name__}: {failure}"[:500]
+    if 200 <= response.status_code < 300:
+        return response.status_code, None
+    return response.status_code, f"HTTP {response.status_code}"
+
+
+@webhooks_cli.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep running, checking every --interval seconds.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+def deliver_command(loop: bool, interval: float) -> None:
+    """Send due webhook events once (for cron), or continuously with --loop."""
+    while True:
+        tally = deliver_due()
+        click.echo(f"delivered {tally['delivered']}, to retry {tally['retry']}, "
+                   f"failed {tally['failed']}")
+        if not loop:
+            return
+        db.session.remove()
+        time.sleep(interval)

@@ -1,0 +1,201 @@
+"""Spreadsheets in and out: reading an uploaded CSV or .xlsx into rows, writing the template.
+
+Whole-file refusals (not a spreadsheet, missing headers, too many rows, formulas, empty)
+are raised here, before any row is checked.
+"""
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+
+from core.errors import DomainError
+
+MAX_ROWS = 5000
+MAX_ROWS_TEXT = f"{MAX_ROWS:,}"  # 5,000
+# (key, header): the template's columns in order; a header's bracketed hint is optional.
+COLUMNS = (
+    ("kind", "通行证类型(车辆/人员)"),
+    ("plate", "车牌号"),
+    ("name", "姓名"),
+    ("id_number", "身份证号"),
+    ("phone", "手机号"),
+    ("health_code", "健康码(绿/黄/红)"),
+    ("test_result", "核酸结果(阴性/阳性)"),
+    ("sampled_at", "采样时间"),
+    ("cargo", "物资类别"),
+    ("origin", "起点(县级代码)"),
+    ("destination", "终点(县级代码)"),
+    ("valid_from", "有效期起"),
+    ("valid_until", "有效期至"),
+)
+TEXT_COLUMNS = ("plate", "id_number", "phone", "origin", "destination")
+ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+# A leading = or @, or + or - followed by more than a signed number: what Excel would run.
+FORMULA = re.compile(r"^(?:[=@]|[+-](?![\d\s.]*$))")
+
+
+def column_name(key: str) -> str:
+    """The header without its hint, as the report names a column: 健康码(绿/黄/红) -> 健康码."""
+    return dict(COLUMNS)[key].split("(")[0]
+
+
+def _normal(header: str) -> str:
+    header = re.sub(r"\s+", "", str(header or "")).replace("（", "(").replace("）", ")")
+    return header.split("(")[0].lower()
+
+
+HEADER_KEYS = {_normal(header): key for key, header in COLUMNS} | {key: key for key, _ in COLUMNS}
+
+
+class FileRefused(DomainError):
+    status = 422
+    code = "file_refused"
+    message = _l("This file cannot be imported.")
+
+
+@dataclass(frozen=True)
+class Table:
+    """Data rows as {key: value}, numbered as the spreadsheet numbers them (headers are row 1)."""
+
+    rows: list[tuple[int, dict]]
+
+
+def read_table(filename: str, content: bytes) -> Table:
+    """Parse an upload, refusing the whole file when it cannot be read as the template."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if not content.strip():
+        raise FileRefused(_l("The file is empty."))
+    if content.startswith(OLE_MAGIC) or extension == "xls":
+        raise FileRefused(_l("Old Excel files (.xls) cannot be read: save it as .xlsx or CSV."))
+    if extension == "xlsx" and content.startswith(ZIP_MAGIC):
+        lines = _xlsx_lines(content)
+    elif extension in ("csv", "txt") and b"\x00" not in content:
+        lines = _csv_lines(content)
+    else:
+        raise FileRefused(_l("Not a CSV or Excel (.xlsx) file: download the template and "
+                             "fill it in."))
+    return _table(lines)
+
+
+def _csv_lines(content: bytes):
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileRefused(_l("The file's text is neither UTF-8 nor GBK: save it as CSV (UTF-8)."))
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
+        for column, value in enumerate(cells):
+            if FORMULA.match(value.strip()):
+                _formula_refused(number, column)
+        yield number, cells
+
+
+def _xlsx_lines(content: bytes):
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception as error:  # openpyxl raises many kinds for a broken or foreign zip
+        raise FileRefused(_l("This is not a readable Excel (.xlsx) file.")) from error
+    try:
+        for number, cells in enumerate(workbook.worksheets[0].iter_rows(), 1):
+            for column, cell in enumerate(cells):
+                if cell.data_type == "f":
+                    _formula_refused(number, column)
+            yield number, [cell.value for cell in cells]
+    finally:
+        workbook.close()
+
+
+def _formula_refused(row: int, column: int):
+    cell = f"{chr(ord('A') + column) if column < 26 else column + 1}{row}"
+    raise FileRefused(_l("The file contains a formula (cell %(cell)s). Formulas are not "
+                         "imported: paste the values only and upload again.", cell=cell))
+
+
+def _table(lines) -> Table:
+    lines = iter(lines)
+    header_number, header = next(((n, cells) for n, cells in lines if _filled(cells)), (0, None))
+    if header is None:
+        raise FileRefused(_l("The file is empty."))
+    positions = {HEADER_KEYS[_normal(name)]: index for index, name in enumerate(header)
+                 if _normal(name) in HEADER_KEYS}
+    missing = [column_name(key) for key, _ in COLUMNS if key not in positions]
+    if missing:
+        raise FileRefused(_l("Missing columns: %(names)s. Use the template's headers.",
+                             names="、".join(missing)))
+    rows = []
+    for number, cells in lines:
+        if not _filled(cells):
+            continue
+        if len(rows) == MAX_ROWS:
+            raise FileRefused(_l("At most %(limit)s rows per file: split it and upload the "
+                                 "parts one by one.", limit=MAX_ROWS_TEXT))
+        rows.append((number, {key: _cell(cells[i]) if i < len(cells) else None
+                              for key, i in positions.items()}))
+    if not rows:
+        raise FileRefused(_l("The file has headers but no rows to import."))
+    return Table(rows=rows)
+
+
+def _filled(cells) -> bool:
+    return any(_cell(value) is not None for value in cells)
+
+
+def _cell(value):
+    """Text trimmed, numbers as digits (Excel stores 450502 as a number), dates kept."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def template_csv(rows: list[list[str]]) -> bytes:
+    """The template as CSV in UTF-8 with a BOM, which Excel needs to show Chinese."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([header for _, header in COLUMNS])
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def template_xlsx(rows: list[list[str]], notes: list[tuple[str, str]]) -> bytes:
+    """The template as .xlsx: code columns stored as text so Excel keeps ID numbers whole."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "通行证申请"
+    sheet.append([header for _, header in COLUMNS])
+    for row in rows:
+        sheet.append(row)
+    for index, (key, header) in enumerate(COLUMNS):
+        letter = chr(ord("A") + index)
+        longest = max([len(str(row[index])) + 4 for row in rows] + [len(header) * 2 + 2, 12])
+        sheet.column_dimensions[letter].width = longest
+        head = sheet[f"{letter}1"]
+        head.font, head.fill = Font(bold=True), PatternFill("solid", fgColor="DCE7F5")
+        if key in TEXT_COLUMNS:  # for the rows the clerk adds too, not only the example
+            sheet.column_dimensions[letter].number_format = "@"
+            for row_number in range(2, len(rows) + 2):
+                sheet[f"{letter}{row_number}"].number_format = "@"
+    sheet.freeze_panes = "A2"
+    help_sheet = workbook.create_sheet("填写说明")
+    for note in notes:
+        help_sheet.append(list(note))
+    help_sheet.column_dimensions["A"].width, help_sheet.column_dimensions["B"].width = 18, 70
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

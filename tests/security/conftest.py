@@ -1,0 +1,2 @@
+"""The security section reuses the checkpoint fixtures: checkpoints, an officer, passes."""
+from tests.integration.conftest import checkpoints, make_pass, officer, officer_headers  # noqa: F401

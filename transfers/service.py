@@ -1,0 +1,167 @@
+"""Handover rules: a genuine arriving pass, a valid relay driver and vehicle, sealed cargo."""
+import re
+from collections.abc import Mapping
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from audit.service import record
+from checkpoints import service as checkpoints
+from checkpoints.models import Checkpoint
+from checkpoints.verify import MAX_QR_TEXT, judge, read_pass
+from core.db import db, utcnow
+from core.errors import Forbidden, NotFound, ValidationFailed
+from core.validation import Fields
+from passes import service as passes
+from passes.application import Application, check_enterprise, read_application
+from passes.models import Pass
+from passes.tokens import qr_text
+from transfers.models import Handover
+
+SEAL = re.compile(r"[A-Za-z0-9-]{1,32}")
+MAX_SEALS = 20
+PASS_NUMBER = re.compile(r"\d{12}")
+
+
+class NotTransferStation(Forbidden):
+    code = "not_transfer_station"
+    message = _l("Handovers are recorded only at transfer stations you staff.")
+
+
+class PassNotHonoured(ValidationFailed):
+    code = "pass_not_honoured"
+    message = _l("The arriving pass is not honoured: it cannot be handed over.")
+
+
+def stations_of(officer) -> list[Checkpoint]:
+    """The open transfer stations this officer staffs."""
+    return [c for c in officer.checkpoints if c.kind == "transfer_station" and c.active]
+
+
+def station(code: str | None, officer) -> Checkpoint:
+    """A transfer station the officer staffs; other checkpoints are refused (403)."""
+    checkpoint = checkpoints.find(code) if code else None
+    if checkpoint is None or not checkpoint.active:
+        raise NotFound(checkpoints.UNKNOWN_CHECKPOINT)
+    if checkpoint.kind != "transfer_station":
+        raise NotTransferStation()
+    checkpoints.check_assigned(checkpoint, officer)
+    return checkpoint
+
+
+def create_handover(data: Mapping, officer, now: datetime | None = None) -> Handover:
+    """Verify the arriving pass, issue the relay pass and record the handover, all or nothing."""
+    now = now or utcnow()
+    fields = Fields(data)
+    code = fields.text("checkpoint", max_length=32)
+    arriving_text = fields.text("arriving", max_length=MAX_QR_TEXT)
+    seals = _seals(fields)
+    if code is None or arriving_text is None:
+        fields.raise_if_invalid()  # nothing to check the rest against
+    checkpoint = station(code, officer)
+    try:
+        arriving, verdict = _arriving_pass(arriving_text, now)
+    except PassNotHonoured as refused:
+        raise PassNotHonoured(fields.errors | refused.fields) from None
+    enterprise = check_enterprise(arriving.enterprise)
+    application = _relay_leg(fields, arriving, checkpoint, now)
+    fields.raise_if_invalid()
+    relay = passes.issue(application, enterprise, officer)
+    handover = Handover(checkpoint=checkpoint, officer_id=officer.id, arriving_pass=arriving,
+                        relay_pass=relay, arriving_number=arriving.number,
+                        relay_number=relay.number, arriving_verdict=verdict,
+                        seals=seals, cargo=application.cargo, relay_plate=application.plate,
+                        created_at=now)
+    db.session.add(handover)
+    db.session.flush()
+    record(officer.username, "handover.create", arriving.number, handover=handover.id,
+           checkpoint=checkpoint.code, relay=relay.number, plate=relay.plate, seals=seals,
+           cargo=application.cargo)
+    db.session.commit()
+    return handover
+
+
+def _seals(fields: Fields) -> list[str] | None:
+    """One or more distinct seal numbers, as a list or one per line / comma."""
+    value = fields.data.get("seals")
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[\s,，;；]+", value) if part]
+    if not value:
+        fields.error("seals", _l("Give at least one seal number."))
+        return None
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        fields.error("seals", _l("Must be a list of seal numbers."))
+        return None
+    seals = [seal.strip().upper() for seal in value]
+    bad = [seal for seal in seals if not SEAL.fullmatch(seal)]
+    if bad:
+        fields.error("seals", _l("Not a seal number: %(seals)s (letters, digits and '-').",
+                                 seals=", ".join(bad)))
+    elif len(seals) > MAX_SEALS:
+        fields.error("seals", _l("At most %(count)d seals.", count=MAX_SEALS))
+    elif len(set(seals)) != len(seals):
+        fields.error("seals", _l("A seal number is given twice."))
+    return seals if fields.ok("seals") else None
+
+
+def _arriving_pass(text: str, now: datetime) -> tuple[Pass, str]:
+    """The registry's pass behind a scanned code or a typed number, if it may be relayed,
+    with its verdict (pass, or check: a yellow enterprise's cargo may still be relayed)."""
+    if PASS_NUMBER.fullmatch(text):
+        known = db.session.scalar(select(Pass).where(Pass.number == text))
+        if known is None:
+            raise PassNotHonoured({"arriving": _l("No pass with this number.")})
+        text = qr_text(known)
+    verdict = judge(read_pass(text, now), None, now)
+    if verdict.verdict == "deny" or verdict.pass_ is None:
+        reasons = "; ".join(str(reason.message) for reason in verdict.reasons)
+        raise PassNotHonoured({"arriving": reasons})
+    if verdict.pass_.kind != "vehicle":
+        raise PassNotHonoured({"arriving": _l("Only a vehicle pass carries cargo to hand over.")})
+    return verdict.pass_, verdict.verdict
+
+
+def _relay_leg(fields: Fields, arriving: Pass, checkpoint: Checkpoint,
+               now: datetime) -> Application | None:
+    """The relay leg as a pass application, checked by the issuing rules: from the station
+    to where the cargo was going, until the arriving pass ends."""
+    cargo = fields.text("cargo", required=False, max_length=16) or arriving.cargo
+    relay = fields.data.get("relay") if isinstance(fields.data.get("relay"), Mapping) else {}
+    body = {"kind": "vehicle", "plate": relay.get("plate"), "driver": relay.get("driver"),
+            "cargo": cargo, "origin": checkpoint.area, "destination": arriving.destination,
+            "valid_from": now.isoformat(), "valid_until": arriving.valid_until.isoformat()}
+    try:
+        return read_application(body, arriving.enterprise, now)
+    except ValidationFailed as error:
+        fields.errors.update({_relay_path(path): text for path, text in error.fields.items()})
+        return None
+
+
+def _relay_path(path: str) -> str:
+    """Errors of the relay application named as the handover's fields."""
+    head = path.split(".")[0]
+    if head in ("plate", "driver"):
+        return f"relay.{path}"
+    return path if head == "cargo" else "arriving"
+
+
+def get_handover(handover_id: int, actor) -> Handover:
+    """A handover the actor may see: an admin any, an officer those of their stations."""
+    handover = db.session.get(Handover, handover_id)
+    if handover is None or (actor.role != "admin"
+                            and not checkpoints.is_assigned(handover.checkpoint, actor)):
+        raise NotFound()
+    return handover
+
+
+def list_handovers():
+    """A select over every handover, newest first, for paging."""
+    return select(Handover).order_by(Handover.created_at.desc(), Handover.id.desc())
+
+
+def recent_at(stations: list[Checkpoint], limit: int = 10) -> list[Handover]:
+    """The latest handovers at these stations, for the officer's page."""
+    ids = [checkpoint.id for checkpoint in stations]
+    return db.session.scalars(list_handovers().where(Handover.checkpoint_id.in_(ids))
+                              .limit(limit)).all()
