@@ -11,4 +11,6 @@ export LP_SESSION_COOKIE_SECURE=false
 .venv/bin/flask seed-demo
 port="${PORT:-8000}"
 echo "serving on http://127.0.0.1:${port}/  (Ctrl-C to stop)"
-exec .venv/bin/gunicorn --workers 2 --threads 4 --bind "127.0.0.1:${port}" 'app:create_app()'
+# Confirming a 5,000-row bulk upload issues every pass in one request (bench/RESULTS.md).
+exec .venv/bin/gunicorn --workers 2 --threads 4 --timeout 120 --bind "127.0.0.1:${port}" \
+  'app:create_app()'
