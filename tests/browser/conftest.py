@@ -6,6 +6,7 @@ not parametrized over databases.
 """
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,10 +32,9 @@ VIEWPORTS = {
 }
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
-    """The base URL of the app, serving the demo city from a fresh SQLite file."""
-    folder = tmp_path_factory.mktemp("live")
+def demo_city_app(folder: Path):
+    """An app on a fresh SQLite file in `folder`, set up as `flask init-db` and
+    `flask seed-demo` would, with CSRF on as in production."""
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}",
@@ -44,19 +44,40 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         "SESSION_COOKIE_SECURE": False,  # plain http on 127.0.0.1
     })
     with app.app_context():
-        upgrade()  # what `flask init-db` does
+        upgrade()
         ensure_reference_data()
         demo.seed()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    return app
+
+
+@contextmanager
+def serving(app, port: int = 0) -> Iterator[str]:
+    """Serve the app on 127.0.0.1 in a thread; yields the base URL."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+def close_database(app) -> None:
+    """Close pooled SQLite connections before they warn."""
     with app.app_context():
-        db.engine.dispose()  # close pooled SQLite connections before they warn
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    """The base URL of the app, serving the demo city from a fresh SQLite file."""
+    app = demo_city_app(tmp_path_factory.mktemp("live"))
+    with serving(app) as url:
+        yield url
+    close_database(app)
 
 
 @pytest.fixture(scope="session")

@@ -19,14 +19,19 @@ from werkzeug.serving import make_server
 
 import demo
 from accounts.service import create_user
-from app import create_app
 from checkpoints.models import Scan
 from core.db import db
 from core.validators import uscc_check_char
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS, log_in, screenshot
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    VIEWPORTS,
+    demo_city_app,
+    log_in,
+    screenshot,
+)
 from tests.integration.pass_data import resident_id
 from whitelist import service as whitelist
-from whitelist.service import ensure_reference_data
 
 pytestmark = pytest.mark.browser
 
@@ -120,19 +125,7 @@ def _uscc(first17: str) -> str:
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
     folder = tmp_path_factory.mktemp("scan")
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'scan.sqlite3'}",
-        "INSTANCE_PATH": str(folder / "instance"),
-        "SECRET_KEY": "scan-test-secret",
-        "KEY_ENCRYPTION_SECRET": "scan-test-key-secret",
-        "SESSION_COOKIE_SECURE": False,
-    })
-    with app.app_context():
-        db.create_all()
-        ensure_reference_data()
-        demo.seed()
-        db.session.remove()
+    app = demo_city_app(folder)
     passes = _seed_passes(app)
     server = Server(app)
     server.start()

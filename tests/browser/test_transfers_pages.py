@@ -1,25 +1,21 @@
 """Issue 7 in a real browser: an officer at a transfer station records a handover on a phone
 and prints the three-copy handover sheet; a clerk sees a notification banner.
 
-Runs its own live server built with create_all, since the migrations gain the handover and
-notification tables only when the lead regenerates them.
+Runs its own live server, with a station officer added to the demo city.
 """
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 import demo
 from accounts.service import create_user
-from app import create_app
 from core.db import db, utcnow
 from core.validators import resident_id_check_char
 from passes.models import Pass
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import close_database, demo_city_app, log_in, screenshot, serving
 
 pytestmark = pytest.mark.browser
 CST = timezone(timedelta(hours=8))
@@ -29,18 +25,8 @@ STATION_OFFICER = "station"
 @pytest.fixture(scope="module")
 def station_city(tmp_path_factory) -> Iterator[tuple[str, str]]:
     """The demo city served on a fresh SQLite file: its URL and a valid vehicle pass number."""
-    folder = tmp_path_factory.mktemp("transfers-live")
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}",
-        "INSTANCE_PATH": str(folder / "instance"),
-        "SECRET_KEY": "browser-test-secret",
-        "KEY_ENCRYPTION_SECRET": "browser-test-key-secret",
-        "SESSION_COOKIE_SECURE": False,
-    })
+    app = demo_city_app(tmp_path_factory.mktemp("transfers-live"))
     with app.app_context():
-        db.create_all()
-        demo.seed()
         create_user({"username": STATION_OFFICER, "role": "officer", "password": demo.PASSWORD,
                      "checkpoints": ["BH-HP-TRANS"]}, "fixture")
         db.session.commit()
@@ -49,15 +35,9 @@ def station_city(tmp_path_factory) -> Iterator[tuple[str, str]]:
             Pass.kind == "vehicle", Pass.revoked_at.is_(None), Pass.valid_from <= now,
             Pass.valid_until > now).order_by(Pass.id))
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", number
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app) as url:
+        yield url, number
+    close_database(app)
 
 
 @pytest.fixture(scope="module")
