@@ -5,6 +5,7 @@ import json
 import os
 import re
 import secrets
+import string
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -63,9 +64,13 @@ def generate_private_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
 
 
+_KID_ALPHABET = string.ascii_letters + string.digits
+
+
 def new_kid() -> str:
-    """Return a short random url-safe key id."""
-    return secrets.token_urlsafe(6)
+    """A short random key id of letters and digits: safe in URLs and never read as a
+    command-line option (a url-safe token may start with '-')."""
+    return "".join(secrets.choice(_KID_ALPHABET) for _ in range(8))
 
 
 # AES-GCM rather than Fernet: one authenticated primitive, and the blob can

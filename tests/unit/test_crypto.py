@@ -87,6 +87,10 @@ def test_new_kid_is_short_and_url_safe():
     assert all(len(kid) == 8 and kid.replace("-", "").replace("_", "").isalnum() for kid in kids)
 
 
+def test_new_kid_is_letters_and_digits_so_the_cli_never_reads_it_as_an_option():
+    assert all(crypto.new_kid().isalnum() for _ in range(2000))
+
+
 def test_tampered_payload_is_bad_signature(token, keys, claims):
     header, _, signature = token.split(".")
     forged = f"{header}.{b64(json.dumps({**claims, 'p': '桂E99999'}).encode())}.{signature}"
