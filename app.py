@@ -1,6 +1,7 @@
 """The application factory: the one place that knows every package."""
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import accounts
 import audit
@@ -12,7 +13,7 @@ import transfers
 import whitelist
 from audit.cli import audit_cli
 from commands import register_commands
-from core import auth, config, db, errors, i18n, limits, openapi, security, ui
+from core import auth, config, db, errors, health, i18n, limits, openapi, security, ui
 from passes.cli import keys_cli
 from passes.people_cli import people_cli
 
@@ -47,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     instance_path = (test_config or {}).get("INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     config.load_config(app, test_config)
+    trust_proxies(app)
     db.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
@@ -63,6 +65,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, take the client's address, scheme and host from
+    their X-Forwarded-* headers: per-address rate limits, HSTS and external URLs need them."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
 def register_blueprints(app: Flask) -> None:
     for blueprint in (accounts.bp, accounts.admin, whitelist.bp, passes.bp, passes.people_bp,
                       passes.holder, passes.bulk, checkpoints.bp, checkpoints.scanner,
@@ -70,6 +80,6 @@ def register_blueprints(app: Flask) -> None:
                       audit.bp, dashboard.bp, transfers.bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts.api, whitelist.api, passes.api, passes.well_known,
-                      checkpoints.api, dashboard.api, transfers.api, openapi.bp):
+                      checkpoints.api, dashboard.api, transfers.api, openapi.bp, health.bp):
         auth.csrf.exempt(blueprint)  # bearer tokens only: the cookie is never read there
         app.register_blueprint(blueprint)

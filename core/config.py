@@ -15,7 +15,13 @@ DEFAULTS = {
     "OFFLINE_MAX_AGE_SECONDS": 4 * 3600,
     # The same pass at checkpoints in two counties within this many minutes: a likely copy.
     "SCAN_COPY_WINDOW_MINUTES": 10,
+    # The scan log counts and pages through at most this many of a filter's newest matches.
+    "SCAN_LOG_LIMIT": 10_000,
+    # deploy/nginx.conf's client_max_body_size matches this.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted
+    # (deploy/nginx.conf: 1). 0 reads the connection itself: right only without a proxy.
+    "PROXY_COUNT": 0,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -74,6 +80,9 @@ def _check(config) -> None:
     if len(area) != 6 or not area.isdigit():
         raise ValueError(f"AREA_CODE must be 6 digits, got {area!r}")
     config["AREA_CODE"] = area
+    count = config["PROXY_COUNT"]
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise ValueError(f"PROXY_COUNT must be 0 or a positive integer, got {count!r}")
     for name in ("TEST_WINDOW_HOURS", "MAX_VALIDITY_DAYS", "API_TOKEN_TTL_SECONDS"):
         if not isinstance(config[name], int) or config[name] <= 0:
             raise ValueError(f"{name} must be a positive integer, got {config[name]!r}")

@@ -28,6 +28,15 @@ def test_api_answers_503_json_when_the_database_is_unreachable(app_config):
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_liveness_does_not_need_the_database(app_config):
+    app = create_app(app_config | {
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/nothing"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_pages_say_the_database_is_unavailable(app_config):
     app = create_app(app_config | {
         "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/nothing"})

@@ -1,0 +1,12 @@
+"""Liveness for load balancers and benchmarks: answers without touching the database."""
+from flask import Blueprint, jsonify
+
+from core.auth import public
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    return jsonify(status="ok")
