@@ -2,16 +2,17 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accounts.models import ROLES, ApiToken, User
 from audit.service import record
 from checkpoints.models import Checkpoint
-from core.db import db, utcnow
+from core.db import UTCDateTime, db, utcnow
 from core.errors import Conflict, DomainError, NotFound
 from core.validation import Fields, storable
 from whitelist.models import Enterprise
@@ -121,10 +122,17 @@ def issue_token(user: User, ttl_seconds: int) -> str:
 
 def user_for_token(token: str) -> User | None:
     """The user a live token belongs to, or None."""
-    found = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if found is None or found.revoked_at is not None or found.expires_at <= utcnow():
-        return None
-    return found.user if found.user.active else None
+    return db.session.scalar(_user_for_token(), {"digest": _digest(token), "now": utcnow()})
+
+
+@cache
+def _user_for_token():
+    """Built once: every API call asks it."""
+    return (
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
+               ApiToken.expires_at > bindparam("now", type_=UTCDateTime), User.active)
+    )
 
 
 def revoke_token(token: str) -> None:

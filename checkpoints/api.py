@@ -5,12 +5,11 @@ from flask_login import current_user
 
 from checkpoints import bundle, service, uploads, verify
 from checkpoints.models import Checkpoint
+from checkpoints.registry import PassStatus
 from core.api import json_body
 from core.auth import role_required
 from core.db import db
 from core.divisions import default_divisions
-from passes.models import Pass
-from whitelist.service import categories
 
 api = Blueprint("checkpoints_api", __name__, url_prefix="/api/v1")
 
@@ -63,16 +62,15 @@ def verdict_json(result: verify.Verdict) -> dict:
         "verdict": result.verdict,
         "reasons": [{"code": r.code, "message": str(r.message)} for r in result.reasons],
         "pass": pass_facts(pass_) if pass_ else None,
-        "enterprise": {"code": pass_.enterprise.code, "name": pass_.enterprise.name,
-                       "colour": pass_.enterprise.colour} if pass_ else None,
+        "enterprise": {"code": pass_.enterprise_code, "name": pass_.enterprise_name,
+                       "colour": pass_.colour} if pass_ else None,
         "scan_id": result.scan_id,
     }
 
 
-def pass_facts(pass_: Pass) -> dict:
+def pass_facts(pass_: PassStatus) -> dict:
     """What the officer compares with the vehicle and holder: masked as the pass signs it."""
     divisions = default_divisions()
-    cargo = {c.code: c for c in categories()}.get(pass_.cargo)
     return {
         "number": pass_.number, "kind": pass_.kind, "plate": pass_.plate,
         "holder_name": pass_.holder_name, "id_last4": pass_.id_last4,
@@ -81,6 +79,5 @@ def pass_facts(pass_: Pass) -> dict:
         "destination_name": divisions.full_name(pass_.destination),
         "valid_from": pass_.valid_from.isoformat(), "valid_until": pass_.valid_until.isoformat(),
         "cargo": pass_.cargo,
-        "cargo_name": (cargo.name_zh if str(get_locale()) == "zh" else cargo.name_en)
-        if cargo else None,
+        "cargo_name": pass_.cargo_name_zh if str(get_locale()) == "zh" else pass_.cargo_name_en,
     }

@@ -1,7 +1,7 @@
 """Checkpoints, the officers who staff them and the scans they record."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
@@ -14,6 +14,27 @@ REASON_CODES = (
     "expired", "enterprise_not_whitelisted", "enterprise_red", "enterprise_yellow",
     "test_expired", "driver_not_green", "plate_mismatch", "status_unknown", "key_revoked",
 )
+# Each code's bit in Scan.reason_bits; append new codes at the end, never reorder.
+REASON_BITS = {code: 1 << position for position, code in enumerate(REASON_CODES)}
+
+
+def reason_bits(codes) -> int:
+    """The codes as one integer, a bit each (REASON_BITS)."""
+    return sum(REASON_BITS.get(code, 0) for code in set(codes))
+
+
+def _reason_bits_of_row(context) -> int:
+    return reason_bits(context.get_current_parameters().get("reasons") or ())
+
+
+def _reason_indexes() -> tuple[Index, ...]:
+    """One partial index per reason code, in the scan log's order: filtering millions of
+    scans by a reason walks only the scans that have it, newest first."""
+    return tuple(
+        Index(f"ix_scans_reason_{code}", "scanned_at", "id",
+              postgresql_where=text(f"reason_bits & {bit} <> 0"),
+              sqlite_where=text(f"reason_bits & {bit} <> 0"))
+        for code, bit in REASON_BITS.items())
 
 officer_checkpoints = Table(
     "officer_checkpoints",
@@ -44,10 +65,16 @@ class Scan(db.Model):
     """One check of a pass at a checkpoint, whatever the verdict; never holds the raw token."""
 
     __tablename__ = "scans"
+    # Each filter of the scan log has an index in the log's order (scanned_at, id), so a
+    # page of the newest matches reads a page of index entries, however long the log.
     __table_args__ = (
-        Index("ix_scans_checkpoint_scanned", "checkpoint_id", "scanned_at"),
-        Index("ix_scans_officer_scanned", "officer_id", "scanned_at"),
+        Index("ix_scans_scanned", "scanned_at", "id"),
+        Index("ix_scans_checkpoint_scanned", "checkpoint_id", "scanned_at", "id"),
+        Index("ix_scans_officer_scanned", "officer_id", "scanned_at", "id"),
+        Index("ix_scans_verdict_scanned", "verdict", "scanned_at", "id"),
+        Index("ix_scans_enterprise_scanned", "enterprise_code", "scanned_at", "id"),
         Index("ix_scans_pass_scanned", "pass_number", "scanned_at"),
+        *_reason_indexes(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,13 +82,16 @@ class Scan(db.Model):
     client_id: Mapped[str | None] = mapped_column(String(36), unique=True)
     # Known only when the token verified and the registry holds it: forgeries have none.
     pass_number: Mapped[str | None] = mapped_column(String(12))
-    enterprise_code: Mapped[str | None] = mapped_column(String(18), index=True)
+    enterprise_code: Mapped[str | None] = mapped_column(String(18))
     checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoints.id"))
     officer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    verdict: Mapped[str] = mapped_column(String(8), index=True)
+    verdict: Mapped[str] = mapped_column(String(8))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The same codes as bits, filled in from `reasons` on insert: JSON cannot be indexed
+    # the same way on SQLite and PostgreSQL, an integer can (see _reason_indexes).
+    reason_bits: Mapped[int] = mapped_column(default=_reason_bits_of_row, server_default="0")
     plate_seen: Mapped[str | None] = mapped_column(String(16))
-    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     offline: Mapped[bool] = mapped_column(default=False)
 

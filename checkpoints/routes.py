@@ -78,9 +78,12 @@ def admin_scans():
 
 def _scan_page(template: str, filters: scans.ScanFilters, **context):
     page, per_page = page_args(current_app.config["PAGE_SIZE"])
-    result = db.paginate(scans.search(filters), page=page, per_page=per_page, error_out=False)
+    newest = current_app.config["SCAN_LOG_LIMIT"]
+    result = scans.page_of(filters, page, per_page, newest)
+    counts = scans.verdict_counts(filters, newest=newest)
     window = timedelta(minutes=current_app.config["SCAN_COPY_WINDOW_MINUTES"])
-    return render_template(template, result=result, counts=scans.verdict_counts(filters),
+    return render_template(template, result=result, counts=counts,
+                           matches=sum(counts.values()), newest=newest,
                            copies=scans.possible_copies(result.items, window),
                            window_minutes=current_app.config["SCAN_COPY_WINDOW_MINUTES"],
                            verdicts=VERDICTS, verdict_names=VERDICT_NAMES,

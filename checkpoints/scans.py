@@ -3,26 +3,29 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.sql import Select
 
-from checkpoints.models import REASON_CODES, VERDICTS, Checkpoint, Scan
+from checkpoints.models import REASON_BITS, VERDICTS, Checkpoint, Scan
 from core.db import db
+from core.group_commit import group_commit
 
 # An officer's page shows the current shift unless asked for more.
 SHIFT_HOURS = 12
 
 
-def record_scan(*, checkpoint: Checkpoint, officer, verdict: str, reasons: list[str],
+def record_scan(*, checkpoint_id: int, officer_id: int, verdict: str, reasons: list[str],
                 pass_number: str | None, enterprise_code: str | None,
-                plate_seen: str | None, now: datetime) -> Scan:
-    """Append an online scan; the token itself is never stored."""
-    scan = Scan(checkpoint_id=checkpoint.id, officer_id=officer.id, verdict=verdict,
-                reasons=reasons, pass_number=pass_number, enterprise_code=enterprise_code,
-                plate_seen=plate_seen, scanned_at=now, received_at=now, offline=False)
-    db.session.add(scan)
-    db.session.commit()
-    return scan
+                plate_seen: str | None, now: datetime) -> int:
+    """Append an online scan, durably committed when this returns; returns its id.
+
+    Scans arriving together share one commit (core.group_commit). The token is never stored.
+    """
+    return group_commit(Scan.__table__).append({
+        "checkpoint_id": checkpoint_id, "officer_id": officer_id, "verdict": verdict,
+        "reasons": reasons, "pass_number": pass_number, "enterprise_code": enterprise_code,
+        "plate_seen": plate_seen, "scanned_at": now, "received_at": now, "offline": False,
+    })
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,10 @@ def _conditions(filters: ScanFilters) -> list:
         conditions.append(Scan.checkpoint_id == checkpoint_id.scalar_subquery())
     if filters.verdict in VERDICTS:
         conditions.append(Scan.verdict == filters.verdict)
-    if filters.reason in REASON_CODES:
-        # Codes are quoted in the stored JSON, so no code matches inside another.
-        conditions.append(cast(Scan.reasons, String).like(f'%"{filters.reason}"%'))
+    if filters.reason in REASON_BITS:
+        # Written out as the partial index's own predicate, so the database picks that index.
+        bit = literal_column(str(REASON_BITS[filters.reason]))
+        conditions.append(Scan.reason_bits.op("&")(bit) != literal_column("0"))
     if filters.enterprise:
         conditions.append(Scan.enterprise_code == filters.enterprise.upper())
     if filters.pass_number:
@@ -68,12 +72,47 @@ def _conditions(filters: ScanFilters) -> list:
     return conditions
 
 
-def verdict_counts(filters: ScanFilters | None = None) -> dict[str, int]:
-    """How many scans got each verdict under these filters (all scans by default)."""
-    conditions = _conditions(filters or ScanFilters())
+@dataclass(frozen=True)
+class ScanPage:
+    """One page of the log, found without counting every match."""
+
+    items: list[Scan]
+    page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def page_of(filters: ScanFilters, page: int, per_page: int, newest: int) -> ScanPage:
+    """A page of the newest `newest` matches: a deep OFFSET into millions of scans, like an
+    exact count of them, costs a walk over every row it skips."""
+    offset = (page - 1) * per_page
+    room = max(0, min(per_page + 1, newest - offset))
+    rows = db.session.scalars(search(filters).offset(offset).limit(room)).all() if room else []
+    return ScanPage(items=rows[:per_page], page=page,
+                    has_next=len(rows) > per_page and offset + per_page < newest)
+
+
+def verdict_counts(filters: ScanFilters | None = None, *,
+                   newest: int | None = None) -> dict[str, int]:
+    """How many scans got each verdict under these filters (all scans by default); with
+    `newest`, among the newest that many matches only, so the cost stays bounded."""
+    matching = select(Scan.verdict).where(*_conditions(filters or ScanFilters()))
+    if newest is not None:
+        matching = matching.order_by(Scan.scanned_at.desc(), Scan.id.desc()).limit(newest)
+    matching = matching.subquery()
     rows = db.session.execute(
-        select(Scan.verdict, func.count()).where(*conditions).group_by(Scan.verdict)
-    ).all()
+        select(matching.c.verdict, func.count()).group_by(matching.c.verdict)).all()
     return dict.fromkeys(VERDICTS, 0) | dict(rows)
 
 

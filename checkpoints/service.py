@@ -1,8 +1,9 @@
 """Checkpoint registry: created by admins, staffed by officers."""
 from collections.abc import Mapping
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Row, and_, bindparam, select
 
 from audit.service import record
 from checkpoints.models import KINDS, Checkpoint, officer_checkpoints
@@ -67,6 +68,29 @@ def is_assigned(checkpoint: Checkpoint, officer) -> bool:
 def check_assigned(checkpoint: Checkpoint, officer) -> None:
     """Refuse an officer who records at a checkpoint they do not staff; the attempt is audited."""
     if not is_assigned(checkpoint, officer):
-        record(officer.username, "checkpoint.refused", checkpoint.code)
-        db.session.commit()
-        raise NotAssigned()
+        refuse_unassigned(checkpoint, officer)
+
+
+def staffing(code: str, officer) -> Row | None:
+    """The checkpoint's id, code and active flag, and whether the officer staffs it
+    (`assigned`), in one query; None for an unknown code."""
+    return db.session.connection().execute(
+        _staffing(), {"code": code, "officer_id": officer.id}).first()
+
+
+@cache
+def _staffing():
+    """Built once: every verification asks it."""
+    checkpoints = Checkpoint.__table__
+    assignment = and_(officer_checkpoints.c.checkpoint_id == checkpoints.c.id,
+                      officer_checkpoints.c.user_id == bindparam("officer_id"))
+    return (select(checkpoints.c.id, checkpoints.c.code, checkpoints.c.active,
+                   officer_checkpoints.c.user_id.is_not(None).label("assigned"))
+            .outerjoin(officer_checkpoints, assignment)
+            .where(checkpoints.c.code == bindparam("code")))
+
+
+def refuse_unassigned(checkpoint: Checkpoint | Row, officer) -> None:
+    record(officer.username, "checkpoint.refused", checkpoint.code)
+    db.session.commit()
+    raise NotAssigned()

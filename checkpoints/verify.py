@@ -3,23 +3,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from checkpoints import scans, service
 from checkpoints.models import REASON_CODES
+from checkpoints.registry import PassStatus, pass_status
 from core import crypto
-from core.db import db, utcnow
+from core.db import utcnow
 from core.validation import Fields
 from core.validators import normalize_plate
 from passes import keys, qr
-from passes.models import Pass
 from passes.tokens import PassFacts
 from whitelist.service import colour_policy
 
 SEVERITY = {"pass": 0, "check": 1, "deny": 2}
+REASON_ORDER = {code: position for position, code in enumerate(REASON_CODES)}
 
 # Reason code -> (verdict, message). The colour reasons are not here: the ColourPolicy
 # rows of the white list say which verdict and words each colour gets.
@@ -67,18 +68,19 @@ class Reason:
 
 @dataclass
 class Verdict:
-    """The outcome of one scan: the worst verdict among its reasons, and the pass if genuine."""
+    """The outcome of one scan: the worst verdict among its reasons, and the registry's
+    pass if genuine."""
 
     verdict: str
     reasons: list[Reason]
-    pass_: Pass | None = None
+    pass_: PassStatus | None = None
     scan_id: int | None = None
 
     @classmethod
-    def of(cls, reasons: list[Reason], pass_: Pass | None = None) -> "Verdict":
+    def of(cls, reasons: list[Reason], pass_: PassStatus | None = None) -> "Verdict":
         """Reasons in the contract's order; no reason at all means pass."""
-        order = {code: i for i, code in enumerate(REASON_CODES)}
-        reasons = sorted(reasons, key=lambda reason: order.get(reason.code, len(order)))
+        reasons = sorted(reasons, key=lambda reason: REASON_ORDER.get(reason.code,
+                                                                      len(REASON_ORDER)))
         worst = max((reason.verdict for reason in reasons), key=SEVERITY.get, default="pass")
         return cls(worst, reasons, pass_)
 
@@ -101,17 +103,26 @@ def reason(code: str) -> Reason:
     return Reason(code, verdict, message)
 
 
-def read_pass(qr_text: str, now: datetime) -> Reading:
-    """Decode and verify a QR text; a late or early pass still yields its facts."""
-    if len(qr_text) > MAX_QR_TEXT:
-        return Reading(reasons=["malformed"])
+def read_pass(qr_text: str, now: datetime,
+              verification_keys: dict[str, ec.EllipticCurvePublicKey] | None = None) -> Reading:
+    """Decode and verify a QR text; a late or early pass still yields its facts.
+
+    Without verification_keys, every published key is tried.
+    """
     try:
-        jws = qr.from_qr_text(qr_text)
+        jws = _jws_of(qr_text)
     except qr.BadQrText:
         return Reading(reasons=["malformed"])
+    return read_jws(jws, now, verification_keys)
+
+
+def read_jws(jws: str, now: datetime,
+             verification_keys: dict[str, ec.EllipticCurvePublicKey] | None = None) -> Reading:
+    if verification_keys is None:
+        verification_keys = keys.verification_keys(now)
     time_reasons = []
     try:
-        claims = crypto.verify(jws, keys.verification_keys(now), now=int(now.timestamp()))
+        claims = crypto.verify(jws, verification_keys, now=int(now.timestamp()))
     except crypto.TokenExpired as late:
         claims, time_reasons = late.claims, ["expired"]
     except crypto.TokenNotYetValid as early:
@@ -131,40 +142,69 @@ def read_pass(qr_text: str, now: datetime) -> Reading:
     return Reading(jws, facts, time_reasons)
 
 
-def judge(reading: Reading, plate_seen: str | None, now: datetime) -> Verdict:
-    """Add the registry and live status to what the token says; every reason that applies."""
+def _jws_of(qr_text: str) -> str:
+    if len(qr_text) > MAX_QR_TEXT:
+        raise qr.BadQrText("longer than any QR symbol holds")
+    return qr.from_qr_text(qr_text)
+
+
+def check(qr_text: str, plate_seen: str | None, now: datetime) -> Verdict:
+    """Read and judge a QR text, asking the registry once for a genuine pass.
+
+    The registry row of the pass the token claims to be carries its signing key, so the
+    signature is checked against that key alone; anything else (a forged number, an unknown
+    or revoked key) is read against every published key, as read_pass does on its own.
+    """
+    try:
+        jws = _jws_of(qr_text)
+    except qr.BadQrText:
+        return judge(Reading(reasons=["malformed"]), plate_seen, now)
+    kid, number = crypto.peek(jws)
+    status = pass_status(number, now) if number else None
+    verification_keys = None
+    if status is not None and status.kid == kid and status.key_published:
+        verification_keys = {kid: keys.public_key(status.public_jwk)}
+    return judge(read_jws(jws, now, verification_keys), plate_seen, now, status)
+
+
+def judge(reading: Reading, plate_seen: str | None, now: datetime,
+          status: PassStatus | None = None) -> Verdict:
+    """Add the registry and live status to what the token says; every reason that applies.
+
+    `status` is the registry's row for the pass when the caller has already read it.
+    """
     if reading.facts is None:
         return Verdict.of([reason(code) for code in reading.reasons])
-    pass_ = db.session.scalar(select(Pass).where(Pass.number == reading.facts.number))
-    if pass_ is None or pass_.token != reading.jws:
+    if status is None or status.number != reading.facts.number:
+        status = pass_status(reading.facts.number, now)
+    if status is None or status.token != reading.jws:
         return Verdict.of([reason("not_found")])
     codes = list(reading.reasons)
-    if pass_.revoked_at is not None:
+    if status.revoked_at is not None:
         codes.append("revoked")
-    if pass_.enterprise.state != "approved":
+    if status.enterprise_state != "approved":
         codes.append("enterprise_not_whitelisted")
-    person = pass_.person
-    if person.health_code != "green":
+    if status.health_code != "green":
         codes.append("driver_not_green")
     window = timedelta(hours=current_app.config["TEST_WINDOW_HOURS"])
-    if now - person.test_sampled_at > window:
+    if now - status.test_sampled_at > window:
         codes.append("test_expired")
-    if plate_seen and pass_.plate and normalize_plate(plate_seen) != normalize_plate(pass_.plate):
+    if plate_seen and status.plate and normalize_plate(plate_seen) != normalize_plate(
+            status.plate):
         codes.append("plate_mismatch")
-    reasons = [reason(code) for code in codes] + _colour_reasons(pass_.enterprise.colour)
-    return Verdict.of(reasons, pass_)
+    reasons = [reason(code) for code in codes] + _colour_reasons(status)
+    return Verdict.of(reasons, status)
 
 
-def _colour_reasons(colour: str | None) -> list[Reason]:
-    if colour is None:
+def _colour_reasons(status: PassStatus) -> list[Reason]:
+    if status.colour is None:
         return []
-    policy = colour_policy().get(colour)
-    if policy is None:
+    if status.policy_colour is None:
         return [reason("status_unknown")]  # a colour nobody wrote a rule for
-    if policy.reason_code is None:
+    if status.policy_reason_code is None:
         return []
-    return [Reason(policy.reason_code, policy.verdict, PolicyText(policy.action_zh,
-                                                                  policy.action_en))]
+    return [Reason(status.policy_reason_code, status.policy_verdict,
+                   PolicyText(status.policy_action_zh, status.policy_action_en))]
 
 
 def reason_messages() -> dict[str, object]:
@@ -182,20 +222,20 @@ def verify_request(data: Mapping, officer) -> Verdict:
     qr_text = fields.text("qr", max_length=current_app.config["MAX_CONTENT_LENGTH"])
     code = fields.text("checkpoint", max_length=32)
     plate_seen = fields.text("plate", required=False, max_length=16)
-    checkpoint = service.find(code) if code else None
+    checkpoint = service.staffing(code, officer) if code else None
     if code and (checkpoint is None or not checkpoint.active):
         fields.error("checkpoint", service.UNKNOWN_CHECKPOINT)
     fields.raise_if_invalid()
-    service.check_assigned(checkpoint, officer)
+    if not checkpoint.assigned:
+        service.refuse_unassigned(checkpoint, officer)
     now = utcnow()
-    result = judge(read_pass(qr_text, now), plate_seen, now)
+    result = check(qr_text, plate_seen, now)
     pass_ = result.pass_
-    scan = scans.record_scan(
-        checkpoint=checkpoint, officer=officer, verdict=result.verdict, reasons=result.codes,
-        pass_number=pass_.number if pass_ else None,
-        enterprise_code=pass_.enterprise.code if pass_ else None,
+    result.scan_id = scans.record_scan(
+        checkpoint_id=checkpoint.id, officer_id=officer.id, verdict=result.verdict,
+        reasons=result.codes, pass_number=pass_.number if pass_ else None,
+        enterprise_code=pass_.enterprise_code if pass_ else None,
         plate_seen=plate_seen, now=now)
-    result.scan_id = scan.id
     return result
 
 

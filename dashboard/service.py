@@ -2,10 +2,10 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, cast, func, not_, select
+from sqlalchemy import and_, func, not_, select
 
 from audit.models import AuditEntry
-from checkpoints.models import REASON_CODES, VERDICTS, Checkpoint, Scan
+from checkpoints.models import REASON_BITS, REASON_CODES, VERDICTS, Checkpoint, Scan
 from checkpoints.scans import verdict_counts
 from core.db import db, utcnow
 from passes.models import Pass, Person
@@ -113,9 +113,8 @@ def _mark_silent(rows: list[CheckpointActivity], now: datetime) -> None:
 def reason_counts(now: datetime) -> list[tuple[str, int]]:
     """Reason codes given in the last 24 h, most frequent first; codes never given left out."""
     since = hour_starts(now)[0]
-    # Codes are quoted in the stored JSON, so no code matches inside another.
-    text = cast(Scan.reasons, String)
-    columns = [func.count().filter(text.like(f'%"{code}"%')) for code in REASON_CODES]
+    columns = [func.count().filter(Scan.reason_bits.op("&")(REASON_BITS[code]) != 0)
+               for code in REASON_CODES]
     row = db.session.execute(select(*columns).where(Scan.scanned_at >= since)).one()
     counts = [(code, n or 0) for code, n in zip(REASON_CODES, row, strict=True) if n]
     return sorted(counts, key=lambda item: -item[1])

@@ -87,8 +87,7 @@ def get_pass(number: str):
 @api.get("/passes/<number>/qr.png")
 @role_required("admin", "enterprise")
 def qr_png(number: str):
-    pass_ = service.get_pass(number, current_user)
-    return png_response(service.qr_png(pass_), pass_.number)
+    return png_response(service.qr_png_of(number, current_user), number)
 
 
 @api.post("/passes/<number>/revoke")

@@ -5,7 +5,7 @@ from functools import cache
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from audit.service import record
 from core import crypto
@@ -68,14 +68,17 @@ def revoke_key(kid: str, actor: str) -> list[str]:
     return affected
 
 
+def is_published(now):
+    """SQL: the key is one a verifier needs: the signing one or one with unexpired passes,
+    and not revoked. `now` is a datetime or a bound parameter."""
+    columns = SigningKey.__table__.c
+    return and_(columns.revoked_at.is_(None),
+                or_(columns.retired_at.is_(None), columns.last_pass_expires_at > now))
+
+
 def published_keys(now: datetime | None = None) -> list[SigningKey]:
-    """Keys a verifier needs: the signing one and any with unexpired passes, none revoked."""
-    now = now or utcnow()
     return db.session.scalars(
-        select(SigningKey).where(
-            SigningKey.revoked_at.is_(None),
-            or_(SigningKey.retired_at.is_(None), SigningKey.last_pass_expires_at > now),
-        ).order_by(SigningKey.created_at)
+        select(SigningKey).where(is_published(now or utcnow())).order_by(SigningKey.created_at)
     ).all()
 
 
@@ -84,12 +87,15 @@ def jwks(now: datetime | None = None) -> dict:
 
 
 def verification_keys(now: datetime | None = None) -> dict[str, ec.EllipticCurvePublicKey]:
-    return {key.kid: _public(key.kid, key.public_jwk["x"], key.public_jwk["y"])
-            for key in published_keys(now)}
+    return {key.kid: public_key(key.public_jwk) for key in published_keys(now)}
+
+
+def public_key(jwk: dict) -> ec.EllipticCurvePublicKey:
+    return _public(jwk["x"], jwk["y"])
 
 
 @cache
-def _public(kid: str, x: str, y: str) -> ec.EllipticCurvePublicKey:
+def _public(x: str, y: str) -> ec.EllipticCurvePublicKey:
     return crypto.public_key_from_jwk({"kty": "EC", "crv": "P-256", "x": x, "y": y})
 
 

@@ -17,6 +17,7 @@ BORDER = 4
 # SMART Health Cards numeric scheme: each character as ord(c) - 45, two digits.
 _OFFSET = ord("-")
 _JWS_CHARS = frozenset(string.ascii_letters + string.digits + "-_.")
+_CHAR_OF_PAIR = {f"{ord(char) - _OFFSET:02d}": char for char in _JWS_CHARS}
 _FINDER_1 = 0b10111010000
 _FINDER_2 = 0b00001011101
 # The eight data masks of ISO 18004 (row i, column j): True flips the module.
@@ -60,10 +61,12 @@ def from_qr_text(text: str) -> str:
         raise BadQrText("expected digits after the prefix")
     if len(digits) % 2:
         raise BadQrText("odd number of digits")
-    jws = "".join(chr(int(digits[i : i + 2]) + _OFFSET) for i in range(0, len(digits), 2))
-    if not _JWS_CHARS.issuperset(jws):
-        raise BadQrText("a digit pair is outside the base64url range")
-    return jws
+    pairs = iter(digits)
+    try:
+        # map() pulls from `pairs` twice per item: each digit pair in turn.
+        return "".join(map(_CHAR_OF_PAIR.__getitem__, map(str.__add__, pairs, pairs)))
+    except KeyError:
+        raise BadQrText("a digit pair is outside the base64url range") from None
 
 
 def qr_segments(qr_text: str) -> list[util.QRData]:

@@ -111,8 +111,7 @@ def _detail_page(pass_, errors=None, form=None, status=200):
 @bp.get("/passes/<number>/qr.png")
 @role_required("admin", "enterprise")
 def qr_png(number: str):
-    pass_ = service.get_pass(number, current_user)
-    return png_response(service.qr_png(pass_), pass_.number, download=True)
+    return png_response(service.qr_png_of(number, current_user), number, download=True)
 
 
 @bp.post("/passes/<number>/revoke")

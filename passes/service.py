@@ -52,7 +52,7 @@ def issue(application: Application, enterprise: Enterprise, actor,
     """Number, sign and store a validated application, in the caller's transaction."""
     # Made here, not inside sign_pass: a first key is committed at once, and must not
     # carry a half-issued pass with it.
-    keys.signing_key()
+    key = keys.signing_key()
     holder = application.holder
     person = record_holder(enterprise.id, holder)
     pass_ = Pass(
@@ -65,7 +65,7 @@ def issue(application: Application, enterprise: Enterprise, actor,
         renewed_from_id=renewed_from.id if renewed_from else None,
     )
     cargo = db.session.get(Category, application.cargo) if application.cargo else None
-    tokens.sign_pass(pass_, cargo.position if cargo else None)
+    tokens.sign_pass(pass_, cargo.position if cargo else None, key)
     db.session.add(pass_)
     record(actor.username, "pass.renew" if renewed_from else "pass.issue", pass_.number,
            kind=pass_.kind, enterprise=enterprise.code, plate=pass_.plate, kid=pass_.kid,
@@ -98,8 +98,12 @@ def get_pass(number: str, actor) -> Pass:
 
 
 def _may_see(pass_: Pass, actor) -> bool:
+    return _may_see_passes_of(pass_.enterprise_id, actor)
+
+
+def _may_see_passes_of(enterprise_id: int, actor) -> bool:
     return actor.role == "admin" or (
-        actor.role == "enterprise" and actor.enterprise_id == pass_.enterprise_id)
+        actor.role == "enterprise" and actor.enterprise_id == enterprise_id)
 
 
 def pass_for_holder(secret: str) -> Pass:
@@ -157,6 +161,15 @@ def revoke(pass_: Pass, reason: str, actor) -> None:
     pass_.revoked_at, pass_.revoked_reason, pass_.revoked_by = utcnow(), reason, actor.username
     record(actor.username, "pass.revoke", pass_.number, reason=reason)
     events.pass_revoked.send(pass_, reason=reason, by=actor.username)
+
+
+def qr_png_of(number: str, actor) -> bytes:
+    """The QR image of a pass the actor may see: once rendered, one query, no objects."""
+    found = db.session.execute(
+        select(Pass.enterprise_id, Pass.qr_png).where(Pass.number == number)).one_or_none()
+    if found is None or not _may_see_passes_of(found.enterprise_id, actor):
+        raise NotFound()
+    return found.qr_png if found.qr_png is not None else qr_png(get_pass(number, actor))
 
 
 def qr_png(pass_: Pass) -> bytes:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from core import crypto
 from passes import keys, qr
-from passes.models import Pass
+from passes.models import Pass, SigningKey
 
 KIND_CODES = {"vehicle": 1, "personnel": 2}
 KIND_NAMES = {code: name for name, code in KIND_CODES.items()}
@@ -29,9 +29,9 @@ def claims_for(pass_: Pass, cargo_position: int | None) -> dict:
     return claims
 
 
-def sign_pass(pass_: Pass, cargo_position: int | None) -> str:
+def sign_pass(pass_: Pass, cargo_position: int | None, key: SigningKey | None = None) -> str:
     """Sign with the current key; record which key and how long it must stay published."""
-    key = keys.signing_key()
+    key = key or keys.signing_key()
     pass_.kid = key.kid
     pass_.token = crypto.sign(claims_for(pass_, cargo_position), keys.private_key(key), key.kid)
     if key.last_pass_expires_at is None or key.last_pass_expires_at < pass_.valid_until:

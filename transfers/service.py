@@ -119,7 +119,8 @@ def _arriving_pass(text: str, now: datetime) -> tuple[Pass, str]:
         raise PassNotHonoured({"arriving": reasons})
     if verdict.pass_.kind != "vehicle":
         raise PassNotHonoured({"arriving": _l("Only a vehicle pass carries cargo to hand over.")})
-    return verdict.pass_, verdict.verdict
+    arriving = db.session.scalar(select(Pass).where(Pass.number == verdict.pass_.number))
+    return arriving, verdict.verdict
 
 
 def _relay_leg(fields: Fields, arriving: Pass, checkpoint: Checkpoint,

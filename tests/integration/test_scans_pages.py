@@ -146,3 +146,38 @@ def test_menus_link_the_scan_logs(client, login, officer, make_user):
     client.post("/logout")
     login(make_user("admin"))
     assert f'href="{ADMIN_LOG}"' in client.get("/admin/checkpoints").text
+
+
+def test_scan_log_pages_and_counts_only_the_newest_matches(app, as_admin, add_scan):
+    app.config |= {"SCAN_LOG_LIMIT": 10, "PAGE_SIZE": 4}
+    for minutes in range(12):
+        add_scan(pass_number=f"4505000002{minutes:02d}", minutes_ago=minutes,
+                 verdict="deny" if minutes < 3 else "pass")
+    first = as_admin.get(ADMIN_LOG).text
+    assert "scan-limit" in first and "共 " not in first
+    assert [int(count) for count in re.findall(r"<b>(\d+)</b>", first)] == [7, 0, 3]
+    last = as_admin.get(ADMIN_LOG + "?page=3").text
+    assert rows_order(last) == ["450500000208", "450500000209"]
+    assert "page=4" not in last and "page=2" in last
+
+
+def test_scan_log_under_the_limit_shows_the_exact_total(app, as_admin, add_scan):
+    app.config["PAGE_SIZE"] = 4
+    for minutes in range(6):
+        add_scan(pass_number=f"4505000003{minutes:02d}", minutes_ago=minutes)
+    page = as_admin.get(ADMIN_LOG).text
+    assert "scan-limit" not in page and "共 6 条" in page and "page=2" in page
+
+
+def test_uploaded_offline_scans_are_found_by_reason(as_admin, client, officer_headers):
+    scanned_at = (utcnow() - timedelta(minutes=30)).isoformat()
+    scans = [{"id": f"00000000-0000-4000-8000-00000000000{n}", "qr": "LP:/12",
+              "checkpoint": "CP-HEPU", "verdict": verdict, "reasons": reasons,
+              "scanned_at": scanned_at}
+             for n, (verdict, reasons) in enumerate([("deny", ["malformed"]),
+                                                     ("check", ["status_unknown"])])]
+    assert client.post("/api/v1/scans", json={"scans": scans},
+                       headers=officer_headers).status_code == 200
+    assert rows(as_admin.get(ADMIN_LOG + "?reason=status_unknown")) == 1
+    assert rows(as_admin.get(ADMIN_LOG + "?reason=malformed")) == 1
+    assert "<table" not in as_admin.get(ADMIN_LOG + "?reason=revoked").text

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 120e93143eab
+Revision ID: 8cfebad319da
 Revises: 
-Create Date: 2026-11-26 13:52:24.002171
+Create Date: 2026-11-26 15:17:49.359992
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import core.db
 
 
 # revision identifiers, used by Alembic.
-revision = '120e93143eab'
+revision = '8cfebad319da'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -288,6 +288,7 @@ def upgrade():
     sa.Column('officer_id', sa.Integer(), nullable=False),
     sa.Column('verdict', sa.String(length=8), nullable=False),
     sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('reason_bits', sa.Integer(), server_default='0', nullable=False),
     sa.Column('plate_seen', sa.String(length=16), nullable=True),
     sa.Column('scanned_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('received_at', core.db.UTCDateTime(timezone=True), nullable=False),
@@ -298,12 +299,27 @@ def upgrade():
     sa.UniqueConstraint('client_id', name=op.f('uq_scans_client_id'))
     )
     with op.batch_alter_table('scans', schema=None) as batch_op:
-        batch_op.create_index('ix_scans_checkpoint_scanned', ['checkpoint_id', 'scanned_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_scans_enterprise_code'), ['enterprise_code'], unique=False)
-        batch_op.create_index('ix_scans_officer_scanned', ['officer_id', 'scanned_at'], unique=False)
+        batch_op.create_index('ix_scans_checkpoint_scanned', ['checkpoint_id', 'scanned_at', 'id'], unique=False)
+        batch_op.create_index('ix_scans_enterprise_scanned', ['enterprise_code', 'scanned_at', 'id'], unique=False)
+        batch_op.create_index('ix_scans_officer_scanned', ['officer_id', 'scanned_at', 'id'], unique=False)
         batch_op.create_index('ix_scans_pass_scanned', ['pass_number', 'scanned_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_scans_scanned_at'), ['scanned_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_scans_verdict'), ['verdict'], unique=False)
+        batch_op.create_index('ix_scans_reason_bad_signature', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 2 <> 0'), sqlite_where=sa.text('reason_bits & 2 <> 0'))
+        batch_op.create_index('ix_scans_reason_driver_not_green', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 2048 <> 0'), sqlite_where=sa.text('reason_bits & 2048 <> 0'))
+        batch_op.create_index('ix_scans_reason_enterprise_not_whitelisted', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 128 <> 0'), sqlite_where=sa.text('reason_bits & 128 <> 0'))
+        batch_op.create_index('ix_scans_reason_enterprise_red', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 256 <> 0'), sqlite_where=sa.text('reason_bits & 256 <> 0'))
+        batch_op.create_index('ix_scans_reason_enterprise_yellow', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 512 <> 0'), sqlite_where=sa.text('reason_bits & 512 <> 0'))
+        batch_op.create_index('ix_scans_reason_expired', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 64 <> 0'), sqlite_where=sa.text('reason_bits & 64 <> 0'))
+        batch_op.create_index('ix_scans_reason_key_revoked', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 16384 <> 0'), sqlite_where=sa.text('reason_bits & 16384 <> 0'))
+        batch_op.create_index('ix_scans_reason_malformed', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 1 <> 0'), sqlite_where=sa.text('reason_bits & 1 <> 0'))
+        batch_op.create_index('ix_scans_reason_not_found', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 8 <> 0'), sqlite_where=sa.text('reason_bits & 8 <> 0'))
+        batch_op.create_index('ix_scans_reason_not_yet_valid', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 32 <> 0'), sqlite_where=sa.text('reason_bits & 32 <> 0'))
+        batch_op.create_index('ix_scans_reason_plate_mismatch', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 4096 <> 0'), sqlite_where=sa.text('reason_bits & 4096 <> 0'))
+        batch_op.create_index('ix_scans_reason_revoked', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 16 <> 0'), sqlite_where=sa.text('reason_bits & 16 <> 0'))
+        batch_op.create_index('ix_scans_reason_status_unknown', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 8192 <> 0'), sqlite_where=sa.text('reason_bits & 8192 <> 0'))
+        batch_op.create_index('ix_scans_reason_test_expired', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 1024 <> 0'), sqlite_where=sa.text('reason_bits & 1024 <> 0'))
+        batch_op.create_index('ix_scans_reason_unknown_key', ['scanned_at', 'id'], unique=False, postgresql_where=sa.text('reason_bits & 4 <> 0'), sqlite_where=sa.text('reason_bits & 4 <> 0'))
+        batch_op.create_index('ix_scans_scanned', ['scanned_at', 'id'], unique=False)
+        batch_op.create_index('ix_scans_verdict_scanned', ['verdict', 'scanned_at', 'id'], unique=False)
 
     op.create_table('handovers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -343,11 +359,26 @@ def downgrade():
 
     op.drop_table('handovers')
     with op.batch_alter_table('scans', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_scans_verdict'))
-        batch_op.drop_index(batch_op.f('ix_scans_scanned_at'))
+        batch_op.drop_index('ix_scans_verdict_scanned')
+        batch_op.drop_index('ix_scans_scanned')
+        batch_op.drop_index('ix_scans_reason_unknown_key', postgresql_where=sa.text('reason_bits & 4 <> 0'), sqlite_where=sa.text('reason_bits & 4 <> 0'))
+        batch_op.drop_index('ix_scans_reason_test_expired', postgresql_where=sa.text('reason_bits & 1024 <> 0'), sqlite_where=sa.text('reason_bits & 1024 <> 0'))
+        batch_op.drop_index('ix_scans_reason_status_unknown', postgresql_where=sa.text('reason_bits & 8192 <> 0'), sqlite_where=sa.text('reason_bits & 8192 <> 0'))
+        batch_op.drop_index('ix_scans_reason_revoked', postgresql_where=sa.text('reason_bits & 16 <> 0'), sqlite_where=sa.text('reason_bits & 16 <> 0'))
+        batch_op.drop_index('ix_scans_reason_plate_mismatch', postgresql_where=sa.text('reason_bits & 4096 <> 0'), sqlite_where=sa.text('reason_bits & 4096 <> 0'))
+        batch_op.drop_index('ix_scans_reason_not_yet_valid', postgresql_where=sa.text('reason_bits & 32 <> 0'), sqlite_where=sa.text('reason_bits & 32 <> 0'))
+        batch_op.drop_index('ix_scans_reason_not_found', postgresql_where=sa.text('reason_bits & 8 <> 0'), sqlite_where=sa.text('reason_bits & 8 <> 0'))
+        batch_op.drop_index('ix_scans_reason_malformed', postgresql_where=sa.text('reason_bits & 1 <> 0'), sqlite_where=sa.text('reason_bits & 1 <> 0'))
+        batch_op.drop_index('ix_scans_reason_key_revoked', postgresql_where=sa.text('reason_bits & 16384 <> 0'), sqlite_where=sa.text('reason_bits & 16384 <> 0'))
+        batch_op.drop_index('ix_scans_reason_expired', postgresql_where=sa.text('reason_bits & 64 <> 0'), sqlite_where=sa.text('reason_bits & 64 <> 0'))
+        batch_op.drop_index('ix_scans_reason_enterprise_yellow', postgresql_where=sa.text('reason_bits & 512 <> 0'), sqlite_where=sa.text('reason_bits & 512 <> 0'))
+        batch_op.drop_index('ix_scans_reason_enterprise_red', postgresql_where=sa.text('reason_bits & 256 <> 0'), sqlite_where=sa.text('reason_bits & 256 <> 0'))
+        batch_op.drop_index('ix_scans_reason_enterprise_not_whitelisted', postgresql_where=sa.text('reason_bits & 128 <> 0'), sqlite_where=sa.text('reason_bits & 128 <> 0'))
+        batch_op.drop_index('ix_scans_reason_driver_not_green', postgresql_where=sa.text('reason_bits & 2048 <> 0'), sqlite_where=sa.text('reason_bits & 2048 <> 0'))
+        batch_op.drop_index('ix_scans_reason_bad_signature', postgresql_where=sa.text('reason_bits & 2 <> 0'), sqlite_where=sa.text('reason_bits & 2 <> 0'))
         batch_op.drop_index('ix_scans_pass_scanned')
         batch_op.drop_index('ix_scans_officer_scanned')
-        batch_op.drop_index(batch_op.f('ix_scans_enterprise_code'))
+        batch_op.drop_index('ix_scans_enterprise_scanned')
         batch_op.drop_index('ix_scans_checkpoint_scanned')
 
     op.drop_table('scans')

@@ -1,0 +1,89 @@
+"""What the registry says of a pass now: everything a verdict needs, in one query.
+
+A checkpoint asks this for every truck, so it reads plain rows, not ORM objects: the pass,
+its enterprise's state and colour with the colour's policy, the holder's latest health
+status, the cargo's name and whether the pass's signing key is still honoured.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from sqlalchemy import bindparam, select
+
+from core.db import UTCDateTime, db
+from passes import keys
+from passes.models import Pass, Person, SigningKey
+from whitelist.models import Category, ColourPolicy, Enterprise
+
+
+@dataclass(frozen=True)
+class PassStatus:
+    number: str
+    token: str
+    kind: str
+    plate: str | None
+    holder_name: str
+    id_last4: str
+    origin: str
+    destination: str
+    valid_from: datetime
+    valid_until: datetime
+    cargo: str | None
+    cargo_name_zh: str | None
+    cargo_name_en: str | None
+    revoked_at: datetime | None
+    enterprise_code: str
+    enterprise_name: str
+    enterprise_state: str
+    colour: str | None
+    health_code: str  # the holder's, now
+    test_sampled_at: datetime  # the holder's latest test
+    kid: str
+    public_jwk: dict
+    key_published: bool
+    policy_colour: str | None  # None: nobody wrote a rule for this colour
+    policy_verdict: str | None
+    policy_reason_code: str | None
+    policy_action_zh: str | None
+    policy_action_en: str | None
+
+
+@cache
+def _statement():
+    """Built once: its parameters are bound per call, and its compiled form is cached."""
+    passes, enterprises, people = Pass.__table__, Enterprise.__table__, Person.__table__
+    signing_keys, categories, policies = (SigningKey.__table__, Category.__table__,
+                                          ColourPolicy.__table__)
+    return (
+        select(
+            passes.c.number, passes.c.token, passes.c.kind, passes.c.plate,
+            passes.c.holder_name, passes.c.id_last4, passes.c.origin, passes.c.destination,
+            passes.c.valid_from, passes.c.valid_until, passes.c.cargo,
+            categories.c.name_zh.label("cargo_name_zh"),
+            categories.c.name_en.label("cargo_name_en"),
+            passes.c.revoked_at,
+            enterprises.c.code.label("enterprise_code"),
+            enterprises.c.name.label("enterprise_name"),
+            enterprises.c.state.label("enterprise_state"), enterprises.c.colour,
+            people.c.health_code, people.c.test_sampled_at,
+            signing_keys.c.kid, signing_keys.c.public_jwk,
+            keys.is_published(bindparam("now", type_=UTCDateTime)).label("key_published"),
+            policies.c.colour.label("policy_colour"),
+            policies.c.verdict.label("policy_verdict"),
+            policies.c.reason_code.label("policy_reason_code"),
+            policies.c.action_zh.label("policy_action_zh"),
+            policies.c.action_en.label("policy_action_en"),
+        )
+        .select_from(passes)
+        .join(enterprises, enterprises.c.id == passes.c.enterprise_id)
+        .join(people, people.c.id == passes.c.person_id)
+        .join(signing_keys, signing_keys.c.kid == passes.c.kid)
+        .outerjoin(categories, categories.c.code == passes.c.cargo)
+        .outerjoin(policies, policies.c.colour == enterprises.c.colour)
+        .where(passes.c.number == bindparam("number"))
+    )
+
+
+def pass_status(number: str, now: datetime) -> PassStatus | None:
+    row = db.session.connection().execute(_statement(), {"number": number, "now": now}).first()
+    return None if row is None else PassStatus(**row._mapping)
