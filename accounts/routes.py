@@ -30,7 +30,7 @@ api = Blueprint("accounts_api", __name__, url_prefix="/api/v1/auth")
 
 @login_manager.user_loader
 def _load_session_user(user_id: str):
-    return db.session.get(User, int(user_id))
+    return db.session.get(User, int(user_id), options=service.USER_LOAD_OPTIONS)
 
 
 @login_manager.request_loader

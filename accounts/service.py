@@ -7,6 +7,7 @@ from functools import cache
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import defaultload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accounts.models import ROLES, ApiToken, User
@@ -120,6 +121,11 @@ def issue_token(user: User, ttl_seconds: int) -> str:
     return token
 
 
+# Whoever calls is loaded on every request: with the enterprise (joined), but not the
+# enterprise's categories, which few views need (they load when asked).
+USER_LOAD_OPTIONS = (defaultload(User.enterprise).lazyload(Enterprise.categories),)
+
+
 def user_for_token(token: str) -> User | None:
     """The user a live token belongs to, or None."""
     return db.session.scalar(_user_for_token(), {"digest": _digest(token), "now": utcnow()})
@@ -132,6 +138,7 @@ def _user_for_token():
         select(User).join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
                ApiToken.expires_at > bindparam("now", type_=UTCDateTime), User.active)
+        .options(*USER_LOAD_OPTIONS)
     )
 
 

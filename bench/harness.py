@@ -431,12 +431,13 @@ def load_average() -> str:
 
 @contextlib.contextmanager
 def profiled(server: Server, seconds: float, output: Path) -> Iterator[None]:
-    """Sample one gunicorn worker with py-spy while the block runs (its CPU only, not the
-    time its threads wait), writing collapsed stacks to `output`."""
+    """Sample one gunicorn worker with py-spy while the block runs, writing collapsed stacks
+    to `output`. Only the thread holding the GIL is sampled: a worker runs Python on one
+    core at most, so this is where its Python time goes (not its threads' waiting)."""
     workers = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True,
                              text=True, check=True).stdout.split()
     spy = subprocess.Popen([str(VENV_BIN / "py-spy"), "record", "--pid", workers[0],
-                            "--duration", f"{seconds:g}", "--rate", "250", "--nonblocking",
+                            "--duration", f"{seconds:g}", "--rate", "250", "--nonblocking", "--gil",
                             "--format", "raw", "--full-filenames", "--output", str(output)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -1,4 +1,6 @@
 """The database: one SQLAlchemy instance, UTC timestamps, SQLite tuned for concurrent use."""
+import contextlib
+import fcntl
 from datetime import UTC, datetime
 
 from flask import Flask
@@ -64,6 +66,24 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+@contextlib.contextmanager
+def write_turn():
+    """On SQLite, queue for the right to write on an OS file lock beside the database, across
+    threads and processes alike; elsewhere, nothing.
+
+    SQLite's own lock makes a writer that finds it taken sleep and retry, up to 100 ms a
+    time, however soon it is free again: busy writers then mostly sleep. A blocked flock
+    wakes the moment it is released. PostgreSQL's row locks already queue that way.
+    """
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        yield
+        return
+    with open(f"{url.database}-writers.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 class RowIdConverter(IntegerConverter):

@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from flask import current_app
 from sqlalchemy import Table, insert
 
-from core.db import db
+from core.db import db, write_turn
 
 
 class GroupCommit:
@@ -37,7 +37,7 @@ class GroupCommit:
 
     def _write(self, batch: list[tuple[dict, Future]]) -> None:
         try:
-            with db.engine.begin() as connection:
+            with write_turn(), db.engine.begin() as connection:
                 ids = connection.execute(self.statement, [row for row, _ in batch]).scalars().all()
         except BaseException as error:  # every waiting thread learns of it, not just this one
             for _, written in batch:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from audit.service import record
 from core import events
-from core.db import db, utcnow
+from core.db import db, utcnow, write_turn
 from core.errors import Conflict, DomainError, NotFound
 from core.validation import Fields
 from core.validators import id_last4, mask_name
@@ -36,8 +36,13 @@ def apply_for_pass(data: Mapping, actor, now: datetime | None = None) -> Pass:
     # Refused first: no point correcting a form the enterprise may not send at all.
     enterprise = check_enterprise(own_enterprise(actor))
     application = read_application(data, enterprise, now)
-    pass_ = issue(application, enterprise, actor)
-    db.session.commit()
+    with write_turn():
+        try:
+            pass_ = issue(application, enterprise, actor)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()  # while still holding the turn
+            raise
     return pass_
 
 
@@ -178,7 +183,8 @@ def qr_png(pass_: Pass) -> bytes:
         return pass_.qr_png
     png = pass_.qr_png = qr.render_png(tokens.qr_text(pass_))
     try:
-        db.session.commit()
+        with write_turn():
+            db.session.commit()
     except OperationalError:
         # Only a cache: a busy database (SQLite refuses a late write) must not cost the image.
         db.session.rollback()

@@ -46,9 +46,11 @@ export class OfflineDesk {
   /** Decide a scan with the rules and the kept data, and queue its record for upload. */
   async verify({ qr, plate, checkpoint, nowMs }) {
     if (!this.keys.size) await this.refresh();
+    performance.mark('lp:check');
     const result = await checkOffline({
       qr, plate, now: Math.floor(nowMs / 1000), keys: this.keys, bundle: this.bundle,
     });
+    performance.mark('lp:checked');
     await enqueueScan({
       id: crypto.randomUUID(), qr, checkpoint, verdict: result.verdict, reasons: result.reasons,
       scanned_at: new Date(nowMs).toISOString(), ...(plate ? { plate } : {}),

@@ -130,12 +130,14 @@ async function verify(qr, { plate = null, confirmed = false } = {}) {
     return say(texts.choose_checkpoint);
   }
   state.busy = true;
+  performance.mark('lp:verify');
   camera.pause();
   say(texts.verifying);
   try {
     const outcome = await decide(qr, plate);
     state.last = { qr, plate: outcome.facts && outcome.facts.plate };
     view.show({ ...outcome, plateSeen: plate, plateConfirmed: confirmed });
+    performance.mark('lp:verdict');
     beep(outcome.verdict);
   } catch (error) {
     if (!(error instanceof Refused)) throw error;
@@ -151,6 +153,7 @@ async function decide(qr, plate) {
     try {
       const request = { qr, checkpoint: state.checkpoint, ...(plate ? { plate } : {}) };
       const body = await api.call('POST', VERIFY_URL, request);
+      performance.mark('lp:answered');
       const facts = body.pass ? factsFrom(body.pass, claimsOf(qr)) : null;
       const { verdict, reasons, enterprise } = body;
       return { verdict, reasons, facts, enterprise, offlineAsOf: null };
@@ -172,6 +175,7 @@ async function decide(qr, plate) {
 }
 
 function backToScanning() {
+  performance.clearMarks(); // the lp:* timing marks of the scan just shown
   view.hide();
   state.resumedAt = Date.now();
   camera.resume();
