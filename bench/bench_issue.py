@@ -15,9 +15,11 @@ import json
 
 from harness import (
     CLERK_ENTERPRISE,
+    add_server_options,
     api_token,
     application,
     count_rows,
+    databases,
     demo_city,
     gunicorn,
     load_average,
@@ -80,15 +82,10 @@ def measure(kind: str, args) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    add_server_options(parser)
     parser.add_argument("--applications", type=int, default=5000)
     args = parser.parse_args()
-    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    ok = [measure(kind, args) for kind in kinds]
+    ok = [measure(kind, args) for kind in databases(args)]
     if not all(ok):
         raise SystemExit("some applications failed, or passes were lost or duplicated")
 

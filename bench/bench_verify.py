@@ -15,8 +15,10 @@ from pathlib import Path
 
 from harness import (
     CHECKPOINT,
+    add_server_options,
     api_token,
     count_rows,
+    databases,
     demo_city,
     durability,
     gunicorn,
@@ -63,17 +65,12 @@ def measure(kind: str, args) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    add_server_options(parser)
     parser.add_argument("--passes", type=int, default=200)
     parser.add_argument("--profile", action="store_true",
                         help="then profile one worker with py-spy during another run")
     args = parser.parse_args()
-    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    ok = [measure(kind, args) for kind in kinds]
+    ok = [measure(kind, args) for kind in databases(args)]
     if not all(ok):
         raise SystemExit("some verifies failed or were not recorded")
 

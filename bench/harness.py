@@ -2,6 +2,7 @@
 
 Each benchmark starts what it measures and stops it again, whatever happens.
 """
+import argparse
 import contextlib
 import http.client
 import json
@@ -51,6 +52,19 @@ WRK_TOTAL = re.compile(r"^\s+(\d+) requests in", re.M)
 WRK_NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 WRK_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every benchmark that drives the app under gunicorn with wrk."""
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--seconds", type=float, default=20, help="each wrk run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+
+
+def databases(args: argparse.Namespace) -> list[str]:
+    return ["sqlite", "postgresql"] if args.database == "both" else [args.database]
 
 
 def free_port() -> int:

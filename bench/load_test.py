@@ -15,30 +15,24 @@ import os
 import random
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import (
+    CHECKPOINT,
+    CLERK_ENTERPRISE,
+    PASSWORD,
+    POSTGRES_ADMIN_URL,
+    ROOT,
+    VENV_BIN,
+    application,
+    free_port,
+)
+from sqlalchemy import create_engine, text
 
-from sqlalchemy import create_engine, text  # noqa: E402
-
-from core.validators import resident_id_check_char, uscc_check_char  # noqa: E402
-
-VENV_BIN = ROOT / ".venv" / "bin"
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PASSWORD = "demo-pass-2022"
-CHECKPOINT = "BH-G75-EXIT"
-CLERK_PREFIX = "91450500MA5KA1001"  # demo.py: the clerk's enterprise, green
-CLERK_ENTERPRISE = CLERK_PREFIX + uscc_check_char(CLERK_PREFIX)
-CST = timezone(timedelta(hours=8))
-PLATE_CHARS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O
 GUNICORN = ["--workers", "2", "--threads", "8"]
 TIMEOUT = 30
 
@@ -101,12 +95,6 @@ class Client:
         return status, data
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def flask(env, *args, check=True):
     return subprocess.run([str(VENV_BIN / "flask"), "--app", "app", *args], cwd=ROOT, env=env,
                           check=check, capture_output=True, text=True)
@@ -122,19 +110,7 @@ class Application:
     def next(self):
         with self.lock:
             self.n += 1
-            n = self.n
-        plate = "桂E" + "".join(PLATE_CHARS[(n // len(PLATE_CHARS) ** i) % len(PLATE_CHARS)]
-                               for i in range(4, -1, -1))
-        born = date(1970, 1, 1) + timedelta(days=n // 1000)
-        first17 = f"450502{born:%Y%m%d}{n % 1000:03d}"
-        start = datetime.now(CST).replace(microsecond=0)
-        driver = {"name": "张三明", "id_number": first17 + resident_id_check_char(first17),
-                  "phone": "13800000000", "health_code": "green",
-                  "test": {"result": "negative",
-                           "sampled_at": (start - timedelta(hours=6)).isoformat()}}
-        return {"kind": "vehicle", "plate": plate, "driver": driver, "cargo": "daily",
-                "origin": "450502", "destination": "450521", "valid_from": start.isoformat(),
-                "valid_until": (start + timedelta(days=5)).isoformat()}
+            return application(self.n)
 
 
 def percentile(values, p):
@@ -301,7 +277,7 @@ def main():
         "KEY_ENCRYPTION_SECRET": "load-test-key-encryption-secret-not-for-production",
         "LP_LOGIN_LIMITS": "1000 per minute", "LP_SESSION_COOKIE_SECURE": "false",
     }
-    admin_engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin_engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     gunicorn = None
     problems = []
     try:
