@@ -188,3 +188,16 @@ def test_a_driver_of_two_enterprises_counts_once(app, make_enterprise, make_pass
         db.session.get(Person, second.person_id).id_number = shared
         db.session.commit()
         assert whitelisted_drivers() == 1
+
+
+def test_last_scan_is_found_beyond_the_24_hours_counted(app, checkpoints, officer):
+    three_days_ago = utcnow() - timedelta(days=3)
+    with app.app_context():
+        hepu = db.session.scalar(select(Checkpoint).where(Checkpoint.code == "CP-HEPU"))
+        db.session.add(Scan(checkpoint_id=hepu.id, officer_id=officer.id, verdict="pass",
+                            reasons=[], scanned_at=three_days_ago))
+        db.session.commit()
+        rows = {row.code: row for row in service.checkpoint_activity(utcnow())}
+    assert rows["CP-HEPU"].last_scan == three_days_ago
+    assert rows["CP-HEPU"].total == 0 and sum(rows["CP-HEPU"].hourly) == 0
+    assert rows["CP-HAICHENG"].last_scan is None
