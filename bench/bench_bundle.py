@@ -14,7 +14,15 @@ import json
 import statistics
 import time
 
-from harness import app_env, durability, flask, load_average, throwaway_database
+from harness import (
+    add_enterprises,
+    add_people,
+    app_env,
+    durability,
+    flask,
+    load_average,
+    throwaway_database,
+)
 from sqlalchemy import create_engine, text
 
 from app import create_app
@@ -28,21 +36,9 @@ def load(url: str, enterprises: int, revoked: int, valid: int) -> None:
     with engine.begin() as conn:
         conn.execute(text("SET session_replication_role = replica"))
         kid = conn.execute(text("SELECT kid FROM passes LIMIT 1")).scalar_one()
-        conn.execute(text("""
-            INSERT INTO enterprises (id, code, name, address, contact_name, contact_phone,
-                                     state, colour, created_at, updated_at)
-            SELECT 1000 + g, '91450500SC' || lpad(g::text, 8, '0'),
-                   '北海合成物流' || g || '号有限公司', '广西北海市', '王经理', '13907790000',
-                   'approved', CASE WHEN g % 100 < 87 THEN 'green' WHEN g % 100 < 97
-                                    THEN 'yellow' ELSE 'red' END, now(), now()
-            FROM generate_series(1, :n) g"""), {"n": enterprises})
+        add_enterprises(conn, enterprises)
         total = revoked + valid
-        conn.execute(text("""
-            INSERT INTO people (id, enterprise_id, name, id_number, phone, health_code,
-                                test_result, test_sampled_at, updated_at, whitelisted)
-            SELECT 1000 + g, 1001 + g % :e, '张三明', '4505021980' || lpad(g::text, 8, '0'),
-                   '13800000000', 'green', 'negative', now() - interval '10 hours', now(), true
-            FROM generate_series(1, :n) g"""), {"n": total, "e": enterprises})
+        add_people(conn, total, enterprises)
         # Revoked passes scattered over the serials, as they are revoked one by one.
         conn.execute(text("""
             INSERT INTO passes (id, number, kind, enterprise_id, person_id, plate, cargo,

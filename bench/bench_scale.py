@@ -19,6 +19,8 @@ from harness import (
     CHECKPOINT,
     CST,
     PASSWORD,
+    add_enterprises,
+    add_people,
     api_token,
     app_env,
     durability,
@@ -106,20 +108,8 @@ def bulk_load(url: str, passes: int, scans: int) -> None:
 
 def load_registry(conn, passes: int) -> None:
     kid = conn.execute(text("SELECT kid FROM passes LIMIT 1")).scalar_one()
-    conn.execute(text("""
-        INSERT INTO enterprises (id, code, name, address, contact_name, contact_phone, state,
-                                 colour, created_at, updated_at)
-        SELECT 1000 + g, '91450500SC' || lpad(g::text, 8, '0'), '北海合成物流' || g || '号公司',
-               '广西北海市', '王经理', '13907790000', 'approved',
-               CASE WHEN g % 100 < 90 THEN 'green' WHEN g % 100 < 97 THEN 'yellow'
-                    ELSE 'red' END, now() - interval '90 days', now()
-        FROM generate_series(1, :n) g"""), {"n": ENTERPRISES})
-    conn.execute(text("""
-        INSERT INTO people (id, enterprise_id, name, id_number, phone, health_code,
-                            test_result, test_sampled_at, updated_at, whitelisted)
-        SELECT 1000 + g, 1001 + g % :e, '张三明', '4505021980' || lpad(g::text, 8, '0'),
-               '13800000000', 'green', 'negative', now() - interval '10 hours', now(), true
-        FROM generate_series(1, :n) g"""), {"n": passes, "e": ENTERPRISES})
+    add_enterprises(conn, ENTERPRISES)
+    add_people(conn, passes, ENTERPRISES)
     # Issued over 60 days, each valid for 7: about one in nine is valid now; 2% revoked.
     conn.execute(text("""
         INSERT INTO passes (id, number, kind, enterprise_id, person_id, plate, cargo, origin,

@@ -202,7 +202,7 @@ def call(port: int, method: str, path: str, body=None, token: str | None = None)
 
 def fetch(base_url: str, method: str, path: str, body=None, token: str | None = None,
           headers: dict | None = None, source: str | None = None,
-          tls: ssl.SSLContext | None = None):
+          tls: ssl.SSLContext | None = None, timeout: float = 60):
     """One JSON request to an http:// or https:// base URL, from the loopback address
     `source` if given; returns (status, response headers, parsed body or None)."""
     parts = urlsplit(base_url)
@@ -213,7 +213,7 @@ def fetch(base_url: str, method: str, path: str, body=None, token: str | None = 
         headers["Content-Type"] = "application/json"
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    options = {"timeout": 60, "source_address": (source, 0) if source else None}
+    options = {"timeout": timeout, "source_address": (source, 0) if source else None}
     if parts.scheme == "https":
         conn = http.client.HTTPSConnection(parts.hostname, parts.port, context=tls, **options)
     else:
@@ -428,6 +428,29 @@ def nginx(upstream_ports: list[int]) -> Iterator[Proxy]:
             raise
         finally:
             stop(process)
+
+
+def add_enterprises(conn, count: int) -> None:
+    """`count` approved enterprises with ids from 1001 (87% green, 10% yellow, 3% red), in
+    one statement on PostgreSQL."""
+    conn.execute(text("""
+        INSERT INTO enterprises (id, code, name, address, contact_name, contact_phone, state,
+                                 colour, created_at, updated_at)
+        SELECT 1000 + g, '91450500SC' || lpad(g::text, 8, '0'),
+               '北海合成物流' || g || '号有限公司', '广西北海市', '王经理', '13907790000',
+               'approved', CASE WHEN g % 100 < 87 THEN 'green' WHEN g % 100 < 97
+                                THEN 'yellow' ELSE 'red' END, now() - interval '90 days', now()
+        FROM generate_series(1, :n) g"""), {"n": count})
+
+
+def add_people(conn, count: int, enterprises: int) -> None:
+    """`count` cleared holders with ids from 1001, spread over add_enterprises' firms."""
+    conn.execute(text("""
+        INSERT INTO people (id, enterprise_id, name, id_number, phone, health_code,
+                            test_result, test_sampled_at, updated_at, whitelisted)
+        SELECT 1000 + g, 1001 + g % :e, '张三明', '4505021980' || lpad(g::text, 8, '0'),
+               '13800000000', 'green', 'negative', now() - interval '10 hours', now(), true
+        FROM generate_series(1, :n) g"""), {"n": count, "e": enterprises})
 
 
 def count_rows(url: str, table: str) -> int:

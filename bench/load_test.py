@@ -10,7 +10,6 @@ when any check fails.
 """
 import argparse
 import http.client
-import json
 import os
 import random
 import secrets
@@ -29,6 +28,7 @@ from harness import (
     ROOT,
     VENV_BIN,
     application,
+    fetch,
     free_port,
 )
 from sqlalchemy import create_engine, text
@@ -64,34 +64,17 @@ class Client:
 
     def call(self, kind, method, path, body=None, token=None):
         """One request on a fresh connection; (status, parsed JSON or None). Status 0 = error."""
-        headers = {"Accept": "application/json", "Accept-Language": "en"}
-        payload = None
-        if body is not None:
-            payload = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
         started = time.perf_counter()
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
-            try:
-                conn.request(method, path, body=payload, headers=headers)
-                response = conn.getresponse()
-                raw = response.read()
-                status = response.status
-            finally:
-                conn.close()
-        except (OSError, http.client.HTTPException) as error:
+            status, _, data = fetch(f"http://127.0.0.1:{self.port}", method, path, body, token,
+                                    timeout=TIMEOUT)
+        except (OSError, http.client.HTTPException, ValueError) as error:
             self.stats.add(kind, "connection-error", time.perf_counter() - started)
             self.stats.fail(kind, f"{method} {path}: {error!r}")
             return 0, None
         self.stats.add(kind, status, time.perf_counter() - started)
-        try:
-            data = json.loads(raw) if raw else None
-        except ValueError:
-            data = None
         if status >= 500:
-            self.stats.fail(kind, f"{method} {path}: {status} {raw[:200]!r}")
+            self.stats.fail(kind, f"{method} {path}: {status} {data!r}")
         return status, data
 
 

@@ -164,19 +164,23 @@ def check(qr_text: str, plate_seen: str | None, now: datetime) -> Verdict:
     verification_keys = None
     if status is not None and status.kid == kid and status.key_published:
         verification_keys = {kid: keys.public_key(status.public_jwk)}
-    return judge(read_jws(jws, now, verification_keys), plate_seen, now, status)
+    reading = read_jws(jws, now, verification_keys)
+    if reading.facts is None or reading.facts.number != number:
+        return judge(reading, plate_seen, now)
+    return _judge_against(status, reading, plate_seen, now)
 
 
-def judge(reading: Reading, plate_seen: str | None, now: datetime,
-          status: PassStatus | None = None) -> Verdict:
-    """Add the registry and live status to what the token says; every reason that applies.
-
-    `status` is the registry's row for the pass when the caller has already read it.
-    """
+def judge(reading: Reading, plate_seen: str | None, now: datetime) -> Verdict:
+    """Add the registry and live status to what the token says; every reason that applies."""
     if reading.facts is None:
         return Verdict.of([reason(code) for code in reading.reasons])
-    if status is None or status.number != reading.facts.number:
-        status = pass_status(reading.facts.number, now)
+    return _judge_against(pass_status(reading.facts.number, now), reading, plate_seen, now)
+
+
+def _judge_against(status: PassStatus | None, reading: Reading, plate_seen: str | None,
+                   now: datetime) -> Verdict:
+    """The verdict on a verified token, given the registry's row for its number (None when
+    the registry has no such pass)."""
     if status is None or status.token != reading.jws:
         return Verdict.of([reason("not_found")])
     codes = list(reading.reasons)

@@ -22,8 +22,8 @@ ALGORITHM = "ES256"
 _BLOB_MAGIC = b"LPK1"
 _SALT_LEN = 16
 _NONCE_LEN = 12
+_P256_BYTES = 32  # an ES256 signature is r and s, each this long
 # Canonical compact form only: no padding, no whitespace, three segments.
-_P256_BYTES = 32
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 
 
@@ -195,8 +195,9 @@ def verify(
         raise UnknownKey(f"no published key {header.get('kid')!r}")
     signature = _decoded(signature_segment)
     if len(signature) != 2 * _P256_BYTES:
-        raise BadSignature("an ES256 signature is 64 bytes")
-    r, s = (int.from_bytes(half, "big") for half in (signature[:32], signature[32:]))
+        raise BadSignature("an ES256 signature is r and s, 32 bytes each")
+    r, s = (int.from_bytes(half, "big")
+            for half in (signature[:_P256_BYTES], signature[_P256_BYTES:]))
     try:
         key.verify(encode_dss_signature(r, s), f"{header_segment}.{payload_segment}".encode(),
                    ec.ECDSA(hashes.SHA256()))
