@@ -1,5 +1,6 @@
 """Operator commands (shared/CONTRACT.md): schema, accounts, demo data."""
 import click
+from alembic.migration import MigrationContext
 from flask import Flask
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
@@ -7,6 +8,7 @@ from flask_migrate import upgrade
 from accounts.models import ROLES
 from accounts.service import create_user
 from backup.cli import backup_command, restore_command
+from core.db import db
 from core.errors import ValidationFailed
 from whitelist.service import ensure_reference_data
 
@@ -17,9 +19,23 @@ OPERATOR = "cli"
 @with_appcontext
 def init_db() -> None:
     """Create or upgrade the schema and reference data; safe to run twice."""
+    before = schema_revision()
     upgrade()
     ensure_reference_data()
-    click.echo("database is up to date")
+    after = schema_revision()
+    where = db.engine.url.render_as_string(hide_password=True)
+    if before is None:
+        click.echo(f"created the database at {where} (schema {after})")
+    elif before != after:
+        click.echo(f"upgraded the database at {where} from schema {before} to {after}")
+    else:
+        click.echo(f"the database at {where} is up to date (schema {after})")
+
+
+def schema_revision() -> str | None:
+    """The Alembic revision the database is at; None for a database without our schema."""
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 @click.command("create-user")
@@ -44,11 +60,13 @@ def create_user_command(role, username, password, enterprise, checkpoints) -> No
 
 @click.command("seed-demo")
 @with_appcontext
-def seed_demo() -> None:
+@click.option("--url", "base_url", default="http://127.0.0.1:8000", show_default=True,
+              help="Where the service will be served: the printed links start with it.")
+def seed_demo(base_url: str) -> None:
     """Fill the database with a demo city and print the accounts."""
     from demo import seed
 
-    for line in seed():
+    for line in seed(base_url):
         click.echo(line)
 
 

@@ -57,19 +57,22 @@ class _Operator:
     enterprise_id = None
 
 
-def seed() -> list[str]:
-    """Create the demo data once; return the lines to print."""
+def seed(base_url: str) -> list[str]:
+    """Create the demo data once; return the lines to print, with links under `base_url`."""
     whitelist.ensure_reference_data()
     if find_user("admin") is None:
         _seed_city()
+    base_url = base_url.rstrip("/")
+    checkpoints = ", ".join(checkpoint["code"] for checkpoint in CHECKPOINTS)
     return [
+        f"sign in at {base_url}/login",
         f"demo accounts (password {PASSWORD}):",
         "  admin      authority: white list, colours, checkpoints, audit log",
         "  clerk      enterprise clerk of 北海港通物流有限公司 (green)",
         "  clerk2     enterprise clerk of 北海鲜达冷链配送有限公司 (yellow)",
         "  newclerk   enterprise clerk with no enterprise yet (can register one)",
-        "  officer    checkpoint officer at BH-G75-EXIT and BH-TSG-GATE",
-        *_holder_line(),
+        f"  officer    checkpoint officer at {checkpoints}",
+        *_holder_line(base_url),
     ]
 
 
@@ -95,7 +98,9 @@ def _seed_city() -> None:
         {"username": "clerk", "role": "enterprise", "enterprise": codes[0]},
         {"username": "clerk2", "role": "enterprise", "enterprise": codes[1]},
         {"username": "newclerk", "role": "enterprise"},
-        {"username": "officer", "role": "officer", "checkpoints": ["BH-G75-EXIT", "BH-TSG-GATE"]},
+        # Every checkpoint, the transfer station included: every journey can be tried.
+        {"username": "officer", "role": "officer",
+         "checkpoints": [checkpoint["code"] for checkpoint in CHECKPOINTS]},
     ]
     for account in accounts:
         create_user(account | {"password": PASSWORD}, OPERATOR)
@@ -124,8 +129,10 @@ def _seed_passes() -> None:
             revoke_pass(pass_.number, revoked, clerk)
 
 
-def _holder_line() -> list[str]:
+def _holder_line(base_url: str) -> list[str]:
     secret = db.session.scalar(select(Pass.holder_secret).where(
         Pass.plate == DEMO_HOLDER_PLATE, Pass.revoked_at.is_(None)).limit(1))
-    return [f"holder page of {DEMO_HOLDER_PLATE} (clerk's pass): /h/{secret}"] if secret else []
+    if secret is None:
+        return []
+    return [f"holder page of {DEMO_HOLDER_PLATE} (clerk's pass): {base_url}/h/{secret}"]
 

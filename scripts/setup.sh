@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the service needs into .venv; with --dev, what the tests need too.
+# Both sets are locked with hashes (requirements*.txt, made by scripts/lock.sh).
 set -euo pipefail
 shopt -s nullglob
 cd "$(dirname "$0")/.."
@@ -8,7 +9,7 @@ requirements=requirements.txt
 [[ "${1:-}" == "--dev" ]] && requirements=requirements-dev.txt
 
 [[ -x .venv/bin/python ]] || python3 -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
+.venv/bin/pip install --quiet --disable-pip-version-check --require-hashes -r "$requirements"
 
 # Each feature keeps its own message catalogue; compile them all.
 for catalogue in */translations; do

@@ -46,7 +46,7 @@ def demo_city_app(folder: Path):
     with app.app_context():
         upgrade()
         ensure_reference_data()
-        demo.seed()
+        demo.seed("http://127.0.0.1")
         db.session.remove()
     return app
 

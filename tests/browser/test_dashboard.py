@@ -11,7 +11,7 @@ from tests.browser.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
-# The officer of the demo city staffs these two; the third checkpoint stays silent.
+# Scans come in at these two of the officer's checkpoints; the transfer station stays silent.
 STAFFED = ("BH-G75-EXIT", "BH-TSG-GATE")
 
 

@@ -1,10 +1,13 @@
 """Operator commands: schema, accounts, demo data, audit verification."""
+import re
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select, update
 
+import demo
 from accounts.models import User
 from audit.models import AuditEntry
 from core.db import db
@@ -27,10 +30,12 @@ def empty_app(app):
 
 def test_init_db_twice_builds_the_schema_the_models_describe(empty_app):
     runner = empty_app.test_cli_runner()
-    for _ in range(2):
-        result = runner.invoke(args=["init-db"])
-        assert result.exit_code == 0, result.output
-        assert "up to date" in result.output
+    first, second = (runner.invoke(args=["init-db"]) for _ in range(2))
+    assert first.exit_code == 0, first.output
+    assert "created the database" in first.output
+    assert "up to date" not in first.output
+    assert second.exit_code == 0, second.output
+    assert "is up to date" in second.output
     with empty_app.app_context(), db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert differences == []
@@ -73,6 +78,24 @@ def test_seed_demo_is_repeatable_and_prints_accounts(app, runner):
         roles = db.session.scalars(select(User.role)).all()
     assert sorted(set(roles)) == ["admin", "enterprise", "officer"]
     assert len(roles) == 5
+
+
+def test_seed_demo_prints_absolute_links_under_the_given_url(runner):
+    output = runner.invoke(args=["seed-demo", "--url", "http://192.0.2.7:8123/"]).output
+    assert "sign in at http://192.0.2.7:8123/login" in output
+    assert re.search(r"holder page of .*: http://192\.0\.2\.7:8123/h/[\w-]{43}$", output, re.M)
+
+
+def test_demo_officer_staffs_every_demo_checkpoint(app, runner):
+    from checkpoints.models import Checkpoint
+
+    runner.invoke(args=["seed-demo"])
+    with app.app_context():
+        officer = db.session.scalar(select(User).filter_by(username="officer"))
+        staffed = {checkpoint.code for checkpoint in officer.checkpoints}
+        every = set(db.session.scalars(select(Checkpoint.code)))
+    assert staffed == every
+    assert any(checkpoint["kind"] == "transfer_station" for checkpoint in demo.CHECKPOINTS)
 
 
 def test_audit_verify_passes_on_an_intact_log(runner, make_enterprise):
