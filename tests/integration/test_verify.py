@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from audit.models import AuditEntry
 from checkpoints.models import Scan
 from core.db import db, utcnow
+from core.validation import storable
 from passes import keys
 from passes.models import Pass, Person
 from passes.qr import to_qr_text
@@ -224,9 +225,19 @@ def test_only_officers_verify(client, make_user, token_for, make_enterprise, rol
                                     r"[A-Za-z0-9_-]{0,90}", fullmatch=True).map(to_qr_text)))
 def test_random_text_never_breaks_verify(verify, text):
     response = verify(text)
-    if not text.strip():
+    if not text.strip() or not storable(text):
+        # Blank, or a NUL that no database stores: refused as input, never a verdict.
         assert response.status_code == 422
+        assert response.json["error"]["fields"].keys() == {"qr"}
         return
     assert response.status_code == 200, response.text
     assert response.json["verdict"] == "deny"
     assert codes(response)[0] in {"malformed", "bad_signature", "unknown_key"}
+
+
+@pytest.mark.parametrize("text", ["\x00", "LP:/12\x0034"])
+def test_a_nul_in_the_qr_text_is_refused_naming_the_field(verify, app, text):
+    response = verify(text)
+    assert response.status_code == 422
+    assert response.json["error"]["fields"].keys() == {"qr"}
+    assert count_rows(app, Scan) == 0
