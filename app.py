@@ -37,7 +37,8 @@ NAV = {
         ("notifications.inbox", _l("Notifications")),
     ],
     "officer": [
-        ("checkpoints.home", _l("Checkpoint")),
+        ("scanner.scan", _l("Scan passes")),
+        ("checkpoints.home", _l("My checkpoints")),
         ("scan_log.officer_scans", _l("Scan log")),
         ("transfers.new_handover", _l("Handovers")),
     ],

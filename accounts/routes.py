@@ -44,7 +44,8 @@ def _load_bearer_user(req):
 HOME_BY_ROLE = {
     "admin": "dashboard.page",
     "enterprise": "whitelist.my_enterprise",
-    "officer": "checkpoints.home",
+    # An officer's work is scanning: they start at the scanner of their checkpoint.
+    "officer": "scanner.scan",
 }
 
 

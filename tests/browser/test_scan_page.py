@@ -234,6 +234,27 @@ def test_camera_scan_shows_the_verdict_full_screen(officer_page, shown, expected
     screenshot(page, f"40-scan-{expected}-{shown}")
 
 
+def test_officer_starts_at_the_scanner_and_picks_a_checkpoint_in_one_tap(camera_browser, city,
+                                                                          camera_file):
+    write_camera_feed(city.passes["valid"]["png"], camera_file)
+    context = camera_browser.new_context(base_url=city.server.url, locale="zh-CN",
+                                         timezone_id="Asia/Shanghai", permissions=["camera"],
+                                         **VIEWPORTS["phone"])
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        log_in(page, "officer")
+        assert page.url.endswith("/checkpoint/scan")
+        expect(page.locator("#scanner")).to_have_attribute("data-ready", "true")
+        page.goto("/checkpoint")
+        page.get_by_role("link", name=re.compile("合浦重点物资中转站")).click()
+        page.wait_for_url("**/checkpoint/scan?checkpoint=BH-HP-TRANS")
+        expect(page.locator("#checkpoint")).to_have_value("BH-HP-TRANS")
+        expect(verdict(page)).to_have_attribute("data-verdict", "pass")  # the camera runs there
+    finally:
+        context.close()
+
+
 def test_scan_next_returns_to_the_camera(officer_page):
     page = officer_page("valid")
     expect(verdict(page)).to_have_attribute("data-verdict", "pass")
@@ -341,3 +362,55 @@ def test_offline_scans_are_verified_on_the_phone_and_uploaded_when_back(officer_
     assert sorted(scan.verdict for scan in stored) == ["deny", "pass"]
     assert {scan.pass_number for scan in stored} == {
         city.passes["valid"]["number"], city.passes["revoked"]["number"]}
+
+
+RECORD_DEVICE_CALLS = """
+window.deviceCalls = [];
+Object.defineProperty(Navigator.prototype, 'wakeLock', {configurable: true, get: () => ({
+  request: async (type) => {
+    window.deviceCalls.push(['wakeLock', type]);
+    return {addEventListener() {}, release: async () => {}};
+  },
+})});
+Navigator.prototype.vibrate = function (pattern) {
+  window.deviceCalls.push(['vibrate', pattern]);
+  return true;
+};
+"""
+
+
+def test_the_screen_stays_on_while_scanning_and_the_phone_vibrates_the_verdict(officer_page):
+    page = officer_page("red")
+    page.add_init_script(RECORD_DEVICE_CALLS)  # for the reload: the device APIs, recorded
+    page.reload()
+    expect(verdict(page)).to_have_attribute("data-verdict", "deny")
+    calls = page.evaluate("window.deviceCalls")
+    assert ["wakeLock", "screen"] in calls
+    assert ["vibrate", [600]] in calls  # the long buzz of a denial
+
+
+def _luminance(css_colour: str) -> float:
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (int(n) for n in re.findall(r"\d+", css_colour)[:3])
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG 2 contrast ratio of two computed CSS colours."""
+    lighter, darker = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.mark.parametrize("shown", ["pass", "check", "deny"])
+def test_every_verdict_has_7_to_1_contrast_for_sunlight(officer_page, shown):
+    page = officer_page(None)
+    background, text = page.evaluate("""verdict => {
+        const screen = document.getElementById('verdict');
+        screen.dataset.verdict = verdict;
+        return [getComputedStyle(screen).backgroundColor,
+                getComputedStyle(document.getElementById('verdict-word')).color];
+    }""", shown)
+    assert contrast(background, text) >= 7, (background, text)

@@ -11,7 +11,7 @@ from tests.conftest import PASSWORD
 
 
 def test_login_sends_each_role_to_its_start_page(client, make_user, make_enterprise):
-    for role, start in [("admin", "/admin/dashboard"), ("officer", "/checkpoint")]:
+    for role, start in [("admin", "/admin/dashboard"), ("officer", "/checkpoint/scan")]:
         user = make_user(role)
         response = client.post("/login", data={"username": user.username, "password": PASSWORD})
         assert response.headers["Location"] == start

@@ -119,3 +119,11 @@ def test_the_route_answers_503_rather_than_serve_a_mismatch(client, monkeypatch,
     response = client.get(zxing_url + zxing.WASM, headers={"Accept": "application/json"})
     assert response.status_code == 503
     assert response.json["error"]["code"] == "scanner_unavailable"
+
+
+def test_officer_checkpoints_link_to_the_scanner_there(client, make_user, checkpoints, login):
+    login(make_user("officer", checkpoints=["CP-HAICHENG", "CP-HEPU"]))
+    page = client.get("/checkpoint").text
+    for code in ("CP-HAICHENG", "CP-HEPU"):
+        assert f'href="/checkpoint/scan?checkpoint={code}"' in page
+    assert 'href="/checkpoint/scan"' in client.get("/checkpoint/scan").text  # in the menu

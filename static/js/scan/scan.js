@@ -4,7 +4,8 @@
 import { Refused, SignedOut, Unreachable, createApi } from './api.js';
 import { Camera } from './camera.js';
 import { OfflineDesk } from './offline.js';
-import { beep, unlockSound } from './sound.js';
+import { keepScreenOn } from './awake.js';
+import { beep, unlockSound, vibrate } from './sound.js';
 import { VerdictView, claimsOf, factsFrom } from './verdict.js';
 
 const CHECKPOINTS_URL = '/api/v1/checkpoints';
@@ -91,8 +92,11 @@ async function loadCheckpoints() {
     console.warn('checkpoints unavailable', error);
   }
   select.append(...list.map(({ name, code }) => new Option(`${name} (${code})`, code)));
+  // A checkpoint tapped on "my checkpoints" wins over the one used last time.
+  const asked = new URLSearchParams(location.search).get('checkpoint');
   const remembered = localStorage.getItem(CHECKPOINT_KEY);
-  const chosen = list.some((c) => c.code === remembered) ? remembered : list.length === 1 ? list[0].code : '';
+  const staffed = (code) => list.some((c) => c.code === code);
+  const chosen = staffed(asked) ? asked : staffed(remembered) ? remembered : list.length === 1 ? list[0].code : '';
   select.value = chosen;
   if (!list.length) say(texts.no_checkpoints);
   chooseCheckpoint(chosen);
@@ -109,6 +113,7 @@ async function startCamera() {
   say(texts.camera_starting);
   try {
     await camera.start();
+    keepScreenOn();
     say(texts.camera_scanning);
     $('torch').hidden = !camera.canTorch;
     $('switch-camera').hidden = !camera.canSwitch;
@@ -139,6 +144,7 @@ async function verify(qr, { plate = null, confirmed = false } = {}) {
     view.show({ ...outcome, plateSeen: plate, plateConfirmed: confirmed });
     performance.mark('lp:verdict');
     beep(outcome.verdict);
+    vibrate(outcome.verdict);
   } catch (error) {
     if (!(error instanceof Refused)) throw error;
     say(fill(texts.not_allowed, { message: error.message }));

@@ -1,4 +1,4 @@
-// A short tone per verdict, so the officer hears it without looking:
+// A short tone and a vibration per verdict, so the officer hears or feels it without looking:
 // one high beep to pass, two middle beeps to check, one long low buzz to deny.
 
 const TONES = {
@@ -9,6 +9,9 @@ const TONES = {
   ],
   deny: [{ hz: 220, start: 0, length: 0.6, wave: 'square' }],
 };
+
+// Milliseconds on, off, on: the same rhythm as the tones.
+const VIBRATIONS = { pass: [120], check: [120, 80, 120], deny: [600] };
 
 let context = null;
 
@@ -36,4 +39,9 @@ export function beep(verdict) {
     oscillator.start(now + tone.start);
     oscillator.stop(now + tone.start + tone.length + 0.02);
   }
+}
+
+/** Vibrate where the device can (phones; not iOS Safari, which has no vibration API). */
+export function vibrate(verdict) {
+  if (typeof navigator.vibrate === 'function') navigator.vibrate(VIBRATIONS[verdict] || []);
 }
