@@ -1,10 +1,25 @@
 """Domain errors and their translation into JSON or HTML responses."""
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from core.db import db
+
+HTTP_MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Sign in first."),
+    403: _l("You may not open this page."),
+    404: _l("There is no such page. Check the address, or start again from the start page."),
+    405: _l("This page does not take that kind of request."),
+    413: _l("What was sent is too large."),
+    415: _l("What was sent is not in a form this page takes."),
+    429: _l("Too many attempts. Wait a minute and try again."),
+    500: _l("Something went wrong on our side. Please try again."),
+}
 
 
 class DomainError(Exception):
@@ -56,13 +71,23 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def error_response(status: int, code: str, message, fields: dict | None = None):
+def error_response(status: int, code: str, message, fields: dict | None = None,
+                   back_url: str | None = None):
     fields = {path: str(text) for path, text in (fields or {}).items()}
     if wants_json():
         body = {"error": {"code": code, "message": str(message), "fields": fields}}
         return jsonify(body), status
-    page = render_template("error.html", status=status, code=code, message=message, fields=fields)
+    page = render_template("error.html", status=status, code=code, message=message, fields=fields,
+                           back_url=back_url)
     return page, status
+
+
+def restoring(path: str) -> str:
+    """`path` with ?restore=1: the page puts back what was typed into its form
+    (static/js/keep-form.js)."""
+    parts = urlsplit(path)
+    query = parse_qsl(parts.query) + [("restore", "1")]
+    return urlunsplit(("", "", parts.path, urlencode(query), ""))
 
 
 class NulInAddress(DomainError):
@@ -83,7 +108,21 @@ def _domain_error(error: DomainError):
 
 def _http_error(error: HTTPException):
     code = (error.name or "error").lower().replace(" ", "_")
-    return error_response(error.code or 500, code, error.description or error.name)
+    # werkzeug's descriptions are English only: say it in the user's language.
+    return error_response(error.code or 500, code, HTTP_MESSAGES.get(error.code, error.name))
+
+
+def _form_refused(error: CSRFError):
+    """The form's CSRF token expired or its session ended: nothing was stored. Say so in the
+    user's language and lead back to the form, which puts back what was typed."""
+    message = _l("This form was open too long, or you signed out in another window, so it "
+                 "was not sent and nothing was saved. What you typed is kept: go back to the "
+                 "form, check it and send it again.")
+    referrer = urlsplit(request.referrer or "")
+    same_site = referrer.netloc == request.host and referrer.path.startswith("/")
+    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return error_response(400, "form_expired", message,
+                          back_url=restoring(path) if same_site else None)
 
 
 def _database_unavailable(error: OperationalError):
@@ -99,5 +138,6 @@ def _database_unavailable(error: OperationalError):
 def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul_in_address)
     app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(CSRFError, _form_refused)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)

@@ -127,3 +127,26 @@ def test_holder_page_opens_offline_once_seen(phone_page):
     expect(page.locator("body")).to_have_attribute("data-status", "valid")
     expect(page.locator("#checked")).not_to_be_empty()
     screenshot(page, "70-holder-offline")
+
+
+def test_a_form_refused_for_an_expired_token_comes_back_filled_in(phone_page):
+    page = phone_page
+    log_in(page, "clerk")
+    page.goto("/passes/new")
+    fill_application(page, "桂E70707")
+    typed_start = page.input_value("[name='valid_from']")
+    page.evaluate("document.querySelector('form.form [name=csrf_token]').value = 'expired'")
+    with page.expect_navigation():
+        page.click("form.form button.primary")
+    expect(page.locator(".error-page")).to_contain_text("此表单打开时间过长")
+    screenshot(page, "64-pass-form-expired")
+    with page.expect_navigation():
+        page.get_by_role("link", name="返回表单").click()
+    expect(page.locator("#restored-note")).to_be_visible()
+    expect(page.locator("[name='plate']")).to_have_value("桂E70707")
+    expect(page.locator("[name='person.name']")).to_have_value("黄志强")
+    expect(page.locator("[name='origin']")).to_have_value("450502")
+    expect(page.locator("[name='valid_from']")).to_have_value(typed_start)
+    with page.expect_navigation():
+        page.click("form.form button.primary")
+    expect(page).to_have_url(re.compile(r"/passes/4505\d{8}$"))
