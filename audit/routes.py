@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import select
 
+from audit.labels import ACTIONS, action_name, details_in_words
 from audit.models import AuditEntry
 from core.api import page_args
 from core.auth import role_required
@@ -30,7 +31,9 @@ def log():
         statement = statement.where(AuditEntry.at < until + timedelta(days=1))
     page, per_page = page_args(current_app.config["PAGE_SIZE"] * 2)
     result = db.paginate(statement, page=page, per_page=per_page, error_out=False)
-    return render_template("audit/log.html", result=result, filters=filters)
+    actions = sorted(((code, str(name)) for code, name in ACTIONS.items()), key=lambda a: a[1])
+    return render_template("audit/log.html", result=result, filters=filters, actions=actions,
+                           action_name=action_name, details_in_words=details_in_words)
 
 
 def _day(text: str) -> datetime | None:

@@ -8,7 +8,7 @@ STATE_NAMES = {
     "pending": _l("Pending review"),
     "approved": _l("White-listed"),
     "rejected": _l("Rejected"),
-    "suspended": _l("Suspended"),
+    "suspended": _l("Suspended from the white list"),
 }
 KIND_NAMES = {
     "highway_exit": _l("Highway exit"),

@@ -21,7 +21,7 @@ COLOUR_POLICY = [
                   "escorted delivery"},
     {"colour": "red", "verdict": "deny", "reason_code": "enterprise_red",
      "action_zh": "停产停运：通行证不予认可，按防疫规定处置",
-     "action_en": "Suspended: the pass is not honoured; handle under the health rules"},
+     "action_en": "Production halted: the pass is not honoured; handle under the health rules"},
 ]
 
 FIRST_APPROVAL_REASON = "列入白名单"
