@@ -59,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ui.init_app(app, NAV)
     register_blueprints(app)
     notifications.init_app(app)
+    passes.init_app()
     app.cli.add_command(audit_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(people_cli)

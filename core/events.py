@@ -11,3 +11,6 @@ _events = Namespace()
 colour_changed = _events.signal("enterprise.colour_changed")
 # sender: the Pass; keyword data: reason, by.
 pass_revoked = _events.signal("pass.revoked")
+# A question rather than an announcement: what would stop if the enterprise turned red now?
+# sender: the Enterprise; keyword data: now. Each receiver returns a Mapping of counts.
+red_impact = _events.signal("enterprise.red_impact")

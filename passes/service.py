@@ -131,14 +131,14 @@ def list_passes(actor, *, status: str | None = None, kind: str | None = None,
     if kind in KINDS:
         statement = statement.where(Pass.kind == kind)
     if status in STATUSES:
-        statement = statement.where(_status_is(status, now))
+        statement = statement.where(status_is(status, now))
     if query:
         pattern = f"%{query.strip().upper()}%"
         statement = statement.where(Pass.number.like(pattern) | Pass.plate.like(pattern))
     return statement
 
 
-def _status_is(status: str, now: datetime):
+def status_is(status: str, now: datetime):
     """The SQL twin of Pass.status."""
     live = Pass.revoked_at.is_(None)
     return {

@@ -66,6 +66,13 @@ def change_state(code: str, action: str):
 @role_required("admin")
 def set_colour(code: str):
     enterprise = service.get_enterprise(code, current_user)
+    asks_red = request.form.get("colour") == "red" and request.form.get("reason", "").strip()
+    if asks_red and enterprise.colour != "red" and not request.form.get("confirmed"):
+        # Red stops every pass of the enterprise at once: show what it stops, then ask again.
+        page = render_template("whitelist/detail.html", enterprise=enterprise, colours=COLOURS,
+                               policy=service.colour_policy(), errors={}, form=request.form,
+                               red_impact=service.red_impact(enterprise))
+        return page, 200
     try:
         service.set_colour(code, request.form, current_user)
     except ValidationFailed as error:

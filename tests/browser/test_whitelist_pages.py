@@ -105,6 +105,12 @@ def test_admin_approves_a_pending_enterprise_then_turns_it_yellow_and_red(deskto
     screenshot(page, "15-detail-yellow")
 
     set_colour(page, "red", "厂区发现阳性病例，停产")
+    confirm = page.locator(".confirm-danger")
+    expect(confirm).to_contain_text("所有卡口将立即不予认可其 0 张有效通行证")
+    expect(page.locator(".facts .badge.colour-yellow")).to_be_visible()  # not yet
+    screenshot(page, "16-confirm-red")
+    with page.expect_navigation():
+        confirm.locator("button.danger").click()
     expect(page.locator(".facts .badge.colour-red")).to_be_visible()
     history = page.locator(".timeline > li")
     expect(history).to_have_count(3)
