@@ -83,7 +83,7 @@ def _post(delivery: WebhookDelivery, secret: str | None) -> tuple[int | None, st
         parts = split_url(delivery.url)
         port = parts.port or 443
         # Resolved and checked here, at each attempt: the name may point elsewhere by now.
-        address = resolve(parts.hostname, port)[0]
+        addresses = resolve(parts.hostname, port)
     except AddressRefused as refused:
         return None, f"refused: {refused}"
     body = delivery.body.encode()
@@ -91,7 +91,7 @@ def _post(delivery: WebhookDelivery, secret: str | None) -> tuple[int | None, st
                "X-Event-Type": delivery.event_type, "X-Signature": signature(secret, body),
                "User-Agent": "freight-pass-webhooks/1"}
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection = PinnedHTTPSConnection(parts.hostname, port, address,
+    connection = PinnedHTTPSConnection(parts.hostname, port, addresses,
                                        timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
     try:
         connection.request("POST", path, body=body, headers=headers)
@@ -110,21 +110,30 @@ def _post(delivery: WebhookDelivery, secret: str | None) -> tuple[int | None, st
 
 
 class PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to an address already checked, with the URL's name for SNI, the certificate and
-    the Host header: a second DNS answer (rebinding) has no say in where the bytes go."""
+    """HTTPS to addresses already checked (the first that answers), with the URL's name for
+    SNI, the certificate and the Host header: a second DNS answer (rebinding) has no say in
+    where the bytes go."""
 
-    def __init__(self, host: str, port: int, address: IPAddress, timeout: float):
+    def __init__(self, host: str, port: int, addresses: list[IPAddress], timeout: float):
         super().__init__(host, port, timeout=timeout, context=_tls_context(
             current_app.config.get("WEBHOOK_CA_FILE")))
-        self.address = address
+        self.addresses = addresses
 
     def connect(self) -> None:
-        sock = socket.create_connection((str(self.address), self.port), self.timeout)
+        sock = self._first_answering()
         try:
             self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
         except BaseException:
             sock.close()
             raise
+
+    def _first_answering(self) -> socket.socket:
+        for address in self.addresses[:-1]:
+            try:
+                return socket.create_connection((str(address), self.port), self.timeout)
+            except OSError:
+                continue  # e.g. an IPv6 address on a host without IPv6 routing
+        return socket.create_connection((str(self.addresses[-1]), self.port), self.timeout)
 
 
 @cache
