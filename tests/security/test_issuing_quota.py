@@ -17,6 +17,7 @@ from passes.models import Pass
 from tests.conftest import count_rows
 from tests.integration.bulk_data import csv_file, fleet
 from tests.integration.pass_data import CST, make_clerk, resident_id, vehicle
+from tests.integration.test_transfers import handover_body
 
 PER_HOUR = 3
 
@@ -112,6 +113,19 @@ def test_renewal_counts_too(client, clerk):
     renewed = client.post(f"/api/v1/passes/{first['number']}/renew", headers=clerk.headers,
                           json={"test": {"result": "negative", "sampled_at": sampled.isoformat()}})
     assert renewed.status_code == 429
+
+
+def test_relay_pass_counts_against_its_enterprise(app, client, make_enterprise, make_pass,
+                                                  officer_headers):
+    firm = make_enterprise()
+    arriving = make_pass(firm, plate="桂E12345", valid_until_h=100)
+    with app.app_context():
+        for _ in range(PER_HOUR):
+            quota.take(firm.id)
+        db.session.commit()
+    response = client.post("/api/v1/handovers", json=handover_body(arriving.qr_text),
+                           headers=officer_headers)
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
 
 
 def test_concurrent_issuers_never_pass_the_quota(app, client, clerk):
