@@ -78,10 +78,11 @@ def trust_proxies(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     for blueprint in (accounts.bp, accounts.admin, whitelist.bp, passes.bp, passes.people_bp,
                       passes.holder, passes.bulk, checkpoints.bp, checkpoints.scanner,
-                      checkpoints.scan_log,
+                      checkpoints.scan_log, passes.quota_pages,
                       audit.bp, dashboard.bp, transfers.bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts.api, whitelist.api, passes.api, passes.well_known,
-                      checkpoints.api, dashboard.api, transfers.api, openapi.bp, health.bp):
+                      checkpoints.api, dashboard.api, transfers.api, openapi.bp, health.bp,
+                      passes.quota_api):
         auth.csrf.exempt(blueprint)  # bearer tokens only: the cookie is never read there
         app.register_blueprint(blueprint)

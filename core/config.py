@@ -30,6 +30,11 @@ DEFAULTS = {
     "LOGIN_LIMITS": "5 per minute;30 per hour",
     "RATELIMIT_HEADERS_ENABLED": True,
     "PAGE_SIZE": 20,
+    # Passes one enterprise may be issued per clock hour and per local calendar day
+    # (passes/quota.py): no clerk can use up the area's serials. The authority may set
+    # an enterprise's own limits.
+    "ISSUE_QUOTA_PER_HOUR": 500,
+    "ISSUE_QUOTA_PER_DAY": 3000,
     # scrypt is memory-hard; tests swap in a cheap method to stay fast.
     "PASSWORD_HASH_METHOD": "scrypt",
 }
@@ -85,4 +90,7 @@ def _check(config) -> None:
         raise ValueError(f"PROXY_COUNT must be 0 or a positive integer, got {count!r}")
     for name in ("TEST_WINDOW_HOURS", "MAX_VALIDITY_DAYS", "API_TOKEN_TTL_SECONDS"):
         if not isinstance(config[name], int) or config[name] <= 0:
+            raise ValueError(f"{name} must be a positive integer, got {config[name]!r}")
+    for name in ("ISSUE_QUOTA_PER_HOUR", "ISSUE_QUOTA_PER_DAY"):
+        if not isinstance(config[name], int) or isinstance(config[name], bool) or config[name] < 1:
             raise ValueError(f"{name} must be a positive integer, got {config[name]!r}")

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 ALGORITHM = "ES256"
 _BLOB_MAGIC = b"LPK1"
+_SECRET_MAGIC = b"LPS1"
 _SALT_LEN = 16
 _NONCE_LEN = 12
 _P256_BYTES = 32  # an ES256 signature is r and s, each this long
@@ -79,9 +80,26 @@ def new_kid() -> str:
 # bind a format tag as associated data. HKDF (not a password KDF) is enough
 # because the secret is a generated random value, never a human password; a
 # fresh salt per blob gives a fresh AES key, so random nonces cannot collide.
-def _blob_key(secret: bytes, salt: bytes) -> bytes:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"pass signing key")
+def _blob_key(secret: bytes, salt: bytes, info: bytes) -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info)
     return hkdf.derive(secret)
+
+
+def _seal(data: bytes, secret: bytes, magic: bytes, info: bytes) -> bytes:
+    salt, nonce = os.urandom(_SALT_LEN), os.urandom(_NONCE_LEN)
+    return magic + salt + nonce + AESGCM(_blob_key(secret, salt, info)).encrypt(nonce, data, magic)
+
+
+def _unseal(blob: bytes, secret: bytes, magic: bytes, info: bytes) -> bytes:
+    header_len = len(magic) + _SALT_LEN + _NONCE_LEN
+    if not blob.startswith(magic) or len(blob) <= header_len:
+        raise KeyDecryptionError("not an encrypted blob of this kind")
+    salt = blob[len(magic) : len(magic) + _SALT_LEN]
+    nonce = blob[len(magic) + _SALT_LEN : header_len]
+    try:
+        return AESGCM(_blob_key(secret, salt, info)).decrypt(nonce, blob[header_len:], magic)
+    except InvalidTag:
+        raise KeyDecryptionError("wrong secret or damaged blob") from None
 
 
 def encrypt_private_key(key: ec.EllipticCurvePrivateKey, secret: bytes) -> bytes:
@@ -91,26 +109,26 @@ def encrypt_private_key(key: ec.EllipticCurvePrivateKey, secret: bytes) -> bytes
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    salt, nonce = os.urandom(_SALT_LEN), os.urandom(_NONCE_LEN)
-    sealed = AESGCM(_blob_key(secret, salt)).encrypt(nonce, der, _BLOB_MAGIC)
-    return _BLOB_MAGIC + salt + nonce + sealed
+    return _seal(der, secret, _BLOB_MAGIC, b"pass signing key")
 
 
 def decrypt_private_key(blob: bytes, secret: bytes) -> ec.EllipticCurvePrivateKey:
     """Decrypt a blob from `encrypt_private_key`; raise KeyDecryptionError."""
-    header_len = len(_BLOB_MAGIC) + _SALT_LEN + _NONCE_LEN
-    if not blob.startswith(_BLOB_MAGIC) or len(blob) <= header_len:
-        raise KeyDecryptionError("not an encrypted key blob")
-    salt = blob[len(_BLOB_MAGIC) : len(_BLOB_MAGIC) + _SALT_LEN]
-    nonce = blob[len(_BLOB_MAGIC) + _SALT_LEN : header_len]
-    try:
-        der = AESGCM(_blob_key(secret, salt)).decrypt(nonce, blob[header_len:], _BLOB_MAGIC)
-    except InvalidTag:
-        raise KeyDecryptionError("wrong secret or damaged blob") from None
+    der = _unseal(blob, secret, _BLOB_MAGIC, b"pass signing key")
     key = serialization.load_der_private_key(der, password=None)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise KeyDecryptionError("blob does not hold an EC key")
     return key
+
+
+def encrypt_secret(plain: str, secret: bytes) -> bytes:
+    """Encrypt a shared secret (a webhook's signing secret) for storage at rest."""
+    return _seal(plain.encode(), secret, _SECRET_MAGIC, b"shared secret")
+
+
+def decrypt_secret(blob: bytes, secret: bytes) -> str:
+    """Decrypt a blob from `encrypt_secret`; raise KeyDecryptionError."""
+    return _unseal(blob, secret, _SECRET_MAGIC, b"shared secret").decode()
 
 
 def _b64(data: bytes) -> str:

@@ -103,7 +103,10 @@ def _refuse_nul_in_address() -> None:
 
 
 def _domain_error(error: DomainError):
-    return error_response(error.status, error.code, error.message, error.fields)
+    response = error_response(error.status, error.code, error.message, error.fields)
+    if retry_after := getattr(error, "retry_after", None):
+        return (*response, {"Retry-After": str(retry_after)})
+    return response
 
 
 def _http_error(error: HTTPException):

@@ -3,20 +3,18 @@ import json
 import secrets
 import uuid
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from audit.service import record
-from core import events
+from core import crypto, events
 from core.db import db, utcnow
 from core.validation import Fields
+from notifications.addresses import AddressRefused, check_url
 from notifications.models import Notification, WebhookDelivery, WebhookEndpoint
 from whitelist.models import Enterprise
-
-# Plain http is for a receiver on this machine (tests, a local relay); anything else is https.
-LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
 
 def _on_colour_changed(enterprise, *, from_colour, to_colour, reason, by) -> None:
@@ -83,8 +81,7 @@ def set_webhook(enterprise_id: int, data: Mapping, actor) -> WebhookEndpoint | N
     """Set, change or (given no URL) remove the webhook; a new one gets a fresh secret."""
     fields = Fields(data)
     url = fields.text("url", required=False, max_length=500, check=url_is_allowed,
-                      invalid=_l("Use an https:// address (http:// only for 127.0.0.1 or "
-                                 "localhost)."))
+                      invalid=_l("Use an https:// address of a server on the public internet."))
     fields.raise_if_invalid()
     endpoint = endpoint_for(enterprise_id)
     if url is None:
@@ -95,7 +92,7 @@ def set_webhook(enterprise_id: int, data: Mapping, actor) -> WebhookEndpoint | N
         return None
     if endpoint is None or data.get("new_secret"):
         endpoint = endpoint or WebhookEndpoint(enterprise_id=enterprise_id)
-        endpoint.secret = secrets.token_hex(32)
+        endpoint.sealed_secret = crypto.encrypt_secret(secrets.token_hex(32), _key())
     endpoint.url = url
     db.session.add(endpoint)
     record(actor.username, "webhook.set", _code(enterprise_id), url=url)
@@ -103,11 +100,23 @@ def set_webhook(enterprise_id: int, data: Mapping, actor) -> WebhookEndpoint | N
     return endpoint
 
 
+def secret_of(endpoint: WebhookEndpoint) -> str:
+    """The endpoint's signing secret, decrypted."""
+    return crypto.decrypt_secret(endpoint.sealed_secret, _key())
+
+
+def _key() -> bytes:
+    return current_app.config["KEY_ENCRYPTION_SECRET"].encode()
+
+
 def url_is_allowed(url: str) -> bool:
-    parts = urlsplit(url)
-    if not parts.hostname or parts.username or parts.password:
+    """https, and every address the name resolves to now is public (checked again at
+    each delivery: a name can resolve elsewhere later)."""
+    try:
+        check_url(url)
+    except AddressRefused:
         return False
-    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS)
+    return True
 
 
 def _code(enterprise_id: int) -> str:

@@ -14,7 +14,7 @@ from core.db import db, utcnow, write_turn
 from core.errors import Conflict, DomainError, NotFound
 from core.validation import Fields
 from core.validators import id_last4, mask_name
-from passes import keys, qr, tokens
+from passes import keys, qr, quota, tokens
 from passes.application import Application, check_enterprise, read_application
 from passes.models import KINDS, Pass, PassSerial
 from passes.people import insert_ignoring_conflict, record_holder
@@ -58,6 +58,7 @@ def issue(application: Application, enterprise: Enterprise, actor,
     # Made here, not inside sign_pass: a first key is committed at once, and must not
     # carry a half-issued pass with it.
     key = keys.signing_key()
+    quota.take(enterprise.id)  # before the serial: one lock order (quota row, serial) everywhere
     holder = application.holder
     person = record_holder(enterprise.id, holder)
     pass_ = Pass(

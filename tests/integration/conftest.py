@@ -16,6 +16,12 @@ from core.validators import resident_id_check_char
 from passes.models import Pass, Person
 from passes.qr import to_qr_text
 from passes.tokens import sign_pass
+from tests.integration.webhook_receiver import (  # noqa: F401 - fixtures
+    certificate,
+    dns,
+    receiver,
+    webhook_settings,
+)
 from whitelist.models import Category, Enterprise
 
 _serials = count(1)

@@ -1,0 +1,185 @@
+"""Issuing quota: how many passes one enterprise may be issued per hour and per calendar day.
+
+An area has 999,999 serials. Without a ceiling one clerk (or a stolen account) could spend
+them all, and then nobody in the city could get a pass. Every path that issues goes through
+passes.service.issue, which calls take() once per pass.
+"""
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, update
+
+from audit.service import record
+from core.db import db, utcnow
+from core.errors import DomainError
+from core.validation import Fields
+from passes.people import insert_ignoring_conflict
+from passes.quota_models import IssuingQuota
+from whitelist.models import Enterprise
+
+MAX_LIMIT = 999_999
+HOUR = timedelta(hours=1)
+
+
+class QuotaExceeded(DomainError):
+    status = 429
+    code = "quota_exceeded"
+    message = _l("This enterprise has reached its issuing quota.")
+
+    def __init__(self, message, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds: the Retry-After header
+
+
+@dataclass(frozen=True)
+class Usage:
+    """An enterprise's limits in force and what it has used of them."""
+
+    per_hour: int
+    per_day: int
+    # The enterprise's own limits set by the authority; None where the default applies.
+    override_per_hour: int | None
+    override_per_day: int | None
+    used_this_hour: int
+    used_today: int
+    hour_resets_at: datetime
+    day_resets_at: datetime
+
+
+def take(enterprise_id: int, now: datetime | None = None) -> None:
+    """Count one pass for the enterprise in the caller's transaction; raise QuotaExceeded
+    (the caller rolls back, the count with it) once either limit is passed.
+
+    One UPDATE both reads and bumps the counters: it holds the row until the transaction
+    ends (PostgreSQL) or the database's write lock (SQLite), so concurrent issuers count in
+    turn and none slips past the limit.
+    """
+    now = now or utcnow()
+    hour, day = windows(now)
+    counted = _bump(enterprise_id, hour, day)
+    if counted is None:
+        insert_ignoring_conflict(IssuingQuota, {"enterprise_id": enterprise_id, "hour_count": 0,
+                                                "day_count": 0}, ["enterprise_id"])
+        counted = _bump(enterprise_id, hour, day)
+    per_hour, per_day = _limits(counted.per_hour, counted.per_day)
+    if counted.day_count > per_day:
+        hours = -(-(_day_end(day) - now) // HOUR)
+        raise QuotaExceeded(_l("This enterprise may be issued at most %(limit)d passes a day, "
+                               "and has reached it. Try again in %(hours)d hours, or ask the "
+                               "authority to raise the quota.", limit=per_day, hours=hours),
+                            _seconds(_day_end(day) - now))
+    if counted.hour_count > per_hour:
+        minutes = -(-(hour + HOUR - now) // timedelta(minutes=1))
+        raise QuotaExceeded(_l("This enterprise may be issued at most %(limit)d passes an "
+                               "hour, and has reached it. Try again in %(minutes)d minutes, or "
+                               "ask the authority to raise the quota.",
+                               limit=per_hour, minutes=minutes),
+                            _seconds(hour + HOUR - now))
+
+
+def _bump(enterprise_id: int, hour: datetime, day: datetime):
+    quota = IssuingQuota
+    statement = (
+        update(quota).where(quota.enterprise_id == enterprise_id)
+        .values(hour_count=case((quota.hour_start == hour, quota.hour_count + 1), else_=1),
+                day_count=case((quota.day_start == day, quota.day_count + 1), else_=1),
+                hour_start=hour, day_start=day)
+        .returning(quota.hour_count, quota.day_count, quota.per_hour, quota.per_day)
+        .execution_options(synchronize_session=False))
+    return db.session.execute(statement).one_or_none()
+
+
+def windows(now: datetime) -> tuple[datetime, datetime]:
+    """The starts of the clock hour and of the local calendar day holding `now`, in UTC."""
+    hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    local = now.astimezone(_zone())
+    day = datetime.combine(local.date(), time(), _zone()).astimezone(UTC)
+    return hour, day
+
+
+def _day_end(day: datetime) -> datetime:
+    local = day.astimezone(_zone())
+    return datetime.combine(local.date() + timedelta(days=1), time(), _zone()).astimezone(UTC)
+
+
+def _zone() -> ZoneInfo:
+    # The day the enterprises live by: midnight where the deployment is, not in UTC.
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _seconds(delta: timedelta) -> int:
+    return max(1, -(-delta // timedelta(seconds=1)))
+
+
+def defaults() -> tuple[int, int]:
+    """The deployment's limits per hour and per day."""
+    return _limits(None, None)
+
+
+def _limits(per_hour: int | None, per_day: int | None) -> tuple[int, int]:
+    config = current_app.config
+    return (config["ISSUE_QUOTA_PER_HOUR"] if per_hour is None else per_hour,
+            config["ISSUE_QUOTA_PER_DAY"] if per_day is None else per_day)
+
+
+def usage(enterprise: Enterprise, now: datetime | None = None) -> Usage:
+    """The enterprise's limits and what it has used in the current hour and day."""
+    now = now or utcnow()
+    hour, day = windows(now)
+    row = db.session.get(IssuingQuota, enterprise.id)
+    override_per_hour, override_per_day = (row.per_hour, row.per_day) if row else (None, None)
+    per_hour, per_day = _limits(override_per_hour, override_per_day)
+    return Usage(
+        per_hour=per_hour, per_day=per_day,
+        override_per_hour=override_per_hour, override_per_day=override_per_day,
+        used_this_hour=row.hour_count if row and row.hour_start == hour else 0,
+        used_today=row.day_count if row and row.day_start == day else 0,
+        hour_resets_at=hour + HOUR, day_resets_at=_day_end(day))
+
+
+def set_limits(enterprise: Enterprise, data, actor) -> Usage:
+    """Raise, lower or (given none) restore the default limits of one enterprise."""
+    fields = Fields(data)
+    per_hour, per_day = _limit(fields, "per_hour"), _limit(fields, "per_day")
+    fields.raise_if_invalid()
+    row = _row(enterprise)
+    row.per_hour, row.per_day = per_hour, per_day
+    row.updated_by, row.updated_at = actor.username, utcnow()
+    record(actor.username, "quota.set", enterprise.code, per_hour=per_hour, per_day=per_day)
+    db.session.commit()
+    return usage(enterprise)
+
+
+def reset_usage(enterprise: Enterprise, actor) -> Usage:
+    """Lift the block for now: the current hour and day count from zero again."""
+    before = usage(enterprise)
+    row = _row(enterprise)
+    row.hour_count = row.day_count = 0
+    row.updated_by, row.updated_at = actor.username, utcnow()
+    record(actor.username, "quota.reset", enterprise.code,
+           used_this_hour=before.used_this_hour, used_today=before.used_today)
+    db.session.commit()
+    return usage(enterprise)
+
+
+def _row(enterprise: Enterprise) -> IssuingQuota:
+    insert_ignoring_conflict(IssuingQuota, {"enterprise_id": enterprise.id, "hour_count": 0,
+                                            "day_count": 0}, ["enterprise_id"])
+    return db.session.get(IssuingQuota, enterprise.id, with_for_update=True)
+
+
+def _limit(fields: Fields, name: str) -> int | None:
+    """A whole number from 1 to MAX_LIMIT, or None (blank or null) for the default."""
+    value = fields.data.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LIMIT:
+        fields.error(name, _l("A whole number from 1 to %(max)d, or empty for the default.",
+                              max=MAX_LIMIT))
+        return None
+    return value
