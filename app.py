@@ -7,6 +7,7 @@ import accounts
 import audit
 import checkpoints
 import dashboard
+import federation
 import notifications
 import passes
 import transfers
@@ -61,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     notifications.init_app(app)
     passes.init_app()
     app.cli.add_command(audit_cli)
+    app.cli.add_command(federation.federation_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(people_cli)
     register_commands(app)
@@ -83,6 +85,6 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in (accounts.api, whitelist.api, passes.api, passes.well_known,
                       checkpoints.api, dashboard.api, transfers.api, openapi.bp, health.bp,
-                      passes.quota_api):
+                      passes.quota_api, federation.api):
         auth.csrf.exempt(blueprint)  # bearer tokens only: the cookie is never read there
         app.register_blueprint(blueprint)

@@ -35,6 +35,15 @@ DEFAULTS = {
     # an enterprise's own limits.
     "ISSUE_QUOTA_PER_HOUR": 500,
     "ISSUE_QUOTA_PER_DAY": 3000,
+    # Federation (README, "One national pass"): the operator's public JWK set (a file path)
+    # and where its signed trust list is (a URL or a file path); both unset: only this
+    # city's own passes are recognised.
+    "TRUST_ANCHOR": None,
+    "TRUST_LIST": None,
+    # `federation sync` warns this many days before the trust list in force expires.
+    "TRUST_LIST_WARN_DAYS": 7,
+    # How old this issuer's status feed may grow before other cities answer `check`.
+    "FEED_MAX_AGE_SECONDS": 900,
     # scrypt is memory-hard; tests swap in a cheap method to stay fast.
     "PASSWORD_HASH_METHOD": "scrypt",
 }
@@ -91,6 +100,9 @@ def _check(config) -> None:
     for name in ("TEST_WINDOW_HOURS", "MAX_VALIDITY_DAYS", "API_TOKEN_TTL_SECONDS"):
         if not isinstance(config[name], int) or config[name] <= 0:
             raise ValueError(f"{name} must be a positive integer, got {config[name]!r}")
-    for name in ("ISSUE_QUOTA_PER_HOUR", "ISSUE_QUOTA_PER_DAY"):
+    if config["TRUST_LIST"] and not config["TRUST_ANCHOR"]:
+        raise ValueError("TRUST_LIST needs TRUST_ANCHOR: the public keys that sign it")
+    for name in ("ISSUE_QUOTA_PER_HOUR", "ISSUE_QUOTA_PER_DAY", "TRUST_LIST_WARN_DAYS",
+                 "FEED_MAX_AGE_SECONDS"):
         if not isinstance(config[name], int) or isinstance(config[name], bool) or config[name] < 1:
             raise ValueError(f"{name} must be a positive integer, got {config[name]!r}")
