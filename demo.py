@@ -6,6 +6,7 @@ from sqlalchemy import select
 from accounts.service import create_user, find_user
 from checkpoints.service import create_checkpoint
 from core.db import db, utcnow
+from core.unit_of_work import unit_of_work
 from core.validators import resident_id_check_char, uscc_check_char
 from passes.models import Pass
 from passes.service import apply_for_pass, revoke_pass
@@ -73,6 +74,7 @@ def seed() -> list[str]:
     ]
 
 
+@unit_of_work()  # the whole demo city, or nothing of it
 def _seed_city() -> None:
     actor = _Operator()
     codes = []
@@ -99,7 +101,6 @@ def _seed_city() -> None:
     ]
     for account in accounts:
         create_user(account | {"password": PASSWORD}, OPERATOR)
-    db.session.commit()
     _seed_passes()
 
 
