@@ -67,16 +67,24 @@ def _write_secrets(path: Path) -> dict:
 
 
 def _pack(work: Path, path: Path) -> None:
-    # Written beside the target and renamed: a crash never leaves a half backup under its name.
-    partial = path.with_name(path.name + ".partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as out, tarfile.open(fileobj=out, mode="w:gz") as archive:
-        archive.add(work / MANIFEST, arcname=MANIFEST)
-        for member in sorted((work / "tables").iterdir()):
-            archive.add(member, arcname=f"tables/{member.name}")
-        if (work / SECRETS).exists():
-            archive.add(work / SECRETS, arcname=SECRETS)
-    partial.replace(path)
+    # Written to a fresh file beside the target and renamed: a crash never leaves a half backup
+    # under its name, and no file already there (a leftover, a symlink) lends it its mode.
+    descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                           suffix=".partial")  # 0600, created exclusively
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            with tarfile.open(fileobj=out, mode="w:gz") as archive:
+                archive.add(work / MANIFEST, arcname=MANIFEST)
+                for member in sorted((work / "tables").iterdir()):
+                    archive.add(member, arcname=f"tables/{member.name}")
+                if (work / SECRETS).exists():
+                    archive.add(work / SECRETS, arcname=SECRETS)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
 
 
 def restore_backup(path: str | os.PathLike, actor: str, force: bool = False) -> dict:

@@ -1,10 +1,12 @@
 """Domain errors and their translation into JSON or HTML responses."""
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException
 
 from core.db import db
+
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 class DomainError(Exception):
@@ -96,8 +98,18 @@ def _database_unavailable(error: OperationalError):
     return error_response(503, "unavailable", message)
 
 
+def _database_refused(error: ProgrammingError):
+    # The database refused this role the table (rights revoked, SQLSTATE 42501): an outage to
+    # the client, like a locked database; nothing was written. Other programming errors are bugs.
+    if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+        raise error
+    current_app.logger.error("the database refused access: %s", error.orig)
+    return _database_unavailable(error)
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul_in_address)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(ProgrammingError, _database_refused)

@@ -65,9 +65,8 @@ def _take_sqlite_write_lock(session) -> None:
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         return
-    driver = connection.connection.dbapi_connection
-    if not driver.in_transaction:
-        driver.execute("BEGIN IMMEDIATE")
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # a locked database: OperationalError
 
 
 def _write_despite_rollback(session) -> None:
