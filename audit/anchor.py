@@ -131,7 +131,9 @@ def read_anchors() -> tuple[list[Anchor], int]:
             public.verify(signature, _CONTEXT + _signed_text(anchor))
         except InvalidSignature:
             raise AnchorFileTampered(f"line {number} of {path} does not verify") from None
-        anchors = [anchor] if anchor.reset else anchors + [anchor]
+        if anchor.reset:
+            anchors.clear()
+        anchors.append(anchor)
     return anchors, foreign
 
 

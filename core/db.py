@@ -110,10 +110,11 @@ def make_sqlite_file_private(app: Flask) -> None:
     path = Path(app.instance_path, url.database)  # relative paths live in the instance folder
     if path.parent == Path(app.instance_path) or not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path.parent.chmod(0o700)
+        with contextlib.suppress(PermissionError):  # a folder someone else set up stays theirs
+            path.parent.chmod(0o700)
     os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600))
     for part in ("", "-wal", "-shm", "-journal", "-writers.lock"):
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
             Path(f"{path}{part}").chmod(0o600)
 
 

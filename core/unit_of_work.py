@@ -30,6 +30,8 @@ def unit_of_work():
         try:
             _take_sqlite_write_lock(session)
             yield session
+            for write in session.info[_DESPITE_ROLLBACK]:  # a refusal the use case got over
+                write()
             session.commit()
         except BaseException:
             session.rollback()
