@@ -208,3 +208,16 @@ def test_audit_anchor_signs_the_head_on_demand_into_the_configured_file(app, app
     assert "intact" in anchored.test_cli_runner().invoke(args=["audit", "verify"]).output
     with anchored.app_context():
         db.engine.dispose()
+
+
+def test_a_head_is_signed_at_the_interval_even_between_every_nth_entry(app, app_config):
+    from app import create_app
+
+    timed = create_app(app_config | {"AUDIT_ANCHOR_EVERY": 1000,
+                                     "AUDIT_ANCHOR_INTERVAL_SECONDS": 0})
+    for action in ("first", "second", "third"):
+        with timed.app_context(), unit_of_work():
+            record("someone", action, "x")
+    assert [line["id"] for line in anchor_lines(timed)] == newest_entries(timed, 3)[::-1]
+    with timed.app_context():
+        db.engine.dispose()
