@@ -6,6 +6,7 @@ from sqlalchemy import select
 from accounts.service import create_user, find_user
 from checkpoints.service import create_checkpoint
 from core.db import db, utcnow
+from core.unit_of_work import unit_of_work
 from core.validators import resident_id_check_char, uscc_check_char
 from passes.models import Pass
 from passes.service import apply_for_pass, revoke_pass
@@ -76,6 +77,7 @@ def seed(base_url: str) -> list[str]:
     ]
 
 
+@unit_of_work()  # the whole demo city, or nothing of it
 def _seed_city() -> None:
     actor = _Operator()
     codes = []
@@ -104,7 +106,6 @@ def _seed_city() -> None:
     ]
     for account in accounts:
         create_user(account | {"password": PASSWORD}, OPERATOR)
-    db.session.commit()
     _seed_passes()
 
 

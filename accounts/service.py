@@ -15,6 +15,7 @@ from audit.service import record
 from checkpoints.models import Checkpoint
 from core.db import UTCDateTime, db, utcnow
 from core.errors import Conflict, DomainError, NotFound
+from core.unit_of_work import unit_of_work
 from core.validation import Fields, storable
 from whitelist.models import Enterprise
 
@@ -37,6 +38,7 @@ def password_problem(password: str | None):
     return None
 
 
+@unit_of_work()
 def create_user(data, actor_name: str) -> User:
     """Add an account; enterprise clerks may be tied to an enterprise, officers to checkpoints."""
     fields = Fields(data)
@@ -72,10 +74,10 @@ def create_user(data, actor_name: str) -> User:
     record(actor_name, "user.create", username, role=role,
            enterprise=enterprise.code if enterprise else None,
            checkpoints=[c.code for c in checkpoints])
-    db.session.commit()
     return user
 
 
+@unit_of_work()
 def set_active(username: str, active: bool, actor_name: str) -> User:
     """Allow or stop an account's sign-in; its bearer tokens stop working with it."""
     user = find_user(username)
@@ -85,7 +87,6 @@ def set_active(username: str, active: bool, actor_name: str) -> User:
         raise Conflict(_l("You cannot deactivate your own account."))
     user.active = active
     record(actor_name, "user.activate" if active else "user.deactivate", username)
-    db.session.commit()
     return user
 
 
@@ -103,8 +104,8 @@ def authenticate(username: str | None, password: str | None) -> User:
         raise BadCredentials()
     if not check_password_hash(user.password_hash, password):
         raise BadCredentials()
-    user.last_login_at = utcnow()
-    db.session.commit()
+    with unit_of_work():  # after the password check: hashing holds no write turn
+        user.last_login_at = utcnow()
     return user
 
 
@@ -112,12 +113,12 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@unit_of_work()
 def issue_token(user: User, ttl_seconds: int) -> str:
     """A new bearer token for the user; only its digest is kept."""
     token = secrets.token_urlsafe(32)
     db.session.add(ApiToken(token_hash=_digest(token), user=user,
                             expires_at=utcnow() + timedelta(seconds=ttl_seconds)))
-    db.session.commit()
     return token
 
 
@@ -142,8 +143,8 @@ def _user_for_token():
     )
 
 
+@unit_of_work()
 def revoke_token(token: str) -> None:
     found = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if found is not None and found.revoked_at is None:
         found.revoked_at = utcnow()
-        db.session.commit()

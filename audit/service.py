@@ -1,6 +1,7 @@
 """Appending to the audit log and proving nobody edited it."""
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -8,10 +9,13 @@ from sqlalchemy import select, text
 
 from audit.models import AuditEntry
 from core.db import db, utcnow
+from core.unit_of_work import in_unit_of_work
 
 GENESIS = "0" * 64
 # Any constant works: it names the PostgreSQL advisory lock that serialises appends.
 _CHAIN_LOCK = 7_413_001
+# Session.info key: the id and hash of the entry the session's transaction appended last.
+APPENDED = "audit.appended"
 
 
 def entry_hash(prev_hash: str, at: datetime, actor: str, action: str, subject: str,
@@ -24,8 +28,14 @@ def entry_hash(prev_hash: str, at: datetime, actor: str, action: str, subject: s
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+class OutsideUnitOfWork(RuntimeError):
+    """An audit entry appended outside a unit of work could read the same tail as another."""
+
+
 def record(actor: str, action: str, subject: str, **details) -> AuditEntry:
-    """Append an entry in the caller's transaction; it commits or rolls back with the change."""
+    """Append an entry in the caller's unit of work; it commits or rolls back with the change."""
+    if not in_unit_of_work():
+        raise OutsideUnitOfWork("append audit entries inside core.unit_of_work.unit_of_work()")
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         # Two appends reading the same tail would fork the chain.
@@ -40,6 +50,7 @@ def record(actor: str, action: str, subject: str, **details) -> AuditEntry:
     entry.hash = entry_hash(entry.prev_hash, at, actor, action, subject, details)
     session.add(entry)
     session.flush()
+    session.info[APPENDED] = (entry.id, entry.hash)  # anchored once the unit commits
     return entry
 
 
@@ -49,8 +60,12 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(batch: int = 1000) -> tuple[int, ChainBreak | None]:
-    """Walk the log in order; return how many entries held and the first broken one."""
+def verify_chain(batch: int = 1000, signed: Mapping[int, str] | None = None,
+                 ) -> tuple[int, ChainBreak | None]:
+    """Walk the log in order; return how many entries held and the first broken one.
+
+    `signed` maps entry ids to the hashes their signed heads vouch for (audit.anchor)."""
+    signed = signed or {}
     expected_prev, checked, last_id = GENESIS, 0, 0
     while True:
         entries = db.session.scalars(
@@ -65,5 +80,8 @@ def verify_chain(batch: int = 1000) -> tuple[int, ChainBreak | None]:
                                     entry.subject, entry.details)
             if recomputed != entry.hash:
                 return checked, ChainBreak(entry.id, "content does not match its hash")
+            if signed.get(entry.id, entry.hash) != entry.hash:
+                return checked, ChainBreak(entry.id, "rewritten: its hash differs from the "
+                                                     "signed head for this entry")
             expected_prev, checked, last_id = entry.hash, checked + 1, entry.id
         db.session.expunge_all()

@@ -11,11 +11,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_migrate import upgrade
 
+from audit.anchor import anchor_head
 from audit.service import record
 from backup.snapshot import dump_table, load_table, reset_sequences, schema_revision, snapshot
 from core import crypto
-from core.config import INSTANCE_SECRETS
+from core.config import INSTANCE_SECRETS, update_instance_secrets
 from core.db import db, utcnow
+from core.unit_of_work import unit_of_work
 from passes.models import SigningKey
 
 FORMAT = "logistics-pass-backup/1"
@@ -44,9 +46,9 @@ def create_backup(path: str | os.PathLike, actor: str) -> dict:
                     "tables": tables, "secrets": _write_secrets(work / SECRETS)}
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
         _pack(work, path)
-    record(actor, "backup.create", path.name, schema_revision=revision,
-           rows={name: part["rows"] for name, part in tables.items()})
-    db.session.commit()
+    with unit_of_work():  # the snapshot above holds no write turn: writers go on meanwhile
+        record(actor, "backup.create", path.name, schema_revision=revision,
+               rows={name: part["rows"] for name, part in tables.items()})
     return manifest
 
 
@@ -65,16 +67,24 @@ def _write_secrets(path: Path) -> dict:
 
 
 def _pack(work: Path, path: Path) -> None:
-    # Written beside the target and renamed: a crash never leaves a half backup under its name.
-    partial = path.with_name(path.name + ".partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as out, tarfile.open(fileobj=out, mode="w:gz") as archive:
-        archive.add(work / MANIFEST, arcname=MANIFEST)
-        for member in sorted((work / "tables").iterdir()):
-            archive.add(member, arcname=f"tables/{member.name}")
-        if (work / SECRETS).exists():
-            archive.add(work / SECRETS, arcname=SECRETS)
-    partial.replace(path)
+    # Written to a fresh file beside the target and renamed: a crash never leaves a half backup
+    # under its name, and no file already there (a leftover, a symlink) lends it its mode.
+    descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                           suffix=".partial")  # 0600, created exclusively
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            with tarfile.open(fileobj=out, mode="w:gz") as archive:
+                archive.add(work / MANIFEST, arcname=MANIFEST)
+                for member in sorted((work / "tables").iterdir()):
+                    archive.add(member, arcname=f"tables/{member.name}")
+                if (work / SECRETS).exists():
+                    archive.add(work / SECRETS, arcname=SECRETS)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
 
 
 def restore_backup(path: str | os.PathLike, actor: str, force: bool = False) -> dict:
@@ -84,16 +94,12 @@ def restore_backup(path: str | os.PathLike, actor: str, force: bool = False) -> 
         manifest = _checked_manifest(archive)
         _prepare_schema(manifest, force)
         secrets = _read_secrets(archive, manifest)
-        try:
+        with unit_of_work():  # all or nothing: the old contents stay if anything fails
             _replace_contents(archive)
             _check_keys_decrypt(secrets)
             record(actor, "backup.restore", path.name, created_at=manifest["created_at"],
                    schema_revision=manifest["schema_revision"])
-            db.session.commit()
-        except BaseException:
-            # All or nothing: the old contents stay if any row, key or check fails.
-            db.session.rollback()
-            raise
+    anchor_head(reset=True)  # the heads signed over the replaced chain no longer apply
     _install_secrets(secrets)
     return manifest
 
@@ -186,10 +192,6 @@ def _install_secrets(secrets: dict) -> None:
     """Put the backed-up instance secrets back; the next start of the service reads them."""
     if not secrets:
         return
-    path = Path(current_app.instance_path) / SECRETS
-    stored = json.loads(path.read_text()) if path.exists() else {}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(stored | secrets, indent=2))
+    update_instance_secrets(current_app.instance_path, replace=secrets)
     current_app.config.update({name: value for name, value in secrets.items()
                                if name not in os.environ})

@@ -10,6 +10,7 @@ from checkpoints.models import KINDS, Checkpoint, officer_checkpoints
 from core.db import db
 from core.divisions import default_divisions
 from core.errors import Forbidden, NotFound
+from core.unit_of_work import despite_rollback, unit_of_work
 from core.validation import Fields
 
 UNKNOWN_CHECKPOINT = _l("No open checkpoint with this code.")
@@ -20,6 +21,7 @@ class NotAssigned(Forbidden):
     message = _l("You are not assigned to this checkpoint.")
 
 
+@unit_of_work()
 def create_checkpoint(data: Mapping, actor) -> Checkpoint:
     fields = Fields(data)
     code = fields.text("code", max_length=32, check=_is_code,
@@ -34,7 +36,6 @@ def create_checkpoint(data: Mapping, actor) -> Checkpoint:
     checkpoint = Checkpoint(code=code, name=name, kind=kind, area=area)
     db.session.add(checkpoint)
     record(actor.username, "checkpoint.create", code, name=name, kind=kind, area=area)
-    db.session.commit()
     return checkpoint
 
 
@@ -91,6 +92,7 @@ def _staffing():
 
 
 def refuse_unassigned(checkpoint: Checkpoint | Row, officer) -> None:
-    record(officer.username, "checkpoint.refused", checkpoint.code)
-    db.session.commit()
+    """Refuse the officer; the attempt stays in the audit log though the use case rolls back."""
+    username, code = officer.username, checkpoint.code
+    despite_rollback(lambda: record(username, "checkpoint.refused", code))
     raise NotAssigned()

@@ -12,6 +12,7 @@ from checkpoints import service
 from checkpoints.models import REASON_CODES, VERDICTS, Checkpoint, Scan, officer_checkpoints
 from checkpoints.verify import read_pass
 from core.db import db, utcnow
+from core.unit_of_work import unit_of_work
 from core.validation import REQUIRED, Fields
 from passes.models import Pass
 from whitelist.models import Enterprise
@@ -22,6 +23,7 @@ MAX_BATCH = 500
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
+@unit_of_work()
 def upload_scans(data: Mapping, officer) -> tuple[int, int]:
     """Store the scans not seen before; return (accepted, duplicates). Any bad item: none."""
     fields = Fields(data)
@@ -114,5 +116,4 @@ def _insert_new(rows: list[dict]) -> int:
     statement = (insert(Scan.__table__).values(list(first_of_each.values()))
                  .on_conflict_do_nothing(index_elements=["client_id"]).returning(Scan.id))
     inserted = db.session.execute(statement).all()
-    db.session.commit()
     return len(inserted)

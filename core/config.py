@@ -1,7 +1,10 @@
 """Configuration: defaults, then the environment, then the caller's test config."""
+import contextlib
+import fcntl
 import json
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from flask import Flask
@@ -50,6 +53,10 @@ DEFAULTS = {
 
 # Generated once into the instance folder when the environment does not give them.
 INSTANCE_SECRETS = ("SECRET_KEY", "KEY_ENCRYPTION_SECRET")
+# Generated the same way but never copied into a backup: the key that signs the audit
+# chain's heads must not travel with the database it guards.
+LOCAL_SECRETS = ("AUDIT_ANCHOR_KEY",)
+SECRETS_FILE = "secrets.json"
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:
@@ -61,7 +68,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config["REDIS_URL"] = os.environ.get("REDIS_URL")
     # LP_TEST_WINDOW_HOURS=24 and the like; values are parsed as JSON when they can be.
     app.config.from_prefixed_env("LP")
-    for name in INSTANCE_SECRETS:
+    for name in INSTANCE_SECRETS + LOCAL_SECRETS:
         if name in os.environ:
             app.config[name] = os.environ[name]
     if test_config:
@@ -74,18 +81,52 @@ def load_config(app: Flask, test_config: dict | None) -> None:
 
 
 def _fill_instance_secrets(app: Flask) -> None:
-    missing = [name for name in INSTANCE_SECRETS if not app.config.get(name)]
-    if not missing:
-        return
-    path = Path(app.instance_path) / "secrets.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    stored = json.loads(path.read_text()) if path.exists() else {}
-    if any(name not in stored for name in missing):
-        stored |= {name: secrets.token_urlsafe(32) for name in missing if name not in stored}
-        path.touch(mode=0o600)
-        path.write_text(json.dumps(stored, indent=2))
-    for name in missing:
-        app.config[name] = stored[name]
+    missing = [name for name in INSTANCE_SECRETS + LOCAL_SECRETS if not app.config.get(name)]
+    if missing:
+        stored = update_instance_secrets(app.instance_path, generate=missing)
+        app.config.update({name: stored[name] for name in missing})
+
+
+def update_instance_secrets(instance_path: str | os.PathLike, generate=(),
+                            replace: dict | None = None) -> dict:
+    """The secrets kept in the instance folder, after making those named in `generate` that
+    are missing and storing `replace`. Under a lock: processes starting at once agree."""
+    folder = Path(instance_path)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / SECRETS_FILE
+    with _locked(folder / "secrets.lock"):
+        stored = json.loads(path.read_text()) if path.exists() else {}
+        new = {name: secrets.token_urlsafe(32) for name in generate if name not in stored}
+        new |= replace or {}
+        if new:
+            stored |= new
+            write_private(path, json.dumps(stored, indent=2).encode())
+    return stored
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # released when closed
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Replace path with data, readable by this user only, whatever lay there (a file of another
+    mode, a symlink): written to a fresh file beside it, then renamed over it."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "wb") as out:  # mkstemp creates it 0600, O_EXCL
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _check(config) -> None:

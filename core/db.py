@@ -1,12 +1,14 @@
 """The database: one SQLAlchemy instance, UTC timestamps, SQLite tuned for concurrent use."""
 import contextlib
 import fcntl
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -81,9 +83,12 @@ def write_turn():
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         yield
         return
-    with open(f"{url.database}-writers.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+    descriptor = os.open(f"{url.database}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # released when the file closes
         yield
+    finally:
+        os.close(descriptor)
 
 
 class RowIdConverter(IntegerConverter):
@@ -95,8 +100,27 @@ class RowIdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def make_sqlite_file_private(app: Flask) -> None:
+    """Create the SQLite database file 0600 (SQLite gives its -wal and -shm files the same
+    mode) in a 0700 folder, and close up an existing one, before SQLite creates it 0644."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") \
+            or url.database.startswith("file:"):
+        return
+    path = Path(app.instance_path, url.database)  # relative paths live in the instance folder
+    if path.parent == Path(app.instance_path) or not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with contextlib.suppress(PermissionError):  # a folder someone else set up stays theirs
+            path.parent.chmod(0o700)
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600))
+    for part in ("", "-wal", "-shm", "-journal", "-writers.lock"):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            Path(f"{path}{part}").chmod(0o600)
+
+
 def init_app(app: Flask) -> None:
     # Before any blueprint is registered: rules take their converters when they are added.
     app.url_map.converters["int"] = RowIdConverter
+    make_sqlite_file_private(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)

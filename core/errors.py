@@ -4,7 +4,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException
 
 from core.db import db
@@ -20,6 +20,8 @@ HTTP_MESSAGES = {
     429: _l("Too many attempts. Wait a minute and try again."),
     500: _l("Something went wrong on our side. Please try again."),
 }
+
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 class DomainError(Exception):
@@ -138,9 +140,19 @@ def _database_unavailable(error: OperationalError):
     return error_response(503, "unavailable", message)
 
 
+def _database_refused(error: ProgrammingError):
+    # The database refused this role the table (rights revoked, SQLSTATE 42501): an outage to
+    # the client, like a locked database; nothing was written. Other programming errors are bugs.
+    if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+        raise error
+    current_app.logger.error("the database refused access: %s", error.orig)
+    return _database_unavailable(error)
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul_in_address)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _form_refused)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(ProgrammingError, _database_refused)

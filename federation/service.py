@@ -10,9 +10,10 @@ from sqlalchemy import delete, select
 
 from audit.service import record
 from core.db import db, utcnow
+from core.unit_of_work import unit_of_work
 from federation.feed import FeedRefused, read_feed
 from federation.models import IssuerFeed, TrustedIssuer, TrustList
-from federation.trust import TrustListRefused, load_anchor, read_trust_list
+from federation.trust import TrustListContent, TrustListRefused, load_anchor, read_trust_list
 
 FETCH_LIMIT = 8 * 1024 * 1024
 FETCH_TIMEOUT_S = 15
@@ -57,7 +58,6 @@ def sync(actor: str = "federation-sync", now: datetime | None = None) -> SyncRep
     for issuer in db.session.scalars(select(TrustedIssuer).order_by(TrustedIssuer.area)):
         if issuer.area != config["AREA_CODE"]:
             _sync_feed(issuer, report)
-    db.session.commit()
     return report
 
 
@@ -73,6 +73,13 @@ def _sync_trust_list(location: str, anchor_path: str, actor: str, now: datetime,
     if current is not None and content.issued_at <= current.issued_at:
         report.lines.append(f"trust list of {current.issued_at:%Y-%m-%d %H:%M} is current")
         return
+    with unit_of_work():
+        _replace_trust_list(token, content, actor)
+    report.lines.append(f"trust list accepted: {len(content.issuers)} issuers, "
+                        f"until {content.expires_at:%Y-%m-%d %H:%M} UTC")
+
+
+def _replace_trust_list(token: str, content: TrustListContent, actor: str) -> None:
     db.session.execute(delete(TrustedIssuer))
     db.session.add_all(TrustedIssuer(area=issuer.area, name=issuer.name, jwks=issuer.jwks,
                                      feed_url=issuer.feed_url) for issuer in content.issuers)
@@ -81,8 +88,6 @@ def _sync_trust_list(location: str, anchor_path: str, actor: str, now: datetime,
     record(actor, "federation.trust_list", content.issued_at.isoformat(),
            issuers=[issuer.area for issuer in content.issuers],
            expires_at=content.expires_at.isoformat())
-    report.lines.append(f"trust list accepted: {len(content.issuers)} issuers, "
-                        f"until {content.expires_at:%Y-%m-%d %H:%M} UTC")
 
 
 def _sync_feed(issuer: TrustedIssuer, report: SyncReport) -> None:
@@ -92,10 +97,11 @@ def _sync_feed(issuer: TrustedIssuer, report: SyncReport) -> None:
     except (OSError, ValueError, FeedRefused) as error:
         report.failed(f"{issuer.area} {issuer.name}: feed refused: {error}")
         return
-    feed = db.session.get(IssuerFeed, issuer.area) or IssuerFeed(area=issuer.area)
-    feed.generated_at = datetime.fromisoformat(payload["generated_at"])
-    feed.max_age_s, feed.payload, feed.fetched_at = payload["max_age_s"], payload, utcnow()
-    db.session.add(feed)
+    with unit_of_work():
+        feed = db.session.get(IssuerFeed, issuer.area) or IssuerFeed(area=issuer.area)
+        feed.generated_at = datetime.fromisoformat(payload["generated_at"])
+        feed.max_age_s, feed.payload, feed.fetched_at = payload["max_age_s"], payload, utcnow()
+        db.session.add(feed)
     report.lines.append(f"{issuer.area} {issuer.name}: feed of {feed.generated_at.isoformat()}")
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from audit.service import record
 from core import crypto, events
 from core.db import db, utcnow
+from core.unit_of_work import unit_of_work
 from core.validation import Fields
 from notifications.addresses import AddressRefused, check_url
 from notifications.models import Notification, WebhookDelivery, WebhookEndpoint
@@ -65,18 +66,19 @@ def recent(enterprise_id: int, limit: int = 50) -> list[Notification]:
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
 
 
+@unit_of_work()
 def mark_all_read(enterprise_id: int) -> None:
     """Everything the clerk has now been shown counts as read."""
     db.session.execute(update(Notification).where(
         Notification.enterprise_id == enterprise_id, Notification.read_at.is_(None),
     ).values(read_at=utcnow()))
-    db.session.commit()
 
 
 def endpoint_for(enterprise_id: int) -> WebhookEndpoint | None:
     return db.session.get(WebhookEndpoint, enterprise_id)
 
 
+@unit_of_work()
 def set_webhook(enterprise_id: int, data: Mapping, actor) -> WebhookEndpoint | None:
     """Set, change or (given no URL) remove the webhook; a new one gets a fresh secret."""
     fields = Fields(data)
@@ -88,7 +90,6 @@ def set_webhook(enterprise_id: int, data: Mapping, actor) -> WebhookEndpoint | N
         if endpoint is not None:
             db.session.delete(endpoint)
             record(actor.username, "webhook.remove", _code(enterprise_id))
-            db.session.commit()
         return None
     if endpoint is None or data.get("new_secret"):
         endpoint = endpoint or WebhookEndpoint(enterprise_id=enterprise_id)
@@ -96,7 +97,6 @@ def set_webhook(enterprise_id: int, data: Mapping, actor) -> WebhookEndpoint | N
     endpoint.url = url
     db.session.add(endpoint)
     record(actor.username, "webhook.set", _code(enterprise_id), url=url)
-    db.session.commit()
     return endpoint
 
 

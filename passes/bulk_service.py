@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from audit.service import record
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.unit_of_work import unit_of_work
 from passes import keys
 from passes.application import check_enterprise, read_application
 from passes.bulk import check_rows, example_rows, report_rows, template_notes
@@ -31,6 +32,7 @@ class RowsNoLongerValid(Conflict):
                  "Nothing was issued: upload the file again to see them.")
 
 
+@unit_of_work()
 def upload(filename: str, content: bytes, actor, now: datetime | None = None) -> BulkBatch:
     """Check every row of a file; the same file again gives back the same batch."""
     now = now or utcnow()
@@ -47,13 +49,13 @@ def upload(filename: str, content: bytes, actor, now: datetime | None = None) ->
         db.session.add(batch)
     else:
         batch.rows, batch.created_at = rows, now  # rules depend on the time: check again
-    record(actor.username, "bulk.upload", digest[:16], rows=len(rows),
-           invalid=len(batch.invalid_rows), filename=batch.filename)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # the same file uploaded twice at once: the other one won
         db.session.rollback()
         return _batch_by_hash(enterprise.id, digest)
+    record(actor.username, "bulk.upload", digest[:16], rows=len(rows),
+           invalid=len(batch.invalid_rows), filename=batch.filename)
     return batch
 
 
@@ -90,19 +92,19 @@ def recent_batches(actor, limit: int = 10) -> list[BulkBatch]:
         .order_by(BulkBatch.created_at.desc(), BulkBatch.id.desc()).limit(limit)).all()
 
 
+@unit_of_work()
 def confirm(batch_id: int, actor, now: datetime | None = None) -> tuple[BulkBatch, bool]:
     """Issue every valid row in one transaction, or none; (batch, False) if already done."""
     now = now or utcnow()
     batch = get_batch(batch_id, actor)
     enterprise = check_enterprise(own_enterprise(actor))
-    keys.signing_key()  # a first key commits at once: before the claim, not inside it
+    keys.signing_key()
     # Claiming the batch in the database makes a second, concurrent confirm a no-op.
     claimed = db.session.execute(
         update(BulkBatch).where(BulkBatch.id == batch.id, BulkBatch.status == "pending")
         .values(status="confirmed", confirmed_at=now).execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
-        db.session.rollback()
         return get_batch(batch_id, actor), False
     rows = [dict(row) for row in batch.rows]
     _mark_issued(rows, _issued_rows(enterprise.id))  # another batch may have issued them since
@@ -113,7 +115,6 @@ def confirm(batch_id: int, actor, now: datetime | None = None) -> tuple[BulkBatc
         try:
             application = read_application(row["data"], enterprise, now)
         except ValidationFailed:
-            db.session.rollback()
             raise RowsNoLongerValid() from None
         row["number"] = issue(application, enterprise, actor).number
         numbers.append(row["number"])
@@ -121,7 +122,6 @@ def confirm(batch_id: int, actor, now: datetime | None = None) -> tuple[BulkBatc
     batch.status, batch.confirmed_at = "confirmed", now
     record(actor.username, "bulk.confirm", str(batch.id), passes=len(numbers),
            sha256=batch.sha256, filename=batch.filename)
-    db.session.commit()
     return batch, True
 
 

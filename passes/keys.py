@@ -11,6 +11,7 @@ from audit.service import record
 from core import crypto
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
+from core.unit_of_work import unit_of_work
 from passes.models import Pass, SigningKey
 
 
@@ -18,6 +19,7 @@ def _secret() -> bytes:
     return current_app.config["KEY_ENCRYPTION_SECRET"].encode()
 
 
+@unit_of_work()
 def create_key(actor: str) -> SigningKey:
     """Add a key that signs from now on; the previous one is retired but stays published."""
     private = crypto.generate_private_key()
@@ -29,7 +31,6 @@ def create_key(actor: str) -> SigningKey:
         previous.retired_at = now
     db.session.add(key)
     record(actor, "key.rotate", kid)
-    db.session.commit()
     return key
 
 
@@ -51,6 +52,7 @@ def _decrypted(kid: str, blob: bytes, secret: bytes) -> ec.EllipticCurvePrivateK
     return crypto.decrypt_private_key(blob, secret)
 
 
+@unit_of_work()
 def revoke_key(kid: str, actor: str) -> list[str]:
     """Stop honouring a key at once; return the numbers of its passes to re-issue."""
     key = db.session.get(SigningKey, kid)
@@ -64,7 +66,6 @@ def revoke_key(kid: str, actor: str) -> list[str]:
                                   Pass.valid_until > key.revoked_at).order_by(Pass.number)
     ).all()
     record(actor, "key.revoke", kid, passes_to_reissue=len(affected))
-    db.session.commit()
     return affected
 
 

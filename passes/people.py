@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from audit.service import record
 from core.db import db, utcnow
 from core.errors import NotFound
+from core.unit_of_work import unit_of_work
 from core.validation import Fields
 from passes.application import Holder, read_test
 from passes.models import HEALTH_CODES, Pass, Person
@@ -100,6 +101,7 @@ def get_person(person_id: int, actor) -> Person:
     return person
 
 
+@unit_of_work()
 def update_person_health(person_id: int, data: Mapping, actor,
                          now: datetime | None = None) -> Person:
     """Record a person's latest health code and test, e.g. at the daily re-check."""
@@ -116,5 +118,4 @@ def update_person_health(person_id: int, data: Mapping, actor,
     restore_if_cleared(person, now)
     record(actor.username, "person.health", str(person.id), health_code=health_code,
            test_result=result, test_sampled_at=sampled_at.isoformat())
-    db.session.commit()
     return person

@@ -14,6 +14,7 @@ from sqlalchemy import case, update
 
 from audit.service import record
 from core.db import db, utcnow
+from core.unit_of_work import unit_of_work
 from core.errors import DomainError
 from core.validation import Fields
 from passes.people import insert_ignoring_conflict
@@ -140,6 +141,7 @@ def usage(enterprise: Enterprise, now: datetime | None = None) -> Usage:
         hour_resets_at=hour + HOUR, day_resets_at=_day_end(day))
 
 
+@unit_of_work()
 def set_limits(enterprise: Enterprise, data, actor) -> Usage:
     """Raise, lower or (given none) restore the default limits of one enterprise."""
     fields = Fields(data)
@@ -149,10 +151,10 @@ def set_limits(enterprise: Enterprise, data, actor) -> Usage:
     row.per_hour, row.per_day = per_hour, per_day
     row.updated_by, row.updated_at = actor.username, utcnow()
     record(actor.username, "quota.set", enterprise.code, per_hour=per_hour, per_day=per_day)
-    db.session.commit()
     return usage(enterprise)
 
 
+@unit_of_work()
 def reset_usage(enterprise: Enterprise, actor) -> Usage:
     """Lift the block for now: the current hour and day count from zero again."""
     before = usage(enterprise)
@@ -161,7 +163,6 @@ def reset_usage(enterprise: Enterprise, actor) -> Usage:
     row.updated_by, row.updated_at = actor.username, utcnow()
     record(actor.username, "quota.reset", enterprise.code,
            used_this_hour=before.used_this_hour, used_today=before.used_today)
-    db.session.commit()
     return usage(enterprise)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import and_, distinct, func, not_, select, update
 
 from audit.service import record
 from core.db import db, utcnow
+from core.unit_of_work import unit_of_work
 from passes.models import Pass, Person
 from passes.people import test_window
 from whitelist.models import Enterprise
@@ -32,6 +33,7 @@ def cleared_condition(now: datetime):
                 Person.test_sampled_at >= now - test_window())
 
 
+@unit_of_work()
 def recheck(actor: str, now: datetime | None = None) -> RecheckResult:
     """Drop people who are no longer cleared, restore those cleared again; audited, idempotent."""
     now = now or utcnow()
@@ -50,7 +52,6 @@ def recheck(actor: str, now: datetime | None = None) -> RecheckResult:
         select(func.count()).select_from(Person).where(not_(Person.whitelisted)))
     record(actor, "people.recheck", "people", dropped=result.dropped_total,
            restored=result.restored, off_list=result.off_list, by_enterprise=result.dropped)
-    db.session.commit()
     return result
 
 

@@ -4,8 +4,9 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from core.db import db, utcnow
+from core.db import utcnow
 from core.errors import Conflict, ValidationFailed
+from core.unit_of_work import unit_of_work
 from passes.application import check_enterprise, read_application
 from passes.models import Pass
 from passes.service import get_pass, issue, own_enterprise, revoke
@@ -15,6 +16,7 @@ RENEWED = "renewed"
 _RENEWAL_FIELDS = ("health_code", "test")
 
 
+@unit_of_work()
 def renew_pass(number: str, data: Mapping, actor, now: datetime | None = None) -> Pass:
     """Re-issue a live pass for a new test: same holder, route and plate; the window keeps its
     end unless a new one is given. Body: {"test": {...}, "health_code"?, "valid_from"?,
@@ -34,7 +36,6 @@ def renew_pass(number: str, data: Mapping, actor, now: datetime | None = None) -
                                 for path, message in error.fields.items()}) from None
     pass_ = issue(application, enterprise, actor, renewed_from=old)
     revoke(old, RENEWED, actor)
-    db.session.commit()
     return pass_
 
 

@@ -10,8 +10,9 @@ from sqlalchemy.exc import OperationalError
 
 from audit.service import record
 from core import events
-from core.db import db, utcnow, write_turn
+from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound
+from core.unit_of_work import in_unit_of_work, unit_of_work
 from core.validation import Fields
 from core.validators import id_last4, mask_name
 from passes import keys, qr, quota, tokens
@@ -36,14 +37,8 @@ def apply_for_pass(data: Mapping, actor, now: datetime | None = None) -> Pass:
     # Refused first: no point correcting a form the enterprise may not send at all.
     enterprise = check_enterprise(own_enterprise(actor))
     application = read_application(data, enterprise, now)
-    with write_turn():
-        try:
-            pass_ = issue(application, enterprise, actor)
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()  # while still holding the turn
-            raise
-    return pass_
+    with unit_of_work():
+        return issue(application, enterprise, actor)
 
 
 def own_enterprise(actor) -> Enterprise | None:
@@ -55,8 +50,6 @@ def own_enterprise(actor) -> Enterprise | None:
 def issue(application: Application, enterprise: Enterprise, actor,
           renewed_from: Pass | None = None) -> Pass:
     """Number, sign and store a validated application, in the caller's transaction."""
-    # Made here, not inside sign_pass: a first key is committed at once, and must not
-    # carry a half-issued pass with it.
     key = keys.signing_key()
     quota.take(enterprise.id)  # before the serial: one lock order (quota row, serial) everywhere
     holder = application.holder
@@ -150,6 +143,7 @@ def status_is(status: str, now: datetime):
     }[status]
 
 
+@unit_of_work()
 def revoke_pass(number: str, reason: str | None, actor) -> Pass:
     """Withdraw a pass; checkpoints deny it from their next scan (or snapshot)."""
     fields = Fields({"reason": reason})
@@ -157,7 +151,6 @@ def revoke_pass(number: str, reason: str | None, actor) -> Pass:
     fields.raise_if_invalid()
     pass_ = get_pass(number, actor)
     revoke(pass_, reason, actor)
-    db.session.commit()
     return pass_
 
 
@@ -183,11 +176,12 @@ def qr_png(pass_: Pass) -> bytes:
     if pass_.qr_png is not None:
         return pass_.qr_png
     png = pass_.qr_png = qr.render_png(tokens.qr_text(pass_))
+    if in_unit_of_work():
+        return png  # stored with the use case that asked for it
     try:
-        with write_turn():
-            db.session.commit()
+        with unit_of_work():
+            db.session.add(pass_)
     except OperationalError:
-        # Only a cache: a busy database (SQLite refuses a late write) must not cost the image.
-        db.session.rollback()
+        pass  # only a cache: a busy database (SQLite refuses a late write) must not cost the image
     return png
 

@@ -12,6 +12,7 @@ from checkpoints.models import Checkpoint
 from checkpoints.verify import MAX_QR_TEXT, judge, read_pass
 from core.db import db, utcnow
 from core.errors import Forbidden, NotFound, ValidationFailed
+from core.unit_of_work import unit_of_work
 from core.validation import Fields
 from passes import service as passes
 from passes.application import Application, check_enterprise, read_application
@@ -50,6 +51,7 @@ def station(code: str | None, officer) -> Checkpoint:
     return checkpoint
 
 
+@unit_of_work()
 def create_handover(data: Mapping, officer, now: datetime | None = None) -> Handover:
     """Verify the arriving pass, issue the relay pass and record the handover, all or nothing."""
     now = now or utcnow()
@@ -78,7 +80,6 @@ def create_handover(data: Mapping, officer, now: datetime | None = None) -> Hand
     record(officer.username, "handover.create", arriving.number, handover=handover.id,
            checkpoint=checkpoint.code, relay=relay.number, plate=relay.plate, seals=seals,
            cargo=application.cargo)
-    db.session.commit()
     return handover
 
 

@@ -8,6 +8,7 @@ from audit.service import record
 from core import events
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound
+from core.unit_of_work import unit_of_work
 from core.validation import Fields
 from core.validators import mobile_is_valid, uscc_is_valid
 from whitelist.models import COLOURS, STATES, Category, ColourChange, ColourPolicy, Enterprise
@@ -26,6 +27,7 @@ class WrongState(DomainError):
     message = _l("The enterprise is not in a state that allows this.")
 
 
+@unit_of_work()
 def ensure_reference_data() -> None:
     """Insert the standard categories and colour policy where missing; keeps edits."""
     for row in CATEGORIES:
@@ -34,7 +36,6 @@ def ensure_reference_data() -> None:
     for row in COLOUR_POLICY:
         if db.session.get(ColourPolicy, row["colour"]) is None:
             db.session.add(ColourPolicy(**row))
-    db.session.commit()
 
 
 def categories() -> list[Category]:
@@ -45,6 +46,7 @@ def colour_policy() -> dict[str, ColourPolicy]:
     return {p.colour: p for p in db.session.scalars(select(ColourPolicy))}
 
 
+@unit_of_work()
 def register_enterprise(data: Mapping, actor) -> Enterprise:
     """Validate a registration and store it as pending; an enterprise clerk registers its own."""
     if actor.role == "enterprise" and actor.enterprise_id is not None:
@@ -76,7 +78,6 @@ def register_enterprise(data: Mapping, actor) -> Enterprise:
         actor.enterprise = enterprise
     db.session.flush()
     record(actor.username, "enterprise.register", code, name=name, categories=codes)
-    db.session.commit()
     return enterprise
 
 
@@ -130,6 +131,7 @@ def _transition(code: str, actor, *, allowed_from: tuple[str, ...], to: str, act
     return enterprise
 
 
+@unit_of_work()
 def approve(code: str, actor, reason: str | None = None) -> Enterprise:
     """Put an enterprise on the white list; a first approval starts it green."""
     reason = _optional_reason(reason)
@@ -137,35 +139,35 @@ def approve(code: str, actor, reason: str | None = None) -> Enterprise:
                              action="enterprise.approve", reason=reason)
     if enterprise.colour is None:
         _change_colour(enterprise, "green", reason or FIRST_APPROVAL_REASON, actor)
-    db.session.commit()
     return enterprise
 
 
+@unit_of_work()
 def reject(code: str, reason: str | None, actor) -> Enterprise:
     reason = _required_reason(reason)
     enterprise = _transition(code, actor, allowed_from=("pending",), to="rejected",
                              action="enterprise.reject", reason=reason)
-    db.session.commit()
     return enterprise
 
 
+@unit_of_work()
 def suspend(code: str, reason: str | None, actor) -> Enterprise:
     """Take an enterprise off the white list: its passes stop being honoured."""
     reason = _required_reason(reason)
     enterprise = _transition(code, actor, allowed_from=("approved",), to="suspended",
                              action="enterprise.suspend", reason=reason)
-    db.session.commit()
     return enterprise
 
 
+@unit_of_work()
 def reinstate(code: str, reason: str | None, actor) -> Enterprise:
     reason = _required_reason(reason)
     enterprise = _transition(code, actor, allowed_from=("suspended",), to="approved",
                              action="enterprise.reinstate", reason=reason)
-    db.session.commit()
     return enterprise
 
 
+@unit_of_work()
 def set_colour(code: str, data: Mapping, actor) -> Enterprise:
     """Change the three-colour status; every checkpoint reads it at its next scan."""
     fields = Fields(data)
@@ -178,7 +180,6 @@ def set_colour(code: str, data: Mapping, actor) -> Enterprise:
     if enterprise.colour == colour:
         raise Conflict(_l("The enterprise already has this colour."))
     _change_colour(enterprise, colour, reason, actor)
-    db.session.commit()
     return enterprise
 
 

@@ -83,9 +83,10 @@ def test_restored_signing_keys_still_decrypt_and_new_passes_continue_the_numberi
         # Inserting a row without an id must not collide with restored ids (sequences reset).
         highest = db.session.scalar(sa.select(sa.func.max(AuditEntry.id)))
         from audit.service import record
+        from core.unit_of_work import unit_of_work
 
-        entry = record("test", "after.restore", "x")
-        db.session.commit()
+        with unit_of_work():
+            entry = record("test", "after.restore", "x")
         assert entry.id == highest + 1
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from core.db import db, utcnow
+from core.unit_of_work import unit_of_work
 from notifications.models import Notification, WebhookDelivery
 from notifications.webhooks import deliver_due, signature
 from tests.conftest import count_rows
@@ -122,11 +123,11 @@ def test_outbox_row_rolls_back_with_the_change(app, client, clerk, login):
     login(user)
     set_webhook(client, "https://erp.example.com/hook")
     before = count_rows(app, Notification), count_rows(app, ColourChange)
-    with app.app_context():
+    with app.app_context(), pytest.raises(RuntimeError), unit_of_work():
         _change_colour(get_enterprise(firm.code, _Admin()), "yellow", "将被撤销", _Admin())
         db.session.flush()
         assert db.session.scalar(select(db.func.count()).select_from(WebhookDelivery)) == 1
-        db.session.rollback()  # the change fails before its commit: the event goes with it
+        raise RuntimeError("the change fails before its commit: the event goes with it")
     assert count_rows(app, WebhookDelivery) == 0
     assert (count_rows(app, Notification), count_rows(app, ColourChange)) == before
     recolour(app, firm.code)
