@@ -52,9 +52,11 @@ def load_config(app: Flask, test_config: dict | None) -> None:
             app.config[name] = os.environ[name]
     if test_config:
         app.config.update(test_config)
-    app.config["SESSION_COOKIE_SECURE"] = app.config.get(
-        "SESSION_COOKIE_SECURE", not app.debug and not app.testing
-    )
+    if "LP_SESSION_COOKIE_SECURE" not in os.environ and "SESSION_COOKIE_SECURE" not in (
+            test_config or {}):
+        # Flask's own default is False; None means Secure whenever the request came over
+        # HTTPS, directly or through the trusted proxy (core.auth reads it per request).
+        app.config["SESSION_COOKIE_SECURE"] = None
     _fill_instance_secrets(app)
     _check(app.config)
 
