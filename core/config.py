@@ -28,7 +28,6 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "zh",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LOGIN_LIMITS": "5 per minute;30 per hour",
-    "RATELIMIT_HEADERS_ENABLED": True,
     "PAGE_SIZE": 20,
     # scrypt is memory-hard; tests swap in a cheap method to stay fast.
     "PASSWORD_HASH_METHOD": "scrypt",
