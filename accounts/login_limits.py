@@ -33,9 +33,11 @@ class TooManyAttempts(DomainError):
     code = "too_many_requests"
 
     def __init__(self, retry_after: int):
-        # Whole minutes, rounded up: the page reads the same for every account at once.
-        minutes = -(-retry_after // 60)
-        wait = format_timedelta(minutes * 60, threshold=1.1, add_direction=False)
+        # Whole minutes, or whole hours past one, rounded up: the page reads the same for
+        # every account at once, and never promises less than the wait.
+        unit = 60 if retry_after <= 3600 else 3600
+        wait = format_timedelta(-(-retry_after // unit) * unit, threshold=1,
+                                add_direction=False)
         super().__init__(_l("Too many failed sign-ins. Try again in %(wait)s.", wait=wait))
         self.retry_after = retry_after
 
@@ -70,10 +72,10 @@ def _take(names: list[str]) -> list[str]:
     taken, waits = [], []
     for window in windows(current_app.config["LOGIN_LIMITS"]):
         for name in names:
-            key = window.key(name, now)
+            key, wait = window.add(store, name, now)
             taken.append(key)
-            if store.add(key, window.ends_at(now)) > window.limit:
-                waits.append(window.ends_at(now) - int(now))
+            if wait is not None:
+                waits.append(wait)
     if waits:
         _give_back(taken)
         raise TooManyAttempts(max(waits))

@@ -140,19 +140,18 @@ def revoke():
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
 def change_password():
-    form, errors, status = {}, {}, 200
+    user, errors, status = current_user._get_current_object(), {}, 200
     if request.method == "POST":
-        form = request.form.to_dict()
         try:
-            passwords.change_password(current_user, form)
+            passwords.change_password(user, request.form.to_dict())
         except ValidationFailed as error:
             errors, status = error.fields, 422
         else:
-            login_user(current_user)  # this browser stays signed in under the new generation
+            login_user(user)  # this browser stays signed in, under the new generation
             flash(_("Your password is changed. You were signed out everywhere else."), "success")
-            return redirect(home_url(current_user))
+            return redirect(home_url(user))
     return render_template("accounts/password.html", errors=errors,
-                           forced=current_user.must_change_password), status
+                           forced=user.must_change_password), status
 
 
 # A temporary password opens nothing but its change (and signing out).

@@ -1,13 +1,14 @@
 """Rate-limit counters that every worker and instance shares: in Redis when REDIS_URL is
 set, otherwise in the database, never in one process's memory (gunicorn runs two
 workers by default, and each would count on its own)."""
+import math
 import time
 from dataclasses import dataclass
 
 import redis
 from flask import Flask, current_app
 from limits import parse_many
-from sqlalchemy import BigInteger, String, delete, update
+from sqlalchemy import BigInteger, String, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,7 +16,7 @@ from core.db import db
 
 
 class RateCounter(db.Model):
-    """One counter for one fixed window; rows past their window are deleted as new ones come."""
+    """One counter for one fixed window; rows past use are deleted as new ones come."""
 
     __tablename__ = "rate_counters"
 
@@ -29,16 +30,35 @@ class RateCounter(db.Model):
 
 @dataclass(frozen=True)
 class Window:
-    """A fixed window: at most `limit` in every `seconds`-long period."""
+    """At most `limit` in any `seconds`-long stretch, estimated as a sliding window: this
+    fixed window's count plus the previous one's, weighted by how much of it still overlaps.
+    A burst across a window's edge gets no fresh allowance, as it would with fixed windows."""
 
     limit: int
     seconds: int
 
-    def key(self, name: str, now: float) -> str:
-        return f"{name}:{self.seconds}:{int(now) // self.seconds}"
+    def key(self, name: str, index: int) -> str:
+        return f"{name}:{self.seconds}:{index}"
 
-    def ends_at(self, now: float) -> int:
-        return (int(now) // self.seconds + 1) * self.seconds
+    def add(self, store, name: str, now: float) -> tuple[str, int | None]:
+        """Count one for `name`; its counter's key, and past the limit the seconds to wait."""
+        index = int(now) // self.seconds
+        key = self.key(name, index)
+        # Kept through the next window, where it is the previous count.
+        current = store.add(key, expires_at=(index + 2) * self.seconds)
+        previous = store.get(self.key(name, index - 1))
+        ends = (index + 1) * self.seconds
+        if previous * (ends - now) / self.seconds + current <= self.limit:
+            return key, None
+        return key, self._wait(previous, current - 1, ends, now)
+
+    def _wait(self, previous: int, counted: int, ends: int, now: float) -> int:
+        """Seconds until one more try fits, once this one is given back."""
+        if counted < self.limit:  # the previous window's share has to fade a little more
+            free_at = ends - self.seconds * (self.limit - counted - 1) / previous
+        else:  # then this window's count becomes the previous one, and fades in turn
+            free_at = ends + self.seconds - self.seconds * (self.limit - 1) / counted
+        return max(1, math.ceil(free_at - now))
 
 
 def windows(spec: str) -> list[Window]:
@@ -66,6 +86,11 @@ class DatabaseCounters:
                                    .where(RateCounter.expires_at < int(time.time())))
         return count
 
+    def get(self, key: str) -> int:
+        with db.engine.connect() as connection:
+            count = connection.scalar(select(RateCounter.count).where(RateCounter.key == key))
+        return count or 0
+
     def give_back(self, key: str) -> None:
         with db.engine.begin() as connection:
             connection.execute(update(RateCounter).where(RateCounter.key == key)
@@ -82,6 +107,9 @@ class RedisCounters:
         pipe.incr(self.prefix + key)
         pipe.expireat(self.prefix + key, expires_at + 1)
         return pipe.execute()[0]
+
+    def get(self, key: str) -> int:
+        return int(self.server.get(self.prefix + key) or 0)
 
     def give_back(self, key: str) -> None:
         self.server.decr(self.prefix + key)
