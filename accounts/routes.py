@@ -87,7 +87,7 @@ def login():
     response = redirect(target or _safe_next(request.args.get("next")) or home_url(user))
     response.set_cookie(login_limits.DEVICE_COOKIE, login_limits.device_cookie(device, username),
                         max_age=login_limits.DEVICE_MAX_AGE, httponly=True, samesite="Lax",
-                        secure=request.is_secure)
+                        secure=current_app.session_interface.get_cookie_secure(current_app))
     return response
 
 

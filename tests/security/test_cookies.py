@@ -5,9 +5,9 @@ import pytest
 from tests.conftest import PASSWORD
 
 
-def session_cookie(response) -> str:
+def session_cookie(response, name: str = "session") -> str:
     cookies = [value for value in response.headers.getlist("Set-Cookie")
-               if value.startswith("session=")]
+               if value.startswith(f"{name}=")]
     assert len(cookies) == 1, response.headers
     return cookies[0]
 
@@ -25,9 +25,11 @@ def behind_proxy(app_config):
 
 
 def test_behind_the_https_proxy_the_session_cookie_is_secure(behind_proxy, client, make_user):
-    cookie = session_cookie(sign_in(client, make_user("admin"), **{"X-Forwarded-Proto": "https"}))
-    assert "; Secure" in cookie
-    assert "; HttpOnly" in cookie and "SameSite=Lax" in cookie
+    response = sign_in(client, make_user("admin"), **{"X-Forwarded-Proto": "https"})
+    for name in ("session", "lp_device"):  # the sign-in device cookie too
+        cookie = session_cookie(response, name)
+        assert "; Secure" in cookie
+        assert "; HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
 def test_over_direct_https_the_session_cookie_is_secure(client, make_user):
@@ -53,4 +55,6 @@ def always_secure(app_config):
 
 
 def test_configured_secure_cookie_is_secure_even_over_http(always_secure, client, make_user):
-    assert "; Secure" in session_cookie(sign_in(client, make_user("admin")))
+    response = sign_in(client, make_user("admin"))
+    assert "; Secure" in session_cookie(response)
+    assert "; Secure" in session_cookie(response, "lp_device")
