@@ -49,9 +49,10 @@ def account_name(username) -> str:
 
 
 @contextmanager
-def counted_try(username, address: str | None, known_device: bool = False):
+def counted_try(username, address: str | None, known_device: bool = False,
+                failures: tuple[type[Exception], ...] = (BadCredentials,)):
     """Count a sign-in try before it is checked; raise TooManyAttempts past a limit. Only a
-    try ending in BadCredentials keeps its count."""
+    try ending in one of `failures` keeps its count."""
     names = ["account:" + account_name(username)]
     if not known_device:
         names.append(f"address:{address}")
@@ -59,7 +60,7 @@ def counted_try(username, address: str | None, known_device: bool = False):
     failed = False
     try:
         yield
-    except BadCredentials:
+    except failures:
         failed = True
         raise
     finally:

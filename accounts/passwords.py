@@ -10,11 +10,16 @@ from accounts.models import User
 from accounts.service import end_sessions, find_user, password_problem
 from audit.service import record
 from core.db import db
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.validation import Fields
 
 # No 0/O, 1/l/I: a temporary password is read out or copied off a screen.
 _TEMPORARY_ALPHABET = "".join(set(string.ascii_letters + string.digits) - set("0O1lI"))
+
+
+class WrongCurrentPassword(ValidationFailed):
+    """A refused change whose current password was wrong: a guess, counted as a failed
+    sign-in."""
 
 
 def _set_password(user: User, password: str) -> None:
@@ -37,6 +42,8 @@ def change_password(user: User, data) -> None:
         fields.error("new_password", _l("Choose a password other than the current one."))
     elif data.get("confirm_password") != new:
         fields.error("confirm_password", _l("The two new passwords differ."))
+    if "current_password" in fields.errors:
+        raise WrongCurrentPassword(fields.errors)
     fields.raise_if_invalid()
     _set_password(user, new)
     user.must_change_password = False

@@ -143,7 +143,12 @@ def change_password():
     user, errors, status = current_user._get_current_object(), {}, 200
     if request.method == "POST":
         try:
-            passwords.change_password(user, request.form.to_dict())
+            # A wrong current password is a guess at it: counted like a failed sign-in.
+            with counted_try(user.username, request.remote_addr, known_device=True,
+                             failures=(passwords.WrongCurrentPassword,)):
+                passwords.change_password(user, request.form.to_dict())
+        except TooManyAttempts as error:
+            errors, status = {"current_password": error.message}, 429
         except ValidationFailed as error:
             errors, status = error.fields, 422
         else:

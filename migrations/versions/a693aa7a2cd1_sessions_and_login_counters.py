@@ -38,6 +38,9 @@ def upgrade():
         batch_op.add_column(sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
     _fold_usernames()
+    # Sessions and tokens made before generations existed end here, once: a token of an
+    # account deactivated before the upgrade must not come back when it is reactivated.
+    op.execute("UPDATE users SET session_generation = 1")
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.alter_column('username_key', existing_type=sa.String(length=192), nullable=False)
         batch_op.create_unique_constraint(batch_op.f('uq_users_username_key'), ['username_key'])

@@ -184,3 +184,19 @@ def test_only_admins_reset_passwords(app, officer, make_user):
     other = make_user("officer")
     assert browser.post(f"/admin/users/{other.username}/password").status_code == 403
     signed_in_browser(app, other)
+
+
+def test_guesses_at_the_current_password_count_as_failed_sign_ins(app, make_user):
+    app.config["LOGIN_LIMITS"] = "3 per minute"
+    admin = make_user("admin")
+    browser = signed_in_browser(app, admin)
+    guess = {"current_password": "guess-123", "new_password": NEW_PASSWORD,
+             "confirm_password": NEW_PASSWORD}
+    assert [browser.post("/account/password", data=guess).status_code
+            for _ in range(4)] == [422, 422, 422, 429]
+    right = guess | {"current_password": PASSWORD}
+    locked = browser.post("/account/password", data=right)
+    assert locked.status_code == 429 and "登录失败次数过多" in locked.text
+    token = app.test_client().post("/api/v1/auth/token", json={"username": admin.username,
+                                                                "password": PASSWORD})
+    assert token.status_code == 429  # the same count as signing in
