@@ -27,7 +27,6 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 api = Blueprint("accounts_api", __name__, url_prefix="/api/v1/auth")
 
 
-
 @login_manager.user_loader
 def _load_session_user(session_id: str):
     # "id:generation" (User.get_id): a session from before the account's sessions were
@@ -85,10 +84,15 @@ def login():
     login_user(user)
     target = url_for("accounts.change_password") if user.must_change_password else None
     response = redirect(target or _safe_next(request.args.get("next")) or home_url(user))
-    response.set_cookie(login_limits.DEVICE_COOKIE, login_limits.device_cookie(device, username),
-                        max_age=login_limits.DEVICE_MAX_AGE, httponly=True, samesite="Lax",
-                        secure=current_app.session_interface.get_cookie_secure(current_app))
+    _remember_device(response, login_limits.device_cookie(device, username))
     return response
+
+
+def _remember_device(response, cookie: str) -> None:
+    """This browser has signed in to the account: its next tries skip the address count."""
+    response.set_cookie(login_limits.DEVICE_COOKIE, cookie, max_age=login_limits.DEVICE_MAX_AGE,
+                        httponly=True, samesite="Lax",
+                        secure=current_app.session_interface.get_cookie_secure(current_app))
 
 
 def _retry_after(error) -> dict:
@@ -106,7 +110,7 @@ def _safe_next(target: str | None) -> str | None:
 @bp.post("/logout")
 @signed_in
 def logout():
-    service.sign_out(current_user)
+    service.sign_out(current_user._get_current_object())
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"))
@@ -120,8 +124,8 @@ def token():
         with counted_try(body.get("username"), request.remote_addr):
             user = service.authenticate(body.get("username"), body.get("password"))
     except (service.BadCredentials, TooManyAttempts) as error:
-        body, status = error_response(error.status, error.code, error.message)
-        return body, status, _retry_after(error)
+        answer, status = error_response(error.status, error.code, error.message)
+        return answer, status, _retry_after(error)
     if user.must_change_password:
         return error_response(403, "password_change_required",
                               _("Change the temporary password on the password page first."))

@@ -3,16 +3,19 @@ the password is checked, once for the login page and the token endpoint, in coun
 worker and instance shares (the database without REDIS_URL), and the lockout says how long
 to wait without shutting out an account's own browser because of other accounts."""
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import select
+import redis
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from accounts.models import User
 from app import create_app
 from bench.harness import app_env, fetch, gunicorn
 from core.db import db
+from core.limits import RateCounter
 from tests.conftest import PASSWORD
 
 LIMIT = 5  # the default: "5 per minute;30 per hour"
@@ -84,6 +87,44 @@ def test_two_instances_on_one_database_share_the_count(app_config, app, make_use
                           address=f"10.4.0.{n}") for n in range(LIMIT + 2)]
     assert statuses == [401] * LIMIT + [429] * 2
     for each in (first, second):
+        with each.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def redis_config(app_config):
+    """REDIS_URL set, under a key prefix of this test's own, removed afterwards."""
+    url = "redis://127.0.0.1:6379/0"
+    server = redis.Redis.from_url(url)
+    try:
+        server.ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"lp-test-{uuid.uuid4().hex[:12]}"
+    yield app_config | {"REDIS_URL": url, "RATELIMIT_KEY_PREFIX": prefix}
+    for key in server.scan_iter(f"{prefix}*"):
+        server.delete(key)
+    server.close()
+
+
+def test_with_redis_the_counts_are_kept_there_and_hold_under_a_crowd(app, redis_config,
+                                                                     make_user):
+    username = make_user("admin").username
+    slow_to_check(app, username)
+    instances = [create_app(redis_config) for _ in range(2)]
+    start = threading.Barrier(20)
+
+    def guess(n: int) -> int:
+        client = instances[n % 2].test_client()
+        start.wait()
+        return token_try(client, username, address=f"10.8.0.{n}")
+
+    with ThreadPoolExecutor(20) as pool:
+        statuses = list(pool.map(guess, range(20)))
+    assert statuses.count(401) <= LIMIT and statuses.count(401) + statuses.count(429) == 20
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RateCounter)) == 0
+    for each in instances:
         with each.app_context():
             db.engine.dispose()
 
