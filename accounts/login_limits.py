@@ -43,7 +43,7 @@ class TooManyAttempts(DomainError):
 
 
 def account_name(username) -> str:
-    name = username.strip().lower() if isinstance(username, str) else ""
+    name = username.strip().casefold() if isinstance(username, str) else ""
     # surrogatepass: a JSON "\ud800" in the name must still be counted, not crash.
     return hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
