@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from accounts import service
+from accounts import passwords, service
 from accounts.models import ROLES, User
 from checkpoints.service import list_checkpoints
 from core.api import page_args
@@ -54,3 +54,17 @@ def set_active(username: str):
         else:
             flash(_("%(name)s can no longer sign in.", name=user.username), "success")
     return redirect(url_for(".users"))
+
+
+@bp.post("/<username>/password")
+@role_required("admin")
+def reset_password(username: str):
+    """Shown once, on this answer only: never in a flash message, which rides in the cookie."""
+    try:
+        temporary = passwords.reset_password(username, current_user.username)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for(".users"))
+    page = render_template("accounts/temporary_password.html", username=username,
+                           temporary=temporary)
+    return page, 200, {"Cache-Control": "no-store"}

@@ -2,12 +2,16 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.db import UTCDateTime, db, utcnow
 
 ROLES = ("admin", "enterprise", "officer")
+
+
+def fold_username(username: str) -> str:
+    return username.casefold()
 
 
 class User(UserMixin, db.Model):
@@ -15,18 +19,34 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    # "admin" and "ADMIN" are one account: unique and looked up by the case-folded name.
+    username_key: Mapped[str] = mapped_column(String(192), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16))
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised on logout, deactivation and password change or reset: every session cookie and
+    # bearer token made under an older generation stops working at once.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set by an admin's reset: the temporary password only opens the change-password page.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     enterprise = relationship("Enterprise", lazy="joined")
+
+    @validates("username")
+    def _fold_username(self, _, username: str) -> str:
+        self.username_key = fold_username(username)
+        return username
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        # Flask-Login keeps this in the session; the loader refuses a stale generation.
+        return f"{self.id}:{self.session_generation}"
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
@@ -43,6 +63,8 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The user's session generation when it was issued; valid only while they still match.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     user: Mapped[User] = relationship(lazy="joined")
 

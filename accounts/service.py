@@ -6,11 +6,11 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import defaultload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from accounts.models import ROLES, ApiToken, User
+from accounts.models import ROLES, ApiToken, User, fold_username
 from audit.service import record
 from checkpoints.models import Checkpoint
 from core.db import UTCDateTime, db, utcnow
@@ -86,12 +86,15 @@ def set_active(username: str, active: bool, actor_name: str) -> User:
     if user.username == actor_name:
         raise Conflict(_l("You cannot deactivate your own account."))
     user.active = active
-    record(actor_name, "user.activate" if active else "user.deactivate", username)
+    if not active:
+        end_sessions(user)
+    record(actor_name, "user.activate" if active else "user.deactivate", user.username)
     return user
 
 
 def find_user(username: str) -> User | None:
-    return db.session.scalar(select(User).where(User.username == username))
+    """The account of this name, whatever the case it is typed in."""
+    return db.session.scalar(select(User).where(User.username_key == fold_username(username)))
 
 
 def authenticate(username: str | None, password: str | None) -> User:
@@ -118,6 +121,7 @@ def issue_token(user: User, ttl_seconds: int) -> str:
     """A new bearer token for the user; only its digest is kept."""
     token = secrets.token_urlsafe(32)
     db.session.add(ApiToken(token_hash=_digest(token), user=user,
+                            session_generation=user.session_generation,
                             expires_at=utcnow() + timedelta(seconds=ttl_seconds)))
     return token
 
@@ -138,7 +142,8 @@ def _user_for_token():
     return (
         select(User).join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
-               ApiToken.expires_at > bindparam("now", type_=UTCDateTime), User.active)
+               ApiToken.expires_at > bindparam("now", type_=UTCDateTime), User.active,
+               ApiToken.session_generation == User.session_generation)
         .options(*USER_LOAD_OPTIONS)
     )
 
@@ -148,3 +153,18 @@ def revoke_token(token: str) -> None:
     found = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if found is not None and found.revoked_at is None:
         found.revoked_at = utcnow()
+
+
+def end_sessions(user: User) -> None:
+    """End every session cookie and bearer token of the account, wherever they are."""
+    # In SQL, so that two concurrent ends both count; the caller commits.
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(session_generation=User.session_generation + 1))
+    db.session.refresh(user)
+
+
+@unit_of_work()
+def sign_out(user: User) -> None:
+    """Sign the account out everywhere: this browser, its others and its API tokens."""
+    end_sessions(user)
+    record(user.username, "user.logout", user.username)

@@ -37,6 +37,9 @@ ACTIONS = {
     "user.activate": _l("Account activated"),
     "user.create": _l("Account created"),
     "user.deactivate": _l("Account deactivated"),
+    "user.logout": _l("Signed out everywhere"),
+    "user.password_change": _l("Password changed"),
+    "user.password_reset": _l("Password reset by an administrator"),
     "webhook.remove": _l("Webhook removed"),
     "webhook.set": _l("Webhook set"),
 }

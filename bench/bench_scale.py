@@ -140,8 +140,8 @@ def load_checkpoints(conn) -> None:
                (ARRAY['450502', '450503', '450512', '450521'])[1 + g % 4], true, now()
         FROM generate_series(1, :n) g"""), {"n": CHECKPOINTS})
     conn.execute(text("""
-        INSERT INTO users (username, password_hash, role, active, created_at)
-        SELECT 'officer-sc-' || g, :hash, 'officer', true, now()
+        INSERT INTO users (username, username_key, password_hash, role, active, created_at)
+        SELECT 'officer-sc-' || g, 'officer-sc-' || g, :hash, 'officer', true, now()
         FROM generate_series(1, :n) g"""), {"n": CHECKPOINTS, "hash": password_hash})
     conn.execute(text("""
         INSERT INTO officer_checkpoints (user_id, checkpoint_id)

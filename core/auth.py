@@ -27,6 +27,10 @@ class WebOnlySessionInterface(SecureCookieSessionInterface):
             return
         super().save_session(app, session, response)
 
+    def get_cookie_secure(self, app) -> bool:
+        configured = app.config["SESSION_COOKIE_SECURE"]
+        return request.is_secure if configured is None else bool(configured)
+
 
 def role_required(*roles: str):
     """Let in only signed-in users holding one of these roles."""

@@ -31,7 +31,6 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "zh",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LOGIN_LIMITS": "5 per minute;30 per hour",
-    "RATELIMIT_HEADERS_ENABLED": True,
     "PAGE_SIZE": 20,
     # Passes one enterprise may be issued per clock hour and per local calendar day
     # (passes/quota.py): no clerk can use up the area's serials. The authority may set
@@ -73,9 +72,11 @@ def load_config(app: Flask, test_config: dict | None) -> None:
             app.config[name] = os.environ[name]
     if test_config:
         app.config.update(test_config)
-    app.config["SESSION_COOKIE_SECURE"] = app.config.get(
-        "SESSION_COOKIE_SECURE", not app.debug and not app.testing
-    )
+    if "LP_SESSION_COOKIE_SECURE" not in os.environ and "SESSION_COOKIE_SECURE" not in (
+            test_config or {}):
+        # Flask's own default is False; None means Secure whenever the request came over
+        # HTTPS, directly or through the trusted proxy (core.auth reads it per request).
+        app.config["SESSION_COOKIE_SECURE"] = None
     _fill_instance_secrets(app)
     _check(app.config)
 

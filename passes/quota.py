@@ -14,8 +14,8 @@ from sqlalchemy import case, update
 
 from audit.service import record
 from core.db import db, utcnow
-from core.unit_of_work import unit_of_work
 from core.errors import DomainError
+from core.unit_of_work import unit_of_work
 from core.validation import Fields
 from passes.people import insert_ignoring_conflict
 from passes.quota_models import IssuingQuota

@@ -7,13 +7,15 @@ from tests.conftest import PASSWORD
 IDENTITIES = ("anonymous", "admin", "enterprise", "officer")
 
 
-# Walked last: they end the session or token the walk signs in with.
-SIGN_OUT = ("accounts.logout", "accounts_api.revoke")
+# Walked last: they end the session or token the walk signs in with (logout last of all:
+# it ends the account's tokens too).
+SIGN_OUT = ("accounts_api.revoke", "accounts.logout")
 
 
 def routes(app):
     rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
-    for rule in sorted(rules, key=lambda rule: rule.endpoint in SIGN_OUT):
+    for rule in sorted(rules, key=lambda rule: (rule.endpoint in SIGN_OUT,
+                                                rule.endpoint == "accounts.logout")):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, method
 
