@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 
+from core.validation import storable
 from passes.bulk_limits import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -72,6 +73,9 @@ class Table:
 
 def read_table(filename: str, content: bytes) -> Table:
     """Parse an upload, refusing the whole file when it cannot be read as the template."""
+    if not storable(filename):
+        raise FileRefused(_l("The file's name holds a character that cannot be stored (NUL "
+                             "or an unpaired surrogate): rename the file."))
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if not content.strip():
         raise FileRefused(_l("The file is empty."))
