@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 
+from core.spreadsheet import csv_writer
 from core.validation import storable
 from passes.bulk_limits import (
     MAX_CELL_CHARS,
@@ -202,7 +203,7 @@ def _cell(value):
 def template_csv(rows: list[list[str]]) -> bytes:
     """The template as CSV in UTF-8 with a BOM, which Excel needs to show Chinese."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow([header for _, header in COLUMNS])
     writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig")
