@@ -13,7 +13,7 @@ import transfers
 import whitelist
 from audit.cli import audit_cli
 from commands import register_commands
-from core import auth, config, db, errors, health, i18n, jsonio, limits, openapi, security, ui
+from core import auth, config, db, errors, health, i18n, jsonio, limits, logs, openapi, security, ui
 from passes.cli import keys_cli
 from passes.people_cli import people_cli
 
@@ -53,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     jsonio.init_app(app)
+    logs.init_app(app)
     auth.init_app(app)
     limits.init_app(app)
     security.init_app(app)
