@@ -143,6 +143,8 @@ def _xlsx_lines(content: bytes, deadline: Deadline):
             for column, cell in enumerate(cells):
                 if cell.data_type == "f":
                     _formula_refused(number, column)
+                if isinstance(cell.value, str) and len(cell.value) > MAX_CELL_CHARS:
+                    raise cell_too_long()  # an inline string; shared ones were bounded before
             yield number, [cell.value for cell in cells]
     except FileRefused:
         raise

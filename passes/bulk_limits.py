@@ -115,13 +115,13 @@ class _PartScan:
         self.cells, self.deadline = cells, deadline
         self.row = self.column = 0
         self.in_sheet_data = False
-        self.text_chars = None  # characters of the cell or shared string being read
+        self.text_chars = 0  # characters of the shared string being read
         parser = expat.ParserCreate(namespace_separator=" ")
+        parser.buffer_text = True  # one call per text run, not per line or entity
         parser.StartDoctypeDeclHandler = self._doctype
         parser.EntityDeclHandler = self._doctype
+        # Only start tags, and text in the shared strings: a handler per event costs time.
         parser.StartElementHandler = self._start
-        parser.EndElementHandler = self._end
-        parser.CharacterDataHandler = self._text
         self.parser = parser
 
     def _doctype(self, *_):
@@ -132,7 +132,9 @@ class _PartScan:
         namespace, _, local = name.rpartition(" ")
         if namespace not in SPREADSHEET_NAMESPACES:
             return
-        if local == "sheetData":
+        if local == "sst":  # the shared strings, read whole by openpyxl: bound each one
+            self.parser.CharacterDataHandler = self._text
+        elif local == "sheetData":
             self.in_sheet_data, self.row = True, 0
         elif local == "row" and self.in_sheet_data:
             self.deadline.check()
@@ -147,22 +149,13 @@ class _PartScan:
             self.cells += 1
             if self.cells > MAX_CELLS:
                 raise FileRefused(_l("At most %(limit)s cells per file.", limit=_n(MAX_CELLS)))
-            self.text_chars = 0
         elif local == "si":
             self.text_chars = 0
 
-    def _end(self, name: str) -> None:
-        local = name.rpartition(" ")[2]
-        if local == "sheetData":
-            self.in_sheet_data = False
-        elif local in ("c", "si"):
-            self.text_chars = None
-
     def _text(self, data: str) -> None:
-        if self.text_chars is not None:
-            self.text_chars += len(data)
-            if self.text_chars > MAX_CELL_CHARS:
-                raise cell_too_long()
+        self.text_chars += len(data)
+        if self.text_chars > MAX_CELL_CHARS:
+            raise cell_too_long()
 
 
 def _number(text: str | None, default: int) -> int:

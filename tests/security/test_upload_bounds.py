@@ -102,6 +102,12 @@ def test_a_long_cell_within_the_size_limit_is_refused_naming_the_cell_limit(clie
     assert "1,000" in refused(client, rewritten({"xl/sharedStrings.xml": strings}))["message"]
 
 
+def test_a_long_inline_string_cell_is_refused_naming_the_cell_limit(client, clerk):
+    long_cell = f'<row r="2"><c r="A2" t="inlineStr"><is><t>{"x" * 2000}</t></is></c></row>'
+    assert "1,000" in refused(client, rewritten({SHEET: sheet(header_row() + long_cell)}))[
+        "message"]
+
+
 def test_too_many_columns_are_refused_naming_the_column_limit(client, clerk):
     wide = '<row r="2"><c r="BZ2" t="inlineStr"><is><t>x</t></is></c></row>'
     assert "50" in refused(client, rewritten({SHEET: sheet(header_row() + wide)}))["message"]
