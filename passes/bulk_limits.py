@@ -82,8 +82,10 @@ def check_xlsx(content: bytes, deadline: Deadline) -> None:
         if len(parts) > MAX_PARTS:
             raise FileRefused(_l("The workbook has more than %(limit)s parts.", limit=MAX_PARTS))
         # Declared sizes are binding: zipfile stops at them and checks the CRC.
-        declared = sum(part.file_size for part in parts)
-        if declared > MAX_UNZIPPED_BYTES or any(p.file_size > MAX_PART_BYTES for p in parts):
+        if any(part.file_size > MAX_PART_BYTES for part in parts):
+            raise FileRefused(_l("A part of the workbook unpacks to more than %(limit)s MB: "
+                                 "upload a smaller file.", limit=MAX_PART_BYTES // 2 ** 20))
+        if sum(part.file_size for part in parts) > MAX_UNZIPPED_BYTES:
             raise FileRefused(_l("The workbook unpacks to more than %(limit)s MB: upload a "
                                  "smaller file.", limit=MAX_UNZIPPED_BYTES // 2 ** 20))
         cells = 0  # over every sheet

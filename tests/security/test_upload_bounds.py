@@ -92,8 +92,13 @@ def test_one_huge_shared_string_is_refused_by_its_unpacked_size_in_bounded_memor
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert "32 MB" in message
+    assert "16 MB" in message
     assert peak < 50 * 1024 * 1024
+
+
+def test_parts_that_unpack_past_32_mb_together_are_refused(client, clerk):
+    padding = {f"docProps/pad{n}.xml": b" " * (15 * 2 ** 20) for n in range(3)}
+    assert "32 MB" in refused(client, rewritten(padding))["message"]
 
 
 def test_a_long_cell_within_the_size_limit_is_refused_naming_the_cell_limit(client, clerk):
