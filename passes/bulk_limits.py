@@ -21,6 +21,10 @@ MAX_CELL_CHARS = 1000  # characters in one cell (the longest template value is ~
 MAX_PART_BYTES = 16 * 1024 * 1024  # one part of the zip, unpacked
 MAX_UNZIPPED_BYTES = 32 * 1024 * 1024  # every part together, unpacked
 MAX_PARTS = 200
+# XML elements: in the cells and shared strings (values, rich-text runs), and everywhere else
+# (styles, merged ranges, formatting rules...), which openpyxl turns into objects one by one.
+MAX_CELL_ELEMENTS = 4 * MAX_CELLS
+MAX_OTHER_ELEMENTS = 50_000
 MAX_SECONDS = 20  # reading one file, well inside gunicorn's timeout
 
 SPREADSHEET_NAMESPACES = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -88,16 +92,19 @@ def check_xlsx(content: bytes, deadline: Deadline) -> None:
         if sum(part.file_size for part in parts) > MAX_UNZIPPED_BYTES:
             raise FileRefused(_l("The workbook unpacks to more than %(limit)s MB: upload a "
                                  "smaller file.", limit=MAX_UNZIPPED_BYTES // 2 ** 20))
-        cells = 0  # over every sheet
+        counts = _Counts()  # over every part
         for part in parts:
-            cells = _scan_part(archive, part, cells, deadline)
+            _scan_part(archive, part, counts, deadline)
 
 
-def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, cells: int,
-               deadline: Deadline) -> int:
-    """Stream one part through expat: no DTD, and the sheet bounds in spreadsheet XML.
-    Returns the cells counted so far."""
-    scan = _PartScan(cells, deadline)
+class _Counts:
+    cells = cell_elements = other_elements = 0
+
+
+def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, counts: _Counts,
+               deadline: Deadline) -> None:
+    """Stream one part through expat: no DTD, and the sheet bounds in spreadsheet XML."""
+    scan = _PartScan(counts, deadline)
     try:
         with archive.open(part) as stream:
             while chunk := stream.read(CHUNK):
@@ -109,14 +116,13 @@ def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, cells: int,
         pass
     except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as error:
         raise FileRefused(_l("This is not a readable Excel (.xlsx) file.")) from error
-    return scan.cells
 
 
 class _PartScan:
-    def __init__(self, cells: int, deadline: Deadline):
-        self.cells, self.deadline = cells, deadline
+    def __init__(self, counts: _Counts, deadline: Deadline):
+        self.counts, self.deadline = counts, deadline
         self.row = self.column = 0
-        self.in_sheet_data = False
+        self.in_sheet_data = self.in_strings = False
         self.text_chars = 0  # characters of the shared string being read
         parser = expat.ParserCreate(namespace_separator=" ")
         parser.buffer_text = True  # one call per text run, not per line or entity
@@ -131,13 +137,16 @@ class _PartScan:
                              "which Excel never writes: save it again from Excel."))
 
     def _start(self, name: str, attributes: dict) -> None:
+        self._count_element()
         namespace, _, local = name.rpartition(" ")
         if namespace not in SPREADSHEET_NAMESPACES:
             return
         if local == "sst":  # the shared strings, read whole by openpyxl: bound each one
+            self.in_strings = True
             self.parser.CharacterDataHandler = self._text
         elif local == "sheetData":
             self.in_sheet_data, self.row = True, 0
+            self.parser.EndElementHandler = self._end
         elif local == "row" and self.in_sheet_data:
             self.deadline.check()
             self.row = _number(attributes.get("r"), self.row + 1)
@@ -148,11 +157,31 @@ class _PartScan:
             self.column = _column(attributes.get("r"), self.column + 1)
             if self.column > MAX_COLUMNS:
                 raise too_many_columns()
-            self.cells += 1
-            if self.cells > MAX_CELLS:
+            self.counts.cells += 1
+            if self.counts.cells > MAX_CELLS:
                 raise FileRefused(_l("At most %(limit)s cells per file.", limit=_n(MAX_CELLS)))
         elif local == "si":
             self.text_chars = 0
+
+    def _end(self, name: str) -> None:
+        if name.endswith(" sheetData"):
+            self.in_sheet_data = False
+            self.parser.EndElementHandler = None
+
+    def _count_element(self) -> None:
+        counts = self.counts
+        if self.in_sheet_data or self.in_strings:
+            counts.cell_elements += 1
+            if counts.cell_elements > MAX_CELL_ELEMENTS:
+                raise FileRefused(_l("The workbook's cells hold more than %(limit)s XML "
+                                     "elements.", limit=_n(MAX_CELL_ELEMENTS)))
+        else:
+            counts.other_elements += 1
+            if counts.other_elements > MAX_OTHER_ELEMENTS:
+                raise FileRefused(_l("The workbook holds more than %(limit)s XML elements "
+                                     "besides its cells (formatting, merged cells...): paste "
+                                     "the values into the template.",
+                                     limit=_n(MAX_OTHER_ELEMENTS)))
 
     def _text(self, data: str) -> None:
         self.text_chars += len(data)

@@ -101,6 +101,15 @@ def test_parts_that_unpack_past_32_mb_together_are_refused(client, clerk):
     assert "32 MB" in refused(client, rewritten(padding))["message"]
 
 
+def test_a_style_sheet_of_a_million_styles_is_refused_before_openpyxl_builds_them(client, clerk):
+    source = zipfile.ZipFile(io.BytesIO(xlsx_file(fleet(2))))
+    styles = source.read("xl/styles.xml").decode()
+    xf = '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    bloated = styles.replace("<cellXfs", "<cellXfs>" + xf * 200_000 + "</cellXfs><cellXfs", 1)
+    message = refused(client, rewritten({"xl/styles.xml": bloated.encode()}))["message"]
+    assert "50,000" in message
+
+
 def test_a_long_cell_within_the_size_limit_is_refused_naming_the_cell_limit(client, clerk):
     strings = (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="1" '
                f'uniqueCount="1"><si><t>{"A" * 100_000}</t></si></sst>').encode()
