@@ -14,7 +14,7 @@ import transfers
 import whitelist
 from audit.cli import audit_cli
 from commands import register_commands
-from core import auth, config, db, errors, health, i18n, limits, openapi, security, ui
+from core import auth, config, db, errors, health, i18n, jsonio, limits, logs, openapi, security, ui
 from passes.cli import keys_cli
 from passes.people_cli import people_cli
 
@@ -54,6 +54,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    jsonio.init_app(app)
+    logs.init_app(app)
     auth.init_app(app)
     limits.init_app(app)
     security.init_app(app)

@@ -122,5 +122,10 @@ def init_app(app: Flask) -> None:
     # Before any blueprint is registered: rules take their converters when they are added.
     app.url_map.converters["int"] = RowIdConverter
     make_sqlite_file_private(app)
+    # A failed statement's message would otherwise carry its parameters (ID numbers, phone
+    # numbers) into the error log.
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
+        app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("hide_parameters", True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)

@@ -17,6 +17,10 @@ CSP = "; ".join([
 ])
 # Only the scanning page may open the camera.
 CAMERA_PATHS = ("/checkpoint/scan",)
+# What holds no personal data and no signed-in view. Everything else (pages, API answers,
+# holder pages, errors) is no-store: ID and phone numbers must stay out of shared and
+# browser caches. The service workers keep what works offline in their own caches.
+CACHEABLE_ENDPOINTS = {"static", "well_known.jwks", "openapi.openapi", "scanner.zxing_file"}
 
 
 def _secure_headers(response):
@@ -30,6 +34,8 @@ def _secure_headers(response):
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     headers.pop("Server", None)
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
+        response.cache_control.no_store = True
     return response
 
 

@@ -1,5 +1,5 @@
 """What every page template can use: navigation, names of codes, small filters."""
-from flask import Flask
+from flask import Flask, request
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
@@ -18,6 +18,16 @@ KIND_NAMES = {
 ROLE_NAMES = {"admin": _l("Authority"), "enterprise": _l("Enterprise"), "officer": _l("Officer")}
 
 
+def query_args(**more) -> dict:
+    """The request's query arguments with `more` over them, for links back to this page.
+
+    Names url_for keeps for itself (endpoint, _external, _scheme, _anchor, _method) are
+    dropped: a visitor's ?endpoint= or ?_scheme= must not break or steer the links."""
+    kept = {name: value for name, value in request.args.items()
+            if name != "endpoint" and not name.startswith("_")}
+    return kept | more
+
+
 def init_app(app: Flask, nav: dict[str, list[tuple[str, object]]]) -> None:
     """nav maps each role to its (endpoint, label) links, in menu order."""
 
@@ -28,6 +38,7 @@ def init_app(app: Flask, nav: dict[str, list[tuple[str, object]]]) -> None:
         state_name=lambda code: STATE_NAMES.get(code, code),
         role_name=lambda code: ROLE_NAMES.get(code, code),
         kind_name=lambda code: KIND_NAMES.get(code, code),
+        query_args=query_args,
     )
 
     app.add_template_filter(lambda d, **more: {**d, **more}, "combine")

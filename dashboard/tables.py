@@ -1,11 +1,11 @@
 """The dashboard's tables as CSV: UTF-8 with a BOM, so Excel reads the Chinese names right."""
-import csv
 import io
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from checkpoints.labels import REASON_LABELS, VERDICT_NAMES
+from core.spreadsheet import csv_writer
 from core.ui import COLOUR_NAMES, KIND_NAMES, STATE_NAMES
 from whitelist.models import COLOURS
 
@@ -17,7 +17,7 @@ def to_csv(table: str, data: dict) -> str:
     header, rows = BUILDERS[table](data)
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()

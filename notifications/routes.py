@@ -29,9 +29,17 @@ def _inbox_page(errors=None, form=None, status=200):
     page = render_template("notifications/inbox.html", items=items, deliveries=deliveries,
                            endpoint=service.endpoint_for(enterprise_id) if enterprise_id else None,
                            errors=errors or {}, form=form or {})
-    if enterprise_id:
-        service.mark_all_read(enterprise_id)  # after rendering: the page still marks them new
     return page, status
+
+
+# Reading is a POST the clerk makes: opening the page (or a prefetch of it) changes nothing.
+@bp.post("/notifications/read")
+@bp.post("/notifications/<int:notification_id>/read")
+@role_required("enterprise")
+def mark_read(notification_id: int | None = None):
+    if current_user.enterprise_id is not None:
+        service.mark_read(current_user.enterprise_id, current_user, notification_id)
+    return redirect(url_for(".inbox"))
 
 
 @bp.post("/notifications/webhook")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from audit.service import record
 from core import crypto, events
 from core.db import db, utcnow
+from core.errors import NotFound
 from core.unit_of_work import unit_of_work
 from core.validation import Fields
 from notifications.addresses import AddressRefused, check_url
@@ -67,11 +68,19 @@ def recent(enterprise_id: int, limit: int = 50) -> list[Notification]:
 
 
 @unit_of_work()
-def mark_all_read(enterprise_id: int) -> None:
-    """Everything the clerk has now been shown counts as read."""
-    db.session.execute(update(Notification).where(
-        Notification.enterprise_id == enterprise_id, Notification.read_at.is_(None),
-    ).values(read_at=utcnow()))
+def mark_read(enterprise_id: int, actor, notification_id: int | None = None) -> int:
+    """Mark one of the enterprise's notifications read, or all of them; how many changed."""
+    where = [Notification.enterprise_id == enterprise_id]
+    if notification_id is not None:
+        where.append(Notification.id == notification_id)
+        if db.session.scalar(select(Notification.id).where(*where)) is None:
+            raise NotFound()  # another enterprise's notification is not there for this one
+    changed = db.session.execute(update(Notification).where(
+        *where, Notification.read_at.is_(None)).values(read_at=utcnow())).rowcount
+    if changed:
+        record(actor.username, "notifications.read", _code(enterprise_id), count=changed,
+               notification=notification_id)
+    return changed
 
 
 def endpoint_for(enterprise_id: int) -> WebhookEndpoint | None:

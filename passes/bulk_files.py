@@ -1,7 +1,7 @@
 """Spreadsheets in and out: reading an uploaded CSV or .xlsx into rows, writing the template.
 
-Whole-file refusals (not a spreadsheet, missing headers, too many rows, formulas, empty)
-are raised here, before any row is checked.
+Whole-file refusals (not a spreadsheet, missing headers, too many rows, formulas, empty,
+past a bound of passes/bulk_limits.py) are raised here, before any row is checked.
 """
 import csv
 import io
@@ -13,9 +13,22 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 
-from core.errors import DomainError
+from core.spreadsheet import csv_writer
+from core.validation import storable
+from passes.bulk_limits import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_SHEET_ROWS,
+    Deadline,
+    FileRefused,
+    cell_too_long,
+    check_xlsx,
+    row_beyond,
+    too_many_columns,
+    too_many_rows,
+)
 
-MAX_ROWS = 5000
 MAX_ROWS_TEXT = f"{MAX_ROWS:,}"  # 5,000
 # (key, header): the template's columns in order; a header's bracketed hint is optional.
 COLUMNS = (
@@ -52,12 +65,6 @@ def _normal(header: str) -> str:
 HEADER_KEYS = {_normal(header): key for key, header in COLUMNS} | {key: key for key, _ in COLUMNS}
 
 
-class FileRefused(DomainError):
-    status = 422
-    code = "file_refused"
-    message = _l("This file cannot be imported.")
-
-
 @dataclass(frozen=True)
 class Table:
     """Data rows as {key: value}, numbered as the spreadsheet numbers them (headers are row 1)."""
@@ -67,22 +74,26 @@ class Table:
 
 def read_table(filename: str, content: bytes) -> Table:
     """Parse an upload, refusing the whole file when it cannot be read as the template."""
+    if not storable(filename):
+        raise FileRefused(_l("The file's name holds a character that cannot be stored (NUL "
+                             "or an unpaired surrogate): rename the file."))
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if not content.strip():
         raise FileRefused(_l("The file is empty."))
     if content.startswith(OLE_MAGIC) or extension == "xls":
         raise FileRefused(_l("Old Excel files (.xls) cannot be read: save it as .xlsx or CSV."))
+    deadline = Deadline()
     if extension == "xlsx" and content.startswith(ZIP_MAGIC):
-        lines = _xlsx_lines(content)
+        lines = _xlsx_lines(content, deadline)
     elif extension in ("csv", "txt") and b"\x00" not in content:
-        lines = _csv_lines(content)
+        lines = _csv_lines(content, deadline)
     else:
         raise FileRefused(_l("Not a CSV or Excel (.xlsx) file: download the template and "
                              "fill it in."))
     return _table(lines)
 
 
-def _csv_lines(content: bytes):
+def _csv_lines(content: bytes, deadline: Deadline):
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = content.decode(encoding)
@@ -93,24 +104,52 @@ def _csv_lines(content: bytes):
         raise FileRefused(_l("The file's text is neither UTF-8 nor GBK: save it as CSV (UTF-8)."))
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
-    for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
-        for column, value in enumerate(cells):
-            if FORMULA.match(value.strip()):
-                _formula_refused(number, column)
-        yield number, cells
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        for number, cells in enumerate(reader, 1):
+            _check_bounds(number, len(cells), deadline)
+            for column, value in enumerate(cells):
+                if len(value) > MAX_CELL_CHARS:
+                    raise cell_too_long()
+                if FORMULA.match(value.strip()):
+                    _formula_refused(number, column)
+            yield number, cells
+    except csv.Error as error:  # a field past csv's own size limit, a stray quote...
+        message = _l("This CSV file cannot be read: save it again as CSV (UTF-8).")
+        raise FileRefused(message) from error
 
 
-def _xlsx_lines(content: bytes):
+def _check_bounds(number: int, width: int, deadline: Deadline) -> None:
+    deadline.check()
+    if number > MAX_SHEET_ROWS:
+        raise row_beyond(number)
+    if width > MAX_COLUMNS:
+        raise too_many_columns()
+
+
+def _xlsx_lines(content: bytes, deadline: Deadline):
+    check_xlsx(content, deadline)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds for a broken or foreign zip
         raise FileRefused(_l("This is not a readable Excel (.xlsx) file.")) from error
     try:
-        for number, cells in enumerate(workbook.worksheets[0].iter_rows(), 1):
+        sheet = workbook.worksheets[0]
+        # The declared dimension may say A1:XFD1048576: pad rows only to the cells present.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(max_row=MAX_SHEET_ROWS, max_col=MAX_COLUMNS)
+        for number, cells in enumerate(rows, 1):
+            _check_bounds(number, len(cells), deadline)
             for column, cell in enumerate(cells):
                 if cell.data_type == "f":
                     _formula_refused(number, column)
+                if isinstance(cell.value, str) and len(cell.value) > MAX_CELL_CHARS:
+                    raise cell_too_long()  # an inline string; shared ones were bounded before
             yield number, [cell.value for cell in cells]
+    except FileRefused:
+        raise
+    except Exception as error:  # a cell openpyxl cannot convert, XML it cannot parse
+        raise FileRefused(_l("This is not a readable Excel (.xlsx) file.")) from error
     finally:
         workbook.close()
 
@@ -137,8 +176,7 @@ def _table(lines) -> Table:
         if not _filled(cells):
             continue
         if len(rows) == MAX_ROWS:
-            raise FileRefused(_l("At most %(limit)s rows per file: split it and upload the "
-                                 "parts one by one.", limit=MAX_ROWS_TEXT))
+            raise too_many_rows()
         rows.append((number, {key: _cell(cells[i]) if i < len(cells) else None
                               for key, i in positions.items()}))
     if not rows:
@@ -167,7 +205,7 @@ def _cell(value):
 def template_csv(rows: list[list[str]]) -> bytes:
     """The template as CSV in UTF-8 with a BOM, which Excel needs to show Chinese."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow([header for _, header in COLUMNS])
     writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig")

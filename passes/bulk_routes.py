@@ -78,7 +78,7 @@ def _refusal() -> str | None:
 
 def _upload_refused(message: str):
     if wants_json():
-        return error_response(422, "file_refused", message)
+        return error_response(422, "file_refused", message, fields={"file": message})
     return _index_page(error=message, status=422)
 
 

@@ -3,7 +3,6 @@
 Idempotent twice over: a file is stored once per enterprise and content hash, and a row
 already issued by any confirmed batch of the enterprise is never issued again.
 """
-import csv
 import hashlib
 import io
 from datetime import datetime
@@ -17,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from audit.service import record
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.spreadsheet import csv_writer
 from core.unit_of_work import unit_of_work
 from passes import keys
 from passes.application import check_enterprise, read_application
@@ -128,7 +128,7 @@ def confirm(batch_id: int, actor, now: datetime | None = None) -> tuple[BulkBatc
 def report_csv(batch: BulkBatch) -> bytes:
     """The per-row report as CSV (UTF-8 with BOM, for Excel)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow([_("Row"), _("Column"), _("Error")])
     writer.writerows(report_rows(batch.rows))
     return out.getvalue().encode("utf-8-sig")

@@ -7,6 +7,7 @@ from core.api import page_args
 from core.auth import role_required
 from core.db import db, utcnow
 from core.errors import ValidationFailed
+from core.ui import query_args
 from passes import forms, people
 
 # A blueprint of its own, so the menu marks "Drivers and staff" apart from "Passes".
@@ -41,4 +42,4 @@ def update_health(person_id: int):
     except ValidationFailed as error:
         return _roster_page(person_id, error.fields, request.form, 422)
     flash(_("Health status of %(name)s updated.", name=person.name), "success")
-    return redirect(url_for(".roster", **request.args))
+    return redirect(url_for(".roster", **query_args()))

@@ -58,7 +58,7 @@ def deliveries(app):
         return rows
 
 
-def test_colour_change_is_shown_to_the_clerk_once_then_marked_read(app, client, clerk, login):
+def test_colour_change_is_shown_to_the_clerk_until_marked_read(app, client, clerk, login):
     firm, user = clerk
     recolour(app, firm.code)
     login(user)
@@ -68,6 +68,7 @@ def test_colour_change_is_shown_to_the_clerk_once_then_marked_read(app, client, 
     assert page.status_code == 200
     assert 'class="notice unread" data-kind="enterprise.colour_changed"' in page.text
     assert "密接" in page.text
+    assert client.post("/notifications/read").status_code == 302
     assert "notice-banner" not in client.get("/passes").text
     assert "notice unread" not in client.get("/notifications").text
 

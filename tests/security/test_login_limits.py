@@ -145,7 +145,10 @@ def test_gunicorn_with_two_workers_holds_one_limit(app_config, app, make_user):
         in_a_row = [fetch(server.url, "POST", "/api/v1/auth/token",
                           body | {"username": username.upper()})[0] for _ in range(7)]
     assert crowd.count(401) <= LIMIT and crowd.count(401) + crowd.count(429) == 40
-    assert in_a_row == [429] * 7
+    # Concurrent tries can refuse one another on different counters (account, address), so
+    # the crowd may check fewer than the limit; the one after it fill it up, never past it.
+    checked_after = LIMIT - crowd.count(401)
+    assert in_a_row == [401] * checked_after + [429] * (7 - checked_after)
 
 
 def test_the_lockout_page_says_how_long_to_wait_in_the_users_language(client, make_user):

@@ -1,0 +1,16 @@
+"""gunicorn reads this file from the working directory by itself: every command in README
+and scripts/demo.sh gets it. It keeps holder secrets out of the access and error logs; turn
+the access log on with --access-logfile (it is off by default)."""
+from gunicorn.glogging import Logger
+
+from core.logs import MaskSecrets
+
+
+class SecretMaskingLogger(Logger):
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.access_log, self.error_log):
+            log.addFilter(MaskSecrets())
+
+
+logger_class = SecretMaskingLogger
