@@ -9,6 +9,7 @@ import checkpoints
 import dashboard
 import notifications
 import passes
+import people
 import transfers
 import whitelist
 from audit.cli import audit_cli
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
                       audit.bp, dashboard.bp, transfers.bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts.api, whitelist.api, passes.api, passes.well_known,
-                      checkpoints.api, dashboard.api, transfers.api, openapi.bp, health.bp):
+                      checkpoints.api, dashboard.api, transfers.api, people.api, openapi.bp,
+                      health.bp):
         auth.csrf.exempt(blueprint)  # bearer tokens only: the cookie is never read there
         app.register_blueprint(blueprint)

@@ -10,14 +10,15 @@ from sqlalchemy.exc import OperationalError
 
 from audit.service import record
 from core import events
-from core.db import db, utcnow, write_turn
+from core.db import db, insert_ignoring_conflict, utcnow, write_turn
 from core.errors import Conflict, DomainError, NotFound
 from core.validation import Fields
 from core.validators import id_last4, mask_name
 from passes import keys, qr, tokens
 from passes.application import Application, check_enterprise, read_application
 from passes.models import KINDS, Pass, PassSerial
-from passes.people import insert_ignoring_conflict, record_holder
+from passes.people import record_holder
+from passes.plates import ensure_plate_free
 from whitelist.models import Category, Enterprise
 
 STATUSES = ("valid", "revoked", "expired", "not_yet_valid")
@@ -59,9 +60,14 @@ def issue(application: Application, enterprise: Enterprise, actor,
     # carry a half-issued pass with it.
     key = keys.signing_key()
     holder = application.holder
-    person = record_holder(enterprise.id, holder)
+    number = _next_number()
+    # Checked after taking the serial: its row lock (and SQLite's write lock) makes
+    # concurrent issuers queue, so this sees every pass committed before it.
+    ensure_plate_free(application.plate, application.valid_from, application.valid_until,
+                      utcnow(), replacing=renewed_from)
+    person = record_holder(enterprise, holder, actor.username)
     pass_ = Pass(
-        number=_next_number(), kind=application.kind, enterprise=enterprise, person=person,
+        number=number, kind=application.kind, enterprise=enterprise, person=person,
         plate=application.plate, cargo=application.cargo, origin=application.origin,
         destination=application.destination, valid_from=application.valid_from,
         valid_until=application.valid_until, holder_name=mask_name(holder.name),
