@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.db import db
 from passes import bulk_service
@@ -45,15 +45,20 @@ def test_api_refuses_a_second_live_pass_for_the_same_plate_with_409(client, cler
 
 
 def test_windows_that_do_not_overlap_may_share_a_plate(client, clerk):
-    first = apply(client, clerk, days=2).json
+    first = apply(client, clerk, days=1).json
     later = datetime.fromisoformat(first["valid_until"])
     response = apply(client, clerk, valid_from=later.isoformat(),
                      valid_until=(later + timedelta(days=2)).isoformat())
     assert response.status_code == 201, response.text
 
 
-def test_revoked_or_expired_passes_do_not_hold_the_plate(client, clerk, make_pass):
-    make_pass(plate=PLATE, valid_from_h=-48, valid_until_h=-1)
+def test_revoked_or_expired_passes_do_not_hold_the_plate(app, client, clerk):
+    expired = apply(client, clerk).json["number"]
+    with app.app_context():
+        now = datetime.now(UTC)
+        db.session.execute(update(Pass).where(Pass.number == expired).values(
+            valid_from=now - timedelta(days=2), valid_until=now - timedelta(hours=1)))
+        db.session.commit()
     number = apply(client, clerk).json["number"]
     client.post(f"/api/v1/passes/{number}/revoke", json={"reason": "车辆更换"},
                 headers=clerk.headers)
@@ -104,11 +109,14 @@ def test_renewal_replaces_its_own_pass_without_conflict(client, clerk):
     assert response.status_code == 201, response.text
 
 
-def test_renewal_refuses_a_window_another_live_pass_of_the_plate_holds(
-        app, client, clerk, make_pass):
-    number = apply(client, clerk, days=2).json["number"]
-    # Written straight into the registry, as the rule did not exist when it was issued.
-    make_pass(plate=PLATE, valid_from_h=72, valid_until_h=120)
+def test_renewal_refuses_a_window_another_live_pass_of_the_plate_holds(app, client, clerk):
+    number = apply(client, clerk, days=1).json["number"]
+    later = datetime.now(UTC) + timedelta(days=3)
+    other = apply(client, clerk, plate="桂E54321", serial=124).json["number"]
+    with app.app_context():  # as if issued before the rule: the same plate, a later window
+        db.session.execute(update(Pass).where(Pass.number == other).values(
+            plate=PLATE, valid_from=later, valid_until=later + timedelta(days=2)))
+        db.session.commit()
     body = {"test": {"result": "negative",
                      "sampled_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()},
             "valid_until": (datetime.now(UTC) + timedelta(days=6)).isoformat()}
