@@ -50,9 +50,14 @@ def record_test(person: Person, result: str, sampled_at: datetime, *, source: st
 def record_code(person: Person, colour: str, observed_at: datetime, *, source: str,
                 actor: str) -> bool:
     """Keep a health-code observation; the latest observed is the person's current code.
-    False if it was already on record."""
-    stored = _store(person, "health_code", colour, observed_at, source, actor)
+    False if it changed nothing on record."""
     later = or_(Person.health_code_at.is_(None), Person.health_code_at <= observed_at)
+    if person.health_code == colour:
+        # The same colour again is no change, only a later "as of" (issuing quotes one each
+        # time): a late report of an older other colour must not then take over.
+        _make_current(person, later, health_code_at=observed_at)
+        return False
+    stored = _store(person, "health_code", colour, observed_at, source, actor)
     _make_current(person, later, health_code=colour, health_code_at=observed_at)
     return stored
 

@@ -15,7 +15,7 @@ from passes.service import apply_for_pass
 from tests.integration.bulk_data import csv_file, read_report, vehicle_row
 from tests.integration.pass_data import holder, make_clerk, vehicle
 from tests.integration.test_bulk import upload
-from tests.integration.test_transfers import handover_body
+from tests.integration.test_transfers import form_of, handover_body
 
 PLATE = "桂E12345"
 
@@ -156,3 +156,14 @@ def test_two_concurrent_applications_for_one_plate_exactly_one_wins(app, client,
     assert outcomes[-1] == "refused" and outcomes[0] != "refused"
     with app.app_context():
         assert len(db.session.scalars(select(Pass).where(Pass.plate == PLATE)).all()) == 1
+
+
+def test_relay_form_shows_the_taken_plate_on_the_relay_plate_field(client, officer, login,
+                                                                   make_pass):
+    arriving = make_pass(plate=PLATE, valid_until_h=100)
+    make_pass(plate="桂E54321")
+    login(officer)
+    response = client.post("/checkpoint/handovers/new",
+                           data=form_of(handover_body(arriving.qr_text)))
+    assert response.status_code == 409
+    assert "一车一证" in response.text

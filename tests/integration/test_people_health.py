@@ -183,3 +183,13 @@ def test_health_results_keep_the_roster_pages_working(client, clerk, admin_heade
     login(clerk.user)
     page = client.get("/people")
     assert page.status_code == 200 and "张三明" in page.text
+
+
+def test_a_late_report_of_an_older_code_does_not_take_over(app, client, admin_headers):
+    post_results(client, admin_headers, result_row(health_code="green", observed_at=hours_ago(9)))
+    post_results(client, admin_headers, result_row(health_code="green", observed_at=hours_ago(1)))
+    post_results(client, admin_headers, result_row(health_code="yellow",
+                                                   observed_at=hours_ago(5)))
+    with app.app_context():
+        assert db.session.scalar(select(Person.health_code)) == "green"
+        assert count_rows(app, HealthResult) == 2  # green, and the yellow kept as history
