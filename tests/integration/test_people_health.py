@@ -193,3 +193,14 @@ def test_a_late_report_of_an_older_code_does_not_take_over(app, client, admin_he
     with app.app_context():
         assert db.session.scalar(select(Person.health_code)) == "green"
         assert count_rows(app, HealthResult) == 2  # green, and the yellow kept as history
+
+
+def test_verify_reads_the_persons_current_code_whoever_reported_it(
+        client, clerk, admin_headers, officer_headers):
+    issued = issue(client, clerk)
+    post_results(client, admin_headers, result_row(health_code="yellow"))
+    response = client.post("/api/v1/verify", json={"qr": issued["qr_text"],
+                                                   "checkpoint": "CP-HAICHENG"},
+                           headers=officer_headers)
+    assert response.json["verdict"] == "deny"
+    assert "driver_not_green" in [reason["code"] for reason in response.json["reasons"]]
