@@ -10,6 +10,7 @@ import dashboard
 import federation
 import notifications
 import passes
+import people
 import transfers
 import whitelist
 from audit.cli import audit_cli
@@ -86,7 +87,7 @@ def register_blueprints(app: Flask) -> None:
                       audit.bp, dashboard.bp, transfers.bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts.api, whitelist.api, passes.api, passes.well_known,
-                      checkpoints.api, dashboard.api, transfers.api, openapi.bp, health.bp,
-                      passes.quota_api, federation.api):
+                      checkpoints.api, dashboard.api, transfers.api, people.api, openapi.bp,
+                      health.bp, passes.quota_api, federation.api):
         auth.csrf.exempt(blueprint)  # bearer tokens only: the cookie is never read there
         app.register_blueprint(blueprint)

@@ -47,6 +47,7 @@ ACTIONS = {
 
 DETAILS = {
     "area": _l("Area"),
+    "at": _l("At"),
     "by_enterprise": _l("By enterprise"),
     "cargo": _l("Cargo"),
     "categories": _l("Categories"),
@@ -82,10 +83,12 @@ DETAILS = {
     "schema_revision": _l("Schema revision"),
     "seals": _l("Seals"),
     "sha256": _l("SHA-256"),
+    "source": _l("Source"),
     "test_result": _l("Test result"),
     "test_sampled_at": _l("Test sampled"),
     "to": _l("To"),
     "url": _l("Address"),
+    "value": _l("Value"),
     "used_this_hour": _l("Issued this hour"),
     "used_today": _l("Issued today"),
     "valid_from": _l("Valid from"),

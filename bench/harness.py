@@ -444,13 +444,18 @@ def add_enterprises(conn, count: int) -> None:
 
 
 def add_people(conn, count: int, enterprises: int) -> None:
-    """`count` cleared holders with ids from 1001, spread over add_enterprises' firms."""
+    """`count` cleared holders with ids from 1001, on the rosters of add_enterprises' firms."""
     conn.execute(text("""
-        INSERT INTO people (id, enterprise_id, name, id_number, phone, health_code,
+        INSERT INTO people (id, name, id_number, phone, health_code, health_code_at,
                             test_result, test_sampled_at, updated_at, whitelisted)
-        SELECT 1000 + g, 1001 + g % :e, '张三明', '4505021980' || lpad(g::text, 8, '0'),
-               '13800000000', 'green', 'negative', now() - interval '10 hours', now(), true
-        FROM generate_series(1, :n) g"""), {"n": count, "e": enterprises})
+        SELECT 1000 + g, '张三明', '4505021980' || lpad(g::text, 8, '0'),
+               '13800000000', 'green', now(), 'negative', now() - interval '10 hours', now(),
+               true
+        FROM generate_series(1, :n) g"""), {"n": count})
+    conn.execute(text("""
+        INSERT INTO enterprise_people (enterprise_id, person_id, added_at)
+        SELECT 1001 + g % :e, 1000 + g, now() FROM generate_series(1, :n) g"""),
+                 {"n": count, "e": enterprises})
 
 
 def count_rows(url: str, table: str) -> int:

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from core import crypto
 from core.db import db, utcnow
 from passes import keys
-from passes.models import Pass, Person
+from passes.models import Pass
+from passes.people import holders_of_live_passes
 from whitelist.models import Enterprise
 from whitelist.service import colour_policy
 
@@ -32,10 +33,7 @@ def bundle_payload(now: datetime) -> dict:
     revoked = connection.execute(
         select(Pass.number).where(Pass.revoked_at.is_not(None), unexpired).order_by(Pass.number)
     ).scalars().all()
-    holders = connection.execute(
-        select(Pass.number, Person.health_code, Person.test_sampled_at)
-        .join(Person, Pass.person_id == Person.id).where(Pass.revoked_at.is_(None), unexpired)
-    ).all()
+    holders = holders_of_live_passes(connection, now)
     return {
         "generated_at": now.isoformat(timespec="seconds"),
         "max_age_s": current_app.config["OFFLINE_MAX_AGE_SECONDS"],
@@ -54,7 +52,8 @@ def bundle_payload(now: datetime) -> dict:
         "colour_policy": {colour: {"verdict": policy.verdict, "reason_code": policy.reason_code,
                                    "action_zh": policy.action_zh, "action_en": policy.action_en}
                           for colour, policy in colour_policy().items()},
-        "people": {number: {"health_code": health_code,
-                            "test_sampled_at": int(sampled_at.timestamp())}
-                   for number, health_code, sampled_at in holders},
+        "people": {number: {"health_code": holder.health_code,
+                            "test_result": holder.test_result,
+                            "test_sampled_at": int(holder.test_sampled_at.timestamp())}
+                   for number, holder in holders.items()},
     }

@@ -37,7 +37,8 @@ class PassStatus:
     enterprise_state: str
     colour: str | None
     health_code: str  # the holder's, now
-    test_sampled_at: datetime  # the holder's latest test
+    test_result: str  # the holder's latest test (by sample time, from any source)
+    test_sampled_at: datetime
     kid: str
     public_jwk: dict
     key_published: bool
@@ -65,7 +66,7 @@ def _statement():
             enterprises.c.code.label("enterprise_code"),
             enterprises.c.name.label("enterprise_name"),
             enterprises.c.state.label("enterprise_state"), enterprises.c.colour,
-            people.c.health_code, people.c.test_sampled_at,
+            people.c.health_code, people.c.test_result, people.c.test_sampled_at,
             signing_keys.c.kid, signing_keys.c.public_jwk,
             keys.is_published(bindparam("now", type_=UTCDateTime)).label("key_published"),
             policies.c.colour.label("policy_colour"),

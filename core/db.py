@@ -8,7 +8,8 @@ from pathlib import Path
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event, make_url
+from sqlalchemy import DateTime, MetaData, event, literal_column, make_url
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -129,3 +130,13 @@ def init_app(app: Flask) -> None:
     options.setdefault("hide_parameters", True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
+
+
+def insert_ignoring_conflict(model, values: dict, keys: list[str]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: of two racing inserts, one wins, none fails.
+    True if this one inserted the row."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[db.session.get_bind().dialect.name]
+    statement = (dialect.insert(model).values(**values)
+                 .on_conflict_do_nothing(index_elements=keys).returning(literal_column("1")))
+    # RETURNING says whether this insert made the row, alike on every driver.
+    return db.session.execute(statement).first() is not None

@@ -128,3 +128,8 @@ def mask_name(name: str) -> str:
 def id_last4(number: str) -> str:
     """Return the last four characters of an ID number, with the check character upper-cased."""
     return number.strip().upper()[-4:]
+
+
+def resident_id_birth_date(number: str) -> date:
+    """The birth date written in a valid resident ID number (characters 7 to 14)."""
+    return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

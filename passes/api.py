@@ -46,7 +46,8 @@ def person_json(person: Person, now: datetime) -> dict:
     return {
         "id": person.id, "name": person.name, "id_number": person.id_number,
         "phone": person.phone, "health_code": person.health_code,
-        "test": {"result": person.test_result, "sampled_at": person.test_sampled_at.isoformat()},
+        "test": None if person.test_sampled_at is None else {
+            "result": person.test_result, "sampled_at": person.test_sampled_at.isoformat()},
         "test_lapsed": people.test_lapsed(person, now), "cleared": people.cleared(person, now),
         "whitelisted": person.whitelisted,
         "delisted_at": person.delisted_at.isoformat() if person.delisted_at else None,

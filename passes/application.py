@@ -10,6 +10,7 @@ from core.divisions import default_divisions
 from core.errors import DomainError
 from core.validation import Fields
 from core.validators import (
+    mask_name,
     mobile_is_valid,
     normalize_plate,
     plate_is_trailer,
@@ -17,6 +18,7 @@ from core.validators import (
     resident_id_is_valid,
 )
 from passes.models import HEALTH_CODES, KINDS, TEST_RESULTS
+from people import health
 from whitelist.models import Enterprise
 from whitelist.service import categories
 
@@ -97,7 +99,8 @@ def read_application(data: Mapping, enterprise: Enterprise, now: datetime) -> Ap
     destination = _county(fields, "destination")
     valid_from, valid_until = _window(fields, now)
     # Without a known kind the holder's object has no name to be read under.
-    holder = _holder(holder_fields, valid_from, now) if holder_fields is not None else None
+    holder = (_holder(holder_fields, kind, valid_from, now) if holder_fields is not None
+              else None)
     fields.raise_if_invalid()
     return Application(kind=kind, holder=holder, origin=origin, destination=destination,
                        valid_from=valid_from, valid_until=valid_until, plate=plate, cargo=cargo)
@@ -146,7 +149,8 @@ def _window(fields: Fields, now: datetime) -> tuple[datetime | None, datetime | 
     return valid_from, valid_until
 
 
-def _holder(fields: Fields, valid_from: datetime | None, now: datetime) -> Holder | None:
+def _holder(fields: Fields, kind: str, valid_from: datetime | None,
+            now: datetime) -> Holder | None:
     name = fields.text("name", max_length=50)
     id_number = fields.text("id_number", max_length=18, check=resident_id_is_valid,
                             invalid=_l("Not a valid 18-character resident ID number "
@@ -157,6 +161,12 @@ def _holder(fields: Fields, valid_from: datetime | None, now: datetime) -> Holde
     if health_code and health_code != "green":
         fields.error("health_code", _l("Only a holder with a green health code may get a pass."))
     result, sampled_at = _fresh_negative_test(fields.nested("test"), valid_from, now)
+    if id_number and name:
+        _check_record(fields, health.find_person(id_number), name, sampled_at)
+    if id_number and valid_from and kind == "vehicle" \
+            and not health.adult_on(id_number, valid_from.date()):
+        fields.error("id_number", _l("A driver must be at least 18 years old when the pass "
+                                     "starts."))
     values = (name, id_number, phone, health_code, result, sampled_at)
     if None in values:
         return None  # the errors are recorded; raise_if_invalid refuses
@@ -164,14 +174,31 @@ def _holder(fields: Fields, valid_from: datetime | None, now: datetime) -> Holde
                   test_result=result, test_sampled_at=sampled_at)
 
 
+def _check_record(fields: Fields, person, name: str, sampled_at: datetime | None) -> None:
+    """What the registry knows of the person outweighs what the application quotes."""
+    if health.other_name_on_record(person, name):
+        fields.error("id_number", _l("This ID number is on record under another name "
+                                     "(%(name)s).", name=mask_name(person.name)))
+    if health.positive_on_record(person, sampled_at):
+        fields.error("test", _l("This person's latest recorded test is positive: no pass may "
+                                "be issued until a later negative test is recorded."))
+    if health.code_not_green_on_record(person):
+        fields.error("health_code", _l("This person's health code on record is not green: no "
+                                       "pass may be issued until a green code is recorded."))
+
+
 def _fresh_negative_test(fields: Fields, valid_from: datetime | None,
                          now: datetime) -> tuple[str | None, datetime | None]:
-    """Negative, and sampled no more than the test window before the pass starts."""
+    """Negative, and sampled no more than the test window before both the time of issue and
+    the start of the pass."""
     result, sampled_at = read_test(fields, now)
     if result == "positive":
         fields.error("result", _l("Only a holder with a negative test may get a pass."))
     hours = current_app.config["TEST_WINDOW_HOURS"]
-    if sampled_at and valid_from and valid_from - sampled_at > timedelta(hours=hours):
+    window = timedelta(hours=hours)
+    if sampled_at and now - sampled_at > window:
+        fields.error("sampled_at", _l("Sampled more than %(hours)d hours ago.", hours=hours))
+    elif sampled_at and valid_from and valid_from - sampled_at > window:
         fields.error("sampled_at", _l("Sampled more than %(hours)d hours before the pass starts.",
                                       hours=hours))
     return result, sampled_at

@@ -9,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 
 from core.errors import ValidationFailed
 from core.validators import normalize_plate, resident_id_check_char
-from passes.application import read_application
+from passes.application import Application, read_application
 from passes.bulk_files import COLUMNS, column_name
 from passes.forms import local_zone
+from passes.plates import PlateTaken, ensure_plate_free
 from whitelist.models import Category, Enterprise
 from whitelist.service import categories
 
@@ -98,10 +99,12 @@ def check_rows(rows: list[tuple[int, dict]], enterprise: Enterprise, now: dateti
     for number, cells in rows:
         data, errors = to_application(cells, codes)
         try:
-            read_application(data, enterprise, now)
+            application = read_application(data, enterprise, now)
         except ValidationFailed as refusal:
             for path, message in refusal.fields.items():
                 errors.setdefault(_column(path), message)
+        else:
+            _flag_taken_plate(application, errors, now)
         results.append({"row": number, "data": data, "errors": errors,
                         "fingerprint": fingerprint(data)})
     _flag_duplicate_plates(results)
@@ -125,6 +128,15 @@ def _column(path: str) -> str:
     if head in ("driver", "person"):
         return PATH_COLUMNS.get(rest, "name")
     return PATH_COLUMNS.get(path, "kind")
+
+
+def _flag_taken_plate(application: Application, errors: dict, now: datetime) -> None:
+    """One vehicle, one pass, against the registry: a live pass already covers the window."""
+    try:
+        ensure_plate_free(application.plate, application.valid_from, application.valid_until,
+                          now)
+    except PlateTaken as taken:
+        errors.setdefault("plate", taken.fields["plate"])
 
 
 def _flag_duplicate_plates(results: list[dict]) -> None:
@@ -182,7 +194,8 @@ def template_notes(approved: list[Category], test_hours: int,
             ("身份证号", "18 位居民身份证号码"),
             ("健康码", "绿 / 黄 / 红(只有绿码可申请)"),
             ("核酸结果", "阴性 / 阳性(只有阴性可申请)"),
-            ("采样时间", f"北京时间,格式 2022-07-20 08:00;须在有效期起之前 {test_hours} 小时内"),
+            ("采样时间", "北京时间,格式 2022-07-20 08:00;"
+                      f"签发时和有效期起均在 {test_hours} 小时内"),
             ("物资类别", f"车辆通行证必填,本企业获批类别之一:{names}"),
             ("起点 / 终点", "6 位县级行政区划代码,如 450502(海城区)"),
             ("有效期起 / 至", f"北京时间,格式 2022-07-20 08:00;最长 {longest_days} 天"),

@@ -23,12 +23,14 @@ from passes.application import check_enterprise, read_application
 from passes.bulk import check_rows, example_rows, report_rows, template_notes
 from passes.bulk_files import read_table, template_csv, template_xlsx
 from passes.bulk_models import BulkBatch
+from passes.plates import PlateTaken
 from passes.service import issue, own_enterprise
 
 
 class RowsNoLongerValid(Conflict):
     code = "rows_no_longer_valid"
-    message = _l("Some rows are no longer valid (a test has aged or a window has passed). "
+    message = _l("Some rows are no longer valid (a test has aged, a window has passed or "
+                 "a vehicle got another pass). "
                  "Nothing was issued: upload the file again to see them.")
 
 
@@ -114,9 +116,9 @@ def confirm(batch_id: int, actor, now: datetime | None = None) -> tuple[BulkBatc
             continue
         try:
             application = read_application(row["data"], enterprise, now)
-        except ValidationFailed:
+            row["number"] = issue(application, enterprise, actor).number
+        except (ValidationFailed, PlateTaken):  # e.g. another pass took the plate since
             raise RowsNoLongerValid() from None
-        row["number"] = issue(application, enterprise, actor).number
         numbers.append(row["number"])
     batch.rows, batch.pass_numbers = rows, numbers
     batch.status, batch.confirmed_at = "confirmed", now

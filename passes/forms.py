@@ -79,8 +79,11 @@ def _form_path(path: str) -> str:
 
 
 def blank_application() -> dict:
-    """The form's starting values: a vehicle pass from the next full hour, for a week."""
-    start = (utcnow() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    """The form's starting values: a vehicle pass from now, for a week.
+
+    Now, to the minute the input shows: a later start would be "not yet valid" at a gate
+    the driver reaches before it."""
+    start = utcnow().replace(second=0, microsecond=0)
     days = min(7, current_app.config["MAX_VALIDITY_DAYS"])
     return {"kind": "vehicle", f"{HOLDER}.health_code": "green",
             f"{HOLDER}.test.result": "negative", "valid_from": iso_to_local(start),

@@ -1,14 +1,16 @@
-"""Passes, the people they name, the keys that sign them and the serials that number them."""
+"""Passes, the keys that sign them and the serials that number them."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
 
+# Person lives in people/ (one natural person across enterprises); named here for the code
+# that reads passes with their holders.
+from people.models import HEALTH_CODES, TEST_RESULTS, Person  # noqa: F401
+
 KINDS = ("vehicle", "personnel")
-HEALTH_CODES = ("green", "yellow", "red")
-TEST_RESULTS = ("negative", "positive")
 
 
 class SigningKey(db.Model):
@@ -39,31 +41,6 @@ class PassSerial(db.Model):
 
     def __repr__(self) -> str:
         return f"<PassSerial {self.area}:{self.last}>"
-
-
-class Person(db.Model):
-    """A driver or supply-staff member of an enterprise, with their latest health status."""
-
-    __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("enterprise_id", "id_number"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
-    name: Mapped[str] = mapped_column(String(50))
-    id_number: Mapped[str] = mapped_column(String(18))
-    phone: Mapped[str] = mapped_column(String(20))
-    health_code: Mapped[str] = mapped_column(String(8))
-    test_result: Mapped[str] = mapped_column(String(10))
-    test_sampled_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # The daily re-check's verdict: off the list until a fresh green, negative result is recorded.
-    whitelisted: Mapped[bool] = mapped_column(default=True, server_default=true(), index=True)
-    delisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    enterprise = relationship("Enterprise")
-
-    def __repr__(self) -> str:
-        return f"<Person {self.id} enterprise={self.enterprise_id}>"
 
 
 class Pass(db.Model):

@@ -1,87 +1,96 @@
-"""Drivers and supply staff: records of an enterprise with their latest health status."""
+"""Drivers and supply staff: each enterprise's roster of persons, and the holders of passes."""
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import distinct, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 
-from audit.service import record
-from core.db import db, utcnow
+from core.db import db, insert_ignoring_conflict, utcnow
 from core.errors import NotFound
 from core.unit_of_work import unit_of_work
 from core.validation import Fields
 from passes.application import Holder, read_test
-from passes.models import HEALTH_CODES, Pass, Person
+from passes.models import HEALTH_CODES, Pass
+from people import health
+from people.health import (  # noqa: F401 (re-exported for pages and the API)
+    cleared,
+    cleared_condition,
+    restore_if_cleared,
+    test_lapsed,
+    test_window,
+)
+from people.models import EnterprisePerson, Person
+from whitelist.models import Enterprise
 
 
-def insert_ignoring_conflict(model, values: dict, keys: list[str]) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING: of two racing inserts, one wins, none fails."""
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[db.session.get_bind().dialect.name]
-    statement = dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    db.session.execute(statement)
+@dataclass(frozen=True)
+class HolderHealth:
+    """What the registry knows now of a pass holder's health, whoever reported it."""
+
+    health_code: str | None
+    test_result: str | None
+    test_sampled_at: datetime | None
 
 
-def record_holder(enterprise_id: int, holder: Holder) -> Person:
-    """Find or create the enterprise's record of this person and bring it up to date."""
-    insert_ignoring_conflict(Person, {
-        "enterprise_id": enterprise_id, "id_number": holder.id_number, "name": holder.name,
-        "phone": holder.phone, "health_code": holder.health_code,
-        "test_result": holder.test_result, "test_sampled_at": holder.test_sampled_at,
-    }, ["enterprise_id", "id_number"])
-    person = db.session.scalar(select(Person).where(Person.enterprise_id == enterprise_id,
-                                                    Person.id_number == holder.id_number))
-    person.name, person.phone, person.health_code = holder.name, holder.phone, holder.health_code
-    # An application may quote an older test than one already on record: keep the newest.
-    if holder.test_sampled_at >= person.test_sampled_at:
-        person.test_result, person.test_sampled_at = holder.test_result, holder.test_sampled_at
-    restore_if_cleared(person)
+def holder_health(number: str) -> HolderHealth | None:
+    """The current code and latest test (by sample time) of the holder of a pass."""
+    row = db.session.execute(
+        select(Person.health_code, Person.test_result, Person.test_sampled_at)
+        .join(Pass, Pass.person_id == Person.id).where(Pass.number == number)).first()
+    return None if row is None else HolderHealth(*row)
+
+
+def holders_of_live_passes(connection, now: datetime) -> dict[str, HolderHealth]:
+    """Pass number -> holder's health, for every pass not revoked and not expired (the
+    offline bundle's facts)."""
+    rows = connection.execute(
+        select(Pass.number, Person.health_code, Person.test_result, Person.test_sampled_at)
+        .join(Person, Pass.person_id == Person.id)
+        .where(Pass.revoked_at.is_(None), Pass.valid_until > now))
+    return {number: HolderHealth(*facts) for number, *facts in rows}
+
+
+def record_holder(enterprise: Enterprise, holder: Holder, actor: str,
+                  now: datetime | None = None) -> Person:
+    """The person an application names, put on the enterprise's roster, with the health
+    facts it quotes recorded as the enterprise's report."""
+    now = now or utcnow()
+    person = health.person_for(holder.id_number, holder.name, holder.phone)
+    insert_ignoring_conflict(EnterprisePerson, {"enterprise_id": enterprise.id,
+                                                "person_id": person.id, "added_at": now},
+                             ["enterprise_id", "person_id"])
+    source = health.enterprise_source(enterprise.code)
+    health.record_code(person, holder.health_code, now, source=source, actor=actor)
+    health.record_test(person, holder.test_result, holder.test_sampled_at, source=source,
+                       actor=actor)
+    restore_if_cleared(person, now)
     return person
-
-
-def test_window() -> timedelta:
-    return timedelta(hours=current_app.config["TEST_WINDOW_HOURS"])
-
-
-def test_lapsed(person: Person, now: datetime | None = None) -> bool:
-    """Whether the person's latest test is older than the test window."""
-    return person.test_sampled_at < (now or utcnow()) - test_window()
-
-
-def cleared(person: Person, now: datetime | None = None) -> bool:
-    """Green health code and a negative test inside the window: on the drivers' white list."""
-    return (person.health_code == "green" and person.test_result == "negative"
-            and not test_lapsed(person, now))
-
-
-def restore_if_cleared(person: Person, now: datetime | None = None) -> None:
-    """A fresh green, negative result puts a person the re-check dropped back on the list."""
-    if not person.whitelisted and cleared(person, now):
-        person.whitelisted, person.delisted_at = True, None
 
 
 def whitelisted_drivers(now: datetime | None = None) -> int:
     """Distinct drivers of vehicle passes who are cleared now, whatever their passes' state."""
-    since = (now or utcnow()) - test_window()
-    # By ID number: one driver working for two enterprises is two records but one driver.
     drives = select(Pass.id).where(Pass.person_id == Person.id, Pass.kind == "vehicle")
-    return db.session.scalar(
-        select(func.count(distinct(Person.id_number)))
-        .where(Person.health_code == "green", Person.test_result == "negative",
-               Person.test_sampled_at >= since, drives.exists())
-    )
+    return db.session.scalar(select(func.count()).select_from(Person)
+                             .where(cleared_condition(now or utcnow()), drives.exists()))
+
+
+def _on_roster(actor):
+    return select(EnterprisePerson.person_id).where(
+        EnterprisePerson.enterprise_id == actor.enterprise_id)
 
 
 def list_people(actor, *, query: str | None = None, lapsed: bool = False, retest: bool = False,
                 now=None):
     """A select over the actor's enterprise's people, by name, for paging."""
-    statement = select(Person).where(Person.enterprise_id == actor.enterprise_id)
+    statement = select(Person).where(Person.id.in_(_on_roster(actor)))
     if query:
         pattern = f"%{query.strip()}%"
         statement = statement.where(Person.name.like(pattern) | Person.id_number.like(pattern))
     if lapsed:
-        statement = statement.where(Person.test_sampled_at < (now or utcnow()) - test_window())
+        since = (now or utcnow()) - test_window()
+        statement = statement.where(Person.test_sampled_at.is_(None)
+                                    | (Person.test_sampled_at < since))
     if retest:
         statement = statement.where(Person.whitelisted.is_(False))
     return statement.order_by(Person.name, Person.id)
@@ -90,13 +99,14 @@ def list_people(actor, *, query: str | None = None, lapsed: bool = False, retest
 def retest_count(actor) -> int:
     """How many of the actor's enterprise's people the re-check dropped off the white list."""
     return db.session.scalar(select(func.count()).select_from(Person).where(
-        Person.enterprise_id == actor.enterprise_id, Person.whitelisted.is_(False)))
+        Person.id.in_(_on_roster(actor)), Person.whitelisted.is_(False)))
 
 
 def get_person(person_id: int, actor) -> Person:
-    """One of the actor's enterprise's people; anyone else's is reported as missing."""
+    """A person on the actor's enterprise's roster; anyone else is reported as missing."""
     person = db.session.get(Person, person_id)
-    if person is None or actor.role != "enterprise" or person.enterprise_id != actor.enterprise_id:
+    if person is None or actor.role != "enterprise" or db.session.get(
+            EnterprisePerson, (actor.enterprise_id, person_id)) is None:
         raise NotFound()
     return person
 
@@ -111,11 +121,12 @@ def update_person_health(person_id: int, data: Mapping, actor,
     health_code = fields.choice("health_code", HEALTH_CODES)
     test = fields.nested("test")
     result, sampled_at = read_test(test, now)
-    if sampled_at is not None and sampled_at < person.test_sampled_at:
+    if sampled_at is not None and person.test_sampled_at is not None \
+            and sampled_at < person.test_sampled_at:
         test.error("sampled_at", _l("A newer test is already on record."))
     fields.raise_if_invalid()
-    person.health_code, person.test_result, person.test_sampled_at = health_code, result, sampled_at
+    source = health.enterprise_source(db.session.get(Enterprise, actor.enterprise_id).code)
+    health.record_code(person, health_code, now, source=source, actor=actor.username)
+    health.record_test(person, result, sampled_at, source=source, actor=actor.username)
     restore_if_cleared(person, now)
-    record(actor.username, "person.health", str(person.id), health_code=health_code,
-           test_result=result, test_sampled_at=sampled_at.isoformat())
     return person

@@ -13,11 +13,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, update
 
 from audit.service import record
-from core.db import db, utcnow
+from core.db import db, insert_ignoring_conflict, utcnow
 from core.errors import DomainError
 from core.unit_of_work import unit_of_work
 from core.validation import Fields
-from passes.people import insert_ignoring_conflict
 from passes.quota_models import IssuingQuota
 from whitelist.models import Enterprise
 

@@ -8,8 +8,9 @@ from sqlalchemy import and_, distinct, func, not_, select, update
 from audit.service import record
 from core.db import db, utcnow
 from core.unit_of_work import unit_of_work
-from passes.models import Pass, Person
-from passes.people import test_window
+from passes.models import Pass
+from people.health import cleared_condition
+from people.models import EnterprisePerson, Person
 from whitelist.models import Enterprise
 
 
@@ -27,23 +28,20 @@ class RecheckResult:
         return sum(self.dropped.values())
 
 
-def cleared_condition(now: datetime):
-    """SQL for "green code, negative test inside the window": the white list's rule."""
-    return and_(Person.health_code == "green", Person.test_result == "negative",
-                Person.test_sampled_at >= now - test_window())
-
-
 @unit_of_work()
 def recheck(actor: str, now: datetime | None = None) -> RecheckResult:
     """Drop people who are no longer cleared, restore those cleared again; audited, idempotent."""
     now = now or utcnow()
     cleared = cleared_condition(now)
-    dropped_ids = db.session.scalars(
+    dropped_people = db.session.scalars(
         update(Person).where(Person.whitelisted, not_(cleared))
-        .values(whitelisted=False, delisted_at=now).returning(Person.enterprise_id)).all()
+        .values(whitelisted=False, delisted_at=now).returning(Person.id)).all()
     restored = db.session.scalars(
         update(Person).where(not_(Person.whitelisted), cleared)
         .values(whitelisted=True, delisted_at=None).returning(Person.id)).all()
+    # A person on two enterprises' rosters counts for each: each must re-test them.
+    dropped_ids = db.session.scalars(select(EnterprisePerson.enterprise_id).where(
+        EnterprisePerson.person_id.in_(dropped_people))).all() if dropped_people else []
     names = dict(db.session.execute(select(Enterprise.id, Enterprise.name)
                                     .where(Enterprise.id.in_(set(dropped_ids)))).all())
     result = RecheckResult(at=now, restored=len(restored),
@@ -57,11 +55,13 @@ def recheck(actor: str, now: datetime | None = None) -> RecheckResult:
 
 def retest_by_enterprise(limit: int | None = None) -> list[tuple[str, str, int, int]]:
     """(code, name, people off the list, their unexpired passes), most people first."""
-    live = and_(Pass.person_id == Person.id, Pass.revoked_at.is_(None),
+    live = and_(Pass.person_id == Person.id, Pass.enterprise_id == Enterprise.id,
+                Pass.revoked_at.is_(None),
                 Pass.valid_until > utcnow())
     people = func.count(distinct(Person.id))
     statement = (select(Enterprise.code, Enterprise.name, people, func.count(distinct(Pass.id)))
-                 .join(Person, Person.enterprise_id == Enterprise.id)
+                 .join(EnterprisePerson, EnterprisePerson.enterprise_id == Enterprise.id)
+                 .join(Person, Person.id == EnterprisePerson.person_id)
                  .outerjoin(Pass, live)
                  .where(not_(Person.whitelisted))
                  .group_by(Enterprise.code, Enterprise.name)

@@ -20,6 +20,7 @@ from core.errors import DomainError, ValidationFailed
 from passes import forms, keys, people, renewal, service
 from passes.application import check_enterprise
 from passes.models import KINDS
+from passes.plates import PlateTaken
 from passes.responses import png_response
 
 bp = Blueprint("passes", __name__, template_folder="templates")
@@ -74,8 +75,8 @@ def new_pass():
         form = request.form.to_dict()
         try:
             pass_ = service.apply_for_pass(forms.application_from_form(form), current_user)
-        except ValidationFailed as error:
-            errors, status = forms.form_errors(error.fields), 422
+        except (ValidationFailed, PlateTaken) as error:
+            errors, status = forms.form_errors(error.fields), error.status
         else:
             flash(_("Pass %(number)s issued. Send the holder link to the driver.",
                     number=pass_.number), "success")

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from audit.service import record
 from core import events
-from core.db import db, utcnow
+from core.db import db, insert_ignoring_conflict, utcnow
 from core.errors import Conflict, DomainError, NotFound
 from core.unit_of_work import in_unit_of_work, unit_of_work
 from core.validation import Fields
@@ -18,7 +18,8 @@ from core.validators import id_last4, mask_name
 from passes import keys, qr, quota, tokens
 from passes.application import Application, check_enterprise, read_application
 from passes.models import KINDS, Pass, PassSerial
-from passes.people import insert_ignoring_conflict, record_holder
+from passes.people import record_holder
+from passes.plates import ensure_plate_free
 from whitelist.models import Category, Enterprise
 
 STATUSES = ("valid", "revoked", "expired", "not_yet_valid")
@@ -53,9 +54,14 @@ def issue(application: Application, enterprise: Enterprise, actor,
     key = keys.signing_key()
     quota.take(enterprise.id)  # before the serial: one lock order (quota row, serial) everywhere
     holder = application.holder
-    person = record_holder(enterprise.id, holder)
+    number = _next_number()
+    # Checked after taking the serial: its row lock (and SQLite's write lock) makes
+    # concurrent issuers queue, so this sees every pass committed before it.
+    ensure_plate_free(application.plate, application.valid_from, application.valid_until,
+                      utcnow(), replacing=renewed_from)
+    person = record_holder(enterprise, holder, actor.username)
     pass_ = Pass(
-        number=_next_number(), kind=application.kind, enterprise=enterprise, person=person,
+        number=number, kind=application.kind, enterprise=enterprise, person=person,
         plate=application.plate, cargo=application.cargo, origin=application.origin,
         destination=application.destination, valid_from=application.valid_from,
         valid_until=application.valid_until, holder_name=mask_name(holder.name),

@@ -8,6 +8,7 @@ from core.auth import role_required
 from core.db import db
 from core.errors import ValidationFailed
 from passes import qr, tokens
+from passes.plates import PlateTaken
 from transfers import forms, service
 from whitelist.service import categories
 
@@ -24,8 +25,8 @@ def new_handover():
         form = request.form.to_dict()
         try:
             handover = service.create_handover(forms.handover_from_form(form), current_user)
-        except ValidationFailed as error:
-            errors, status = error.fields, 422
+        except (ValidationFailed, PlateTaken) as error:
+            errors, status = error.fields, error.status
         else:
             flash(_("Handover recorded; relay pass %(number)s issued.",
                     number=handover.relay_number), "success")

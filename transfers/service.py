@@ -17,6 +17,7 @@ from core.validation import Fields
 from passes import service as passes
 from passes.application import Application, check_enterprise, read_application
 from passes.models import Pass
+from passes.plates import PlateTaken
 from passes.tokens import qr_text
 from transfers.models import Handover
 
@@ -69,7 +70,10 @@ def create_handover(data: Mapping, officer, now: datetime | None = None) -> Hand
     enterprise = check_enterprise(arriving.enterprise)
     application = _relay_leg(fields, arriving, checkpoint, now)
     fields.raise_if_invalid()
-    relay = passes.issue(application, enterprise, officer)
+    try:
+        relay = passes.issue(application, enterprise, officer)
+    except PlateTaken:
+        raise PlateTaken("relay.plate") from None
     handover = Handover(checkpoint=checkpoint, officer_id=officer.id, arriving_pass=arriving,
                         relay_pass=relay, arriving_number=arriving.number,
                         relay_number=relay.number, arriving_verdict=verdict,

@@ -37,7 +37,8 @@ pytestmark = pytest.mark.browser
 
 FRAME = (640, 480)
 RED_FIRM = "北海红树林食品有限公司"
-PLATES = {"valid": "桂E12345", "revoked": "桂E54321", "yellow": "桂E66666", "red": "桂E88888"}
+# Not the demo city's plates: one vehicle, one live pass.
+PLATES = {"valid": "桂E10101", "revoked": "桂E54321", "yellow": "桂E66666", "red": "桂E88888"}
 
 
 class Server:

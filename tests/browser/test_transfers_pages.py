@@ -46,11 +46,11 @@ def live_server(station_city) -> str:
     return station_city[0]
 
 
-def fill_handover(page: Page, number: str) -> None:
+def fill_handover(page: Page, number: str, plate: str) -> None:
     id17 = "45052119880808123"
     sampled = datetime.now(CST).replace(second=0, microsecond=0) - timedelta(hours=5)
     page.fill("[name='arriving']", number)
-    page.fill("[name='relay.plate']", "桂E54321")
+    page.fill("[name='relay.plate']", plate)
     page.fill("[name='relay.driver.name']", "李四海")
     page.fill("[name='relay.driver.id_number']", id17 + resident_id_check_char(id17))
     page.fill("[name='relay.driver.phone']", "13907795678")
@@ -60,12 +60,13 @@ def fill_handover(page: Page, number: str) -> None:
 
 def test_station_officer_records_a_handover_and_prints_the_sheet(open_page, station_city):
     _, number = station_city
-    for viewport in ("phone", "desktop"):
+    # A relay vehicle per handover: one vehicle, one live pass.
+    for viewport, plate in (("phone", "桂E54321"), ("desktop", "桂E54322")):
         page = open_page(viewport)
         log_in(page, STATION_OFFICER)
         page.goto("/checkpoint/handovers/new")
         expect(page.locator("form.form")).to_be_visible()
-        fill_handover(page, number)
+        fill_handover(page, number, plate)
         screenshot(page, "70-handover-form")
         with page.expect_navigation():
             page.click("form.form button.primary")
@@ -84,7 +85,7 @@ def test_handover_of_an_unknown_number_is_refused_in_the_form(phone_page):
     page = phone_page
     log_in(page, STATION_OFFICER)
     page.goto("/checkpoint/handovers/new")
-    fill_handover(page, "450500999999")
+    fill_handover(page, "450500999999", "桂E54323")
     page.click("form.form button.primary")
     expect(page.locator("#e-arriving")).to_be_visible()
     screenshot(page, "74-handover-refused")

@@ -13,9 +13,10 @@ import pytest
 from checkpoints.service import create_checkpoint
 from core.db import db, utcnow
 from core.validators import resident_id_check_char
-from passes.models import Pass, Person
+from passes.models import Pass
 from passes.qr import to_qr_text
 from passes.tokens import sign_pass
+from people.models import EnterprisePerson, Person
 from tests.integration.webhook_receiver import (  # noqa: F401 - fixtures
     certificate,
     dns,
@@ -68,10 +69,11 @@ def make_pass(app, make_enterprise):
         enterprise = enterprise or make_enterprise()
         now = utcnow()
         with app.app_context():
-            person = Person(enterprise_id=enterprise.id, name="张三明", id_number=_id_number(),
-                            phone="13800000000", health_code=health_code,
+            person = Person(name="张三明", id_number=_id_number(), phone="13800000000",
+                            health_code=health_code, health_code_at=now,
                             test_result="negative",
                             test_sampled_at=now - timedelta(hours=holder_test_age_h))
+            db.session.add(EnterprisePerson(enterprise_id=enterprise.id, person=person))
             signed_age = holder_test_age_h if signed_test_age_h is None else signed_test_age_h
             vehicle = kind == "vehicle"
             pass_ = Pass(

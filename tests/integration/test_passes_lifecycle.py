@@ -98,7 +98,7 @@ def test_another_enterprise_cannot_reach_a_pass(client, clerk, other_clerk, meth
 
 def test_list_shows_an_enterprise_only_its_own_passes(client, clerk, other_clerk, admin_headers):
     mine = issue(client, clerk)["number"]
-    theirs = issue(client, other_clerk)["number"]
+    theirs = issue(client, other_clerk, vehicle(plate="桂E54321"))["number"]
     listed = client.get("/api/v1/passes", headers=clerk.headers).json
     assert [item["number"] for item in listed["items"]] == [mine]
     everything = client.get("/api/v1/passes", headers=admin_headers).json

@@ -54,7 +54,7 @@ def test_api_token_needs_the_csrf_token(app, make_user):
     client.post("/login", data={"username": officer.username, "password": PASSWORD})
     # The login form itself needs a token now: sign in through the session instead.
     with client.session_transaction() as session:
-        session["_user_id"] = str(officer.id)
+        session["_user_id"] = f"{officer.id}:0"  # a new account: generation 0
         session["_fresh"] = True
     refused = client.post("/checkpoint/api-token", headers={"Accept": "application/json"})
     assert refused.status_code == 400

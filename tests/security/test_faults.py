@@ -110,12 +110,14 @@ def test_a_pass_whose_signing_fails_leaves_no_orphan_serial_or_row(
 
     monkeypatch.setattr(crypto, "sign", broken_sign)
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    failed = client.post("/api/v1/passes", headers=clerk.headers, json=vehicle(serial=124))
+    failed = client.post("/api/v1/passes", headers=clerk.headers,
+                         json=vehicle(serial=124, plate="桂E54321"))
     assert failed.status_code == 500
     monkeypatch.undo()
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Pass)) == 1
-    second = client.post("/api/v1/passes", headers=clerk.headers, json=vehicle(serial=125))
+    second = client.post("/api/v1/passes", headers=clerk.headers,
+                         json=vehicle(serial=125, plate="桂E67890"))
     assert second.status_code == 201, second.text
     assert int(second.json["number"]) == int(first.json["number"]) + 1
 

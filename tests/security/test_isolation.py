@@ -4,7 +4,8 @@ import sqlalchemy as sa
 from werkzeug.routing.converters import AnyConverter
 
 from core.db import db
-from passes.models import Pass, Person
+from passes.models import Pass
+from people.models import EnterprisePerson, Person
 from tests.conftest import PASSWORD
 from tests.integration.pass_data import make_clerk, personnel, vehicle
 
@@ -21,7 +22,8 @@ def victim(app, client, make_user, make_enterprise, token_for):
         assert response.status_code == 201, response.text
         numbers.append(response.json["number"])
     with app.app_context():
-        people = db.session.scalars(sa.select(Person).filter_by(enterprise_id=b.enterprise.id))
+        people = db.session.scalars(sa.select(Person).join(EnterprisePerson).where(
+            EnterprisePerson.enterprise_id == b.enterprise.id))
         people = [(person.id, person.id_number, person.name) for person in people]
     b.numbers, b.people = numbers, people
     b.secrets = [b.enterprise.code, b.enterprise.name, B_PLATE, *numbers,

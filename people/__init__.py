@@ -1,0 +1,1 @@
+from people.api import api  # noqa: F401
