@@ -66,6 +66,8 @@ DETAILS = {
     "invalid": _l("Invalid rows"),
     "kid": _l("Key"),
     "kind": _l("Kind"),
+    "latitude": _l("Latitude"),
+    "longitude": _l("Longitude"),
     "name": _l("Name"),
     "notification": _l("Notification"),
     "off_list": _l("Off the white list"),

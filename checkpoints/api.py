@@ -16,7 +16,8 @@ api = Blueprint("checkpoints_api", __name__, url_prefix="/api/v1")
 
 def checkpoint_json(checkpoint: Checkpoint) -> dict:
     return {"code": checkpoint.code, "name": checkpoint.name, "kind": checkpoint.kind,
-            "area": checkpoint.area, "active": checkpoint.active}
+            "area": checkpoint.area, "latitude": checkpoint.latitude,
+            "longitude": checkpoint.longitude, "active": checkpoint.active}
 
 
 @api.post("/checkpoints")
@@ -65,6 +66,15 @@ def verdict_json(result: verify.Verdict) -> dict:
         "enterprise": {"code": pass_.enterprise_code, "name": pass_.enterprise_name,
                        "colour": pass_.colour} if pass_ else None,
         "scan_id": result.scan_id,
+        # Beyond the contract: where the pass was seen when the scan looks like a copy, and
+        # the pass that replaced a renewed one.
+        "earlier_scan": {
+            "checkpoint": result.earlier.checkpoint, "name": result.earlier.name,
+            "area": result.earlier.area, "scanned_at": result.earlier.scanned_at.isoformat(),
+            "distance_km": None if result.earlier.distance_km is None
+            else round(result.earlier.distance_km, 1),
+        } if result.earlier else None,
+        "replaced_by": result.replaced_by,
     }
 
 

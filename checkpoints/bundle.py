@@ -4,11 +4,13 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
+from checkpoints.models import Checkpoint
+from checkpoints.registry import latest_test_positive
 from core import crypto
 from core.db import db, utcnow
 from passes import keys
 from passes.models import Pass
-from passes.people import holders_of_live_passes
+from people.models import Person
 from whitelist.models import Enterprise
 from whitelist.service import colour_policy
 
@@ -33,7 +35,16 @@ def bundle_payload(now: datetime) -> dict:
     revoked = connection.execute(
         select(Pass.number).where(Pass.revoked_at.is_not(None), unexpired).order_by(Pass.number)
     ).scalars().all()
-    holders = holders_of_live_passes(connection, now)
+    handed_over = connection.execute(
+        select(Pass.number).where(Pass.handed_over_at.is_not(None), unexpired)
+        .order_by(Pass.number)).scalars().all()
+    holders = connection.execute(
+        select(Pass.number, Person.health_code, latest_test_positive(),
+               Person.test_sampled_at, Pass.via)
+        .join(Person, Pass.person_id == Person.id).where(Pass.revoked_at.is_(None), unexpired)
+    ).all()
+    checkpoints = connection.execute(
+        select(Checkpoint.code, Checkpoint.area).where(Checkpoint.active)).all()
     return {
         "generated_at": now.isoformat(timespec="seconds"),
         "max_age_s": current_app.config["OFFLINE_MAX_AGE_SECONDS"],
@@ -52,8 +63,14 @@ def bundle_payload(now: datetime) -> dict:
         "colour_policy": {colour: {"verdict": policy.verdict, "reason_code": policy.reason_code,
                                    "action_zh": policy.action_zh, "action_en": policy.action_en}
                           for colour, policy in colour_policy().items()},
-        "people": {number: {"health_code": holder.health_code,
-                            "test_result": holder.test_result,
-                            "test_sampled_at": int(holder.test_sampled_at.timestamp())}
-                   for number, holder in holders.items()},
+        # test_positive: the holder's latest test (checkpoints/registry.py reads it the same
+        # way); routes: the via counties of passes that have them; checkpoints: each one's
+        # county, for off_route; handed_over: passes closed by a handover, final as revoked.
+        "people": {number: {"health_code": health_code,
+                            "test_sampled_at": int(sampled_at.timestamp()),
+                            "test_positive": bool(positive)}
+                   for number, health_code, positive, sampled_at, _ in holders},
+        "routes": {number: via for number, _, _, _, via in holders if via},
+        "checkpoints": dict(checkpoints),
+        "handed_over": handed_over,
     }

@@ -1,26 +1,18 @@
 """Checkpoints, the officers who staff them and the scans they record."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, text
+from sqlalchemy import JSON, Column, Float, ForeignKey, Index, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from checkpoints import reasons
 from core.db import UTCDateTime, db, utcnow
 
 KINDS = ("highway_exit", "park_gate", "transfer_station")
-VERDICTS = ("pass", "check", "deny")
-# shared/CONTRACT.md, "Verifying at a checkpoint", in its order.
-REASON_CODES = (
-    "malformed", "bad_signature", "unknown_key", "not_found", "revoked", "not_yet_valid",
-    "expired", "enterprise_not_whitelisted", "enterprise_red", "enterprise_yellow",
-    "test_expired", "driver_not_green", "plate_mismatch", "status_unknown", "key_revoked",
-)
-# Each code's bit in Scan.reason_bits; append new codes at the end, never reorder.
-REASON_BITS = {code: 1 << position for position, code in enumerate(REASON_CODES)}
-
-
-def reason_bits(codes) -> int:
-    """The codes as one integer, a bit each (REASON_BITS)."""
-    return sum(REASON_BITS.get(code, 0) for code in set(codes))
+# The registry (checkpoints/reasons.py) owns the codes, their order and their bits.
+REASON_CODES = reasons.REASON_CODES
+REASON_BITS = reasons.REASON_BITS
+VERDICTS = reasons.VERDICTS
+reason_bits = reasons.reason_bits
 
 
 def _reason_bits_of_row(context) -> int:
@@ -52,6 +44,9 @@ class Checkpoint(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))
     area: Mapped[str] = mapped_column(String(6))
+    # Optional: with both checkpoints placed, a copy is caught by the distance a truck can drive.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -94,6 +89,15 @@ class Scan(db.Model):
     scanned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     offline: Mapped[bool] = mapped_column(default=False)
+    # An uploaded offline scan keeps what the handheld said here; verdict and reasons are the
+    # server's own judgement at scanned_at, which the counts use. Null for online scans.
+    client_verdict: Mapped[str | None] = mapped_column(String(8))
+    client_reasons: Mapped[list[str] | None] = mapped_column(JSON)
+
+    @property
+    def disputed(self) -> bool:
+        """The handheld's verdict differs from the server's."""
+        return self.client_verdict is not None and self.client_verdict != self.verdict
 
     checkpoint: Mapped[Checkpoint] = relationship(lazy="joined")
     officer = relationship("User", lazy="joined")

@@ -25,19 +25,22 @@ class PassStatus:
     holder_name: str
     id_last4: str
     origin: str
+    via: list[str]
     destination: str
     valid_from: datetime
     valid_until: datetime
     cargo: str | None
     cargo_name_zh: str | None
     cargo_name_en: str | None
+    created_at: datetime
     revoked_at: datetime | None
+    handed_over_at: datetime | None
     enterprise_code: str
     enterprise_name: str
     enterprise_state: str
     colour: str | None
     health_code: str  # the holder's, now
-    test_result: str  # the holder's latest test (by sample time, from any source)
+    latest_test_positive: bool  # the holder's latest test
     test_sampled_at: datetime
     kid: str
     public_jwk: dict
@@ -47,6 +50,16 @@ class PassStatus:
     policy_reason_code: str | None
     policy_action_zh: str | None
     policy_action_en: str | None
+
+    @property
+    def route(self) -> tuple[str, ...]:
+        return (self.origin, *(self.via or ()), self.destination)
+
+
+def latest_test_positive():
+    """SQL: the holder's latest test is positive. The one place the verdict, the offline bundle
+    and the pass pages read a person's test result."""
+    return Person.__table__.c.test_result == "positive"
 
 
 @cache
@@ -58,15 +71,17 @@ def _statement():
     return (
         select(
             passes.c.number, passes.c.token, passes.c.kind, passes.c.plate,
-            passes.c.holder_name, passes.c.id_last4, passes.c.origin, passes.c.destination,
+            passes.c.holder_name, passes.c.id_last4, passes.c.origin, passes.c.via,
+            passes.c.destination,
             passes.c.valid_from, passes.c.valid_until, passes.c.cargo,
             categories.c.name_zh.label("cargo_name_zh"),
             categories.c.name_en.label("cargo_name_en"),
-            passes.c.revoked_at,
+            passes.c.created_at, passes.c.revoked_at, passes.c.handed_over_at,
             enterprises.c.code.label("enterprise_code"),
             enterprises.c.name.label("enterprise_name"),
             enterprises.c.state.label("enterprise_state"), enterprises.c.colour,
-            people.c.health_code, people.c.test_result, people.c.test_sampled_at,
+            people.c.health_code,
+            latest_test_positive().label("latest_test_positive"), people.c.test_sampled_at,
             signing_keys.c.kid, signing_keys.c.public_jwk,
             keys.is_published(bindparam("now", type_=UTCDateTime)).label("key_published"),
             policies.c.colour.label("policy_colour"),

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.sql import Select
 
+from checkpoints import rules
 from checkpoints.models import REASON_BITS, VERDICTS, Checkpoint, Scan
 from core.db import db
 from core.group_commit import group_commit
@@ -26,6 +27,39 @@ def record_scan(*, checkpoint_id: int, officer_id: int, verdict: str, reasons: l
         "reasons": reasons, "pass_number": pass_number, "enterprise_code": enterprise_code,
         "plate_seen": plate_seen, "scanned_at": now, "received_at": now, "offline": False,
     })
+
+
+@dataclass(frozen=True)
+class LastSeen:
+    """Where and when a pass was last scanned at another checkpoint."""
+
+    checkpoint: str
+    name: str
+    area: str
+    scanned_at: datetime
+    distance_km: float | None
+
+    def as_fact(self) -> rules.EarlierScan:
+        return rules.EarlierScan(self.checkpoint, self.scanned_at, self.distance_km)
+
+
+def last_seen_elsewhere(pass_number: str, checkpoint, now: datetime,
+                        horizon: timedelta) -> LastSeen | None:
+    """The pass's latest scan before `now` at a checkpoint other than this one, within
+    `horizon`; one index range read (ix_scans_pass_scanned)."""
+    row = db.session.execute(
+        select(Scan.scanned_at, Checkpoint.code, Checkpoint.name, Checkpoint.area,
+               Checkpoint.latitude, Checkpoint.longitude)
+        .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
+        .where(Scan.pass_number == pass_number, Scan.checkpoint_id != checkpoint.id,
+               Scan.scanned_at <= now, Scan.scanned_at > now - horizon)
+        .order_by(Scan.scanned_at.desc()).limit(1)).first()
+    if row is None:
+        return None
+    here, there = (checkpoint.latitude, checkpoint.longitude), (row.latitude, row.longitude)
+    placed = None not in here and None not in there
+    return LastSeen(row.code, row.name, row.area, row.scanned_at,
+                    rules.distance_km(here, there) if placed else None)
 
 
 @dataclass(frozen=True)

@@ -30,13 +30,38 @@ def create_checkpoint(data: Mapping, actor) -> Checkpoint:
     kind = fields.choice("kind", KINDS)
     area = fields.text("area", max_length=6, check=default_divisions().is_county,
                        invalid=_l("Not a known county-level division code."))
+    latitude = _coordinate(fields, "latitude", 90)
+    longitude = _coordinate(fields, "longitude", 180)
+    if (latitude is None) != (longitude is None) and fields.ok("latitude"):
+        fields.error("latitude" if latitude is None else "longitude",
+                     _l("Give both coordinates or neither."))
     if code and find(code) is not None:
         fields.error("code", _l("A checkpoint with this code already exists."))
     fields.raise_if_invalid()
-    checkpoint = Checkpoint(code=code, name=name, kind=kind, area=area)
+    checkpoint = Checkpoint(code=code, name=name, kind=kind, area=area, latitude=latitude,
+                            longitude=longitude)
     db.session.add(checkpoint)
-    record(actor.username, "checkpoint.create", code, name=name, kind=kind, area=area)
+    record(actor.username, "checkpoint.create", code, name=name, kind=kind, area=area,
+           latitude=latitude, longitude=longitude)
     return checkpoint
+
+
+def _coordinate(fields: Fields, name: str, limit: int) -> float | None:
+    """An optional latitude or longitude in degrees (WGS 84)."""
+    value = fields.data.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            value = None
+    if (not isinstance(value, int | float) or isinstance(value, bool) or value != value
+            or not -limit <= value <= limit):
+        fields.error(name, _l("Must be a number of degrees between -%(limit)d and %(limit)d.",
+                              limit=limit))
+        return None
+    return float(value)
 
 
 def _is_code(text: str) -> bool:
@@ -73,8 +98,8 @@ def check_assigned(checkpoint: Checkpoint, officer) -> None:
 
 
 def staffing(code: str, officer) -> Row | None:
-    """The checkpoint's id, code and active flag, and whether the officer staffs it
-    (`assigned`), in one query; None for an unknown code."""
+    """The checkpoint's id, code, name, county, coordinates and active flag, and whether the
+    officer staffs it (`assigned`), in one query; None for an unknown code."""
     return db.session.connection().execute(
         _staffing(), {"code": code, "officer_id": officer.id}).first()
 
@@ -85,7 +110,9 @@ def _staffing():
     checkpoints = Checkpoint.__table__
     assignment = and_(officer_checkpoints.c.checkpoint_id == checkpoints.c.id,
                       officer_checkpoints.c.user_id == bindparam("officer_id"))
-    return (select(checkpoints.c.id, checkpoints.c.code, checkpoints.c.active,
+    return (select(checkpoints.c.id, checkpoints.c.code, checkpoints.c.name,
+                   checkpoints.c.area, checkpoints.c.latitude, checkpoints.c.longitude,
+                   checkpoints.c.active,
                    officer_checkpoints.c.user_id.is_not(None).label("assigned"))
             .outerjoin(officer_checkpoints, assignment)
             .where(checkpoints.c.code == bindparam("code")))

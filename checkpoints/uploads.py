@@ -1,4 +1,9 @@
-"""Scans made offline, uploaded later: checked as a whole, stored once per client-made id."""
+"""Scans made offline, uploaded later: checked as a whole, stored once per client-made id.
+
+The server judges each scan again as of its `scanned_at` (checkpoints/rejudge.py): the stored
+verdict and reasons are the server's, which every count uses; the handheld's are kept beside
+them (client_verdict, client_reasons) and a disagreement shows in the scan log.
+"""
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -10,12 +15,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from checkpoints import service
 from checkpoints.models import REASON_CODES, VERDICTS, Checkpoint, Scan, officer_checkpoints
-from checkpoints.verify import read_pass
+from checkpoints.rejudge import judge_at
 from core.db import db, utcnow
 from core.unit_of_work import unit_of_work
 from core.validation import REQUIRED, Fields
-from passes.models import Pass
-from whitelist.models import Enterprise
 
 MAX_BATCH = 500
 # Each dialect's INSERT ... ON CONFLICT DO NOTHING: the unique constraint, not a prior
@@ -39,8 +42,7 @@ def upload_scans(data: Mapping, officer) -> tuple[int, int]:
     rows = [_row(Fields(item, f"scans.{i}.", fields.errors), mine, officer, now)
             for i, item in enumerate(items)]
     fields.raise_if_invalid()
-    _attach_passes(rows)
-    accepted = _insert_new(rows)
+    accepted = _judge_and_insert(rows, mine)
     return accepted, len(rows) - accepted
 
 
@@ -62,15 +64,21 @@ def _row(item: Fields, mine: dict[str, Checkpoint], officer, now: datetime) -> d
     reasons = _reasons(item)
     scanned_at = item.timestamp("scanned_at")
     skew = timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"])
+    lifetime = timedelta(hours=current_app.config["OFFLINE_BUNDLE_LIFETIME_HOURS"])
     if scanned_at and scanned_at > now + skew:
         item.error("scanned_at", _l("Cannot be in the future."))
+    elif scanned_at and scanned_at < now - lifetime:
+        # No offline bundle lives that long: a scan dated earlier was not made with one.
+        item.error("scanned_at", _l("Must lie inside an offline bundle's lifetime: at most "
+                                    "%(hours)d hours before the upload.",
+                                    hours=current_app.config["OFFLINE_BUNDLE_LIFETIME_HOURS"]))
     plate_seen = item.text("plate", required=False, max_length=16)
     if item.errors:
         return {}  # the whole upload is refused: nothing to build
     return {"client_id": str(uuid.UUID(client_id)), "qr": qr_text,
-            "checkpoint_id": mine[code].id, "officer_id": officer.id, "verdict": verdict,
-            "reasons": reasons, "plate_seen": plate_seen, "scanned_at": scanned_at,
-            "received_at": now, "offline": True}
+            "checkpoint_id": mine[code].id, "officer_id": officer.id,
+            "client_verdict": verdict, "client_reasons": reasons, "plate_seen": plate_seen,
+            "scanned_at": scanned_at, "received_at": now, "offline": True}
 
 
 def _is_uuid(text: str) -> bool:
@@ -93,27 +101,24 @@ def _reasons(item: Fields) -> list[str] | None:
     return list(dict.fromkeys(value))
 
 
-def _attach_passes(rows: list[dict]) -> None:
-    """Swap each QR text for the pass number it proves, if any: the client is not trusted."""
-    readings = [read_pass(row.pop("qr"), row["scanned_at"]) for row in rows]
-    numbers = {reading.facts.number for reading in readings if reading.facts}
-    registry = {number: (token, enterprise) for number, token, enterprise in db.session.execute(
-        select(Pass.number, Pass.token, Enterprise.code).join(Enterprise)
-        .where(Pass.number.in_(numbers)))} if numbers else {}
-    for row, reading in zip(rows, readings, strict=True):
-        number = reading.facts.number if reading.facts else None
-        token, enterprise = registry.get(number, (None, None))
-        genuine = token is not None and token == reading.jws
-        row["pass_number"] = number if genuine else None
-        row["enterprise_code"] = enterprise if genuine else None
-
-
-def _insert_new(rows: list[dict]) -> int:
-    first_of_each = {}
-    for row in rows:
-        first_of_each.setdefault(row["client_id"], row)
+def _judge_and_insert(rows: list[dict], mine: dict[str, Checkpoint]) -> int:
+    """Judge each new scan as of its time, oldest first, and store it; return how many were
+    new. One at a time, so that a scan sees the batch's earlier ones (possible_copy)."""
+    by_id = {checkpoint.id: checkpoint for checkpoint in mine.values()}
+    known = set(db.session.scalars(select(Scan.client_id).where(
+        Scan.client_id.in_([row["client_id"] for row in rows]))))
     insert = _INSERTS[db.session.get_bind().dialect.name]
-    statement = (insert(Scan.__table__).values(list(first_of_each.values()))
-                 .on_conflict_do_nothing(index_elements=["client_id"]).returning(Scan.id))
-    inserted = db.session.execute(statement).all()
-    return len(inserted)
+    accepted = 0
+    for row in sorted(rows, key=lambda row: row["scanned_at"]):
+        qr_text = row.pop("qr")
+        if row["client_id"] in known:
+            continue
+        known.add(row["client_id"])
+        decision, number, enterprise = judge_at(qr_text, by_id[row["checkpoint_id"]],
+                                                row["plate_seen"], row["scanned_at"])
+        row |= {"verdict": decision.verdict, "reasons": list(decision.reasons),
+                "pass_number": number, "enterprise_code": enterprise}
+        statement = (insert(Scan.__table__).values(row)
+                     .on_conflict_do_nothing(index_elements=["client_id"]).returning(Scan.id))
+        accepted += len(db.session.execute(statement).all())
+    return accepted

@@ -6,43 +6,20 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 
-from checkpoints import scans, service
-from checkpoints.models import REASON_CODES
+from checkpoints import rules, scans, service
+from checkpoints.models import Checkpoint
+from checkpoints.reasons import BY_CODE, REGISTRY
 from checkpoints.registry import PassStatus, pass_status
 from core import crypto
 from core.db import utcnow
 from core.validation import Fields
-from core.validators import normalize_plate
-from passes import keys, qr
+from passes import keys, qr, tokens
+from passes import service as passes
+from passes.models import Pass
 from passes.tokens import PassFacts
 from whitelist.service import colour_policy
-
-SEVERITY = {"pass": 0, "check": 1, "deny": 2}
-REASON_ORDER = {code: position for position, code in enumerate(REASON_CODES)}
-
-# Reason code -> (verdict, message). The colour reasons are not here: the ColourPolicy
-# rows of the white list say which verdict and words each colour gets.
-REASONS = {
-    "malformed": ("deny", _l("Not a pass code, or the code is damaged.")),
-    "bad_signature": ("deny", _l("The signature does not match: the pass was altered or "
-                                 "forged.")),
-    "unknown_key": ("deny", _l("Signed with a key this system does not know: treat as "
-                               "forged.")),
-    "key_revoked": ("deny", _l("Signed with a key that has been revoked: the pass must be "
-                               "re-issued.")),
-    "not_found": ("deny", _l("Not in the pass registry: treat as forged and report it.")),
-    "revoked": ("deny", _l("The pass has been revoked.")),
-    "not_yet_valid": ("deny", _l("The pass is not valid yet.")),
-    "expired": ("deny", _l("The pass has expired.")),
-    "enterprise_not_whitelisted": ("deny", _l("The enterprise is not on the white list.")),
-    "driver_not_green": ("deny", _l("The holder's health code is not green now.")),
-    "test_expired": ("check", _l("The latest negative test is older than the test window: "
-                                 "sample on site and let go.")),
-    "plate_mismatch": ("deny", _l("The plate seen does not match the pass.")),
-    "status_unknown": ("check", _l("Live status unknown: check by hand.")),
-}
 
 # A QR symbol holds at most 7,089 digits; anything longer was never read from one.
 MAX_QR_TEXT = 7089 + len(qr.QR_PREFIX)
@@ -68,21 +45,15 @@ class Reason:
 
 @dataclass
 class Verdict:
-    """The outcome of one scan: the worst verdict among its reasons, and the registry's
-    pass if genuine."""
+    """The outcome of one scan: the worst verdict among its reasons (worst first), the
+    registry's pass if genuine, and where the pass was seen last if that looks like a copy."""
 
     verdict: str
     reasons: list[Reason]
     pass_: PassStatus | None = None
     scan_id: int | None = None
-
-    @classmethod
-    def of(cls, reasons: list[Reason], pass_: PassStatus | None = None) -> "Verdict":
-        """Reasons in the contract's order; no reason at all means pass."""
-        reasons = sorted(reasons, key=lambda reason: REASON_ORDER.get(reason.code,
-                                                                      len(REASON_ORDER)))
-        worst = max((reason.verdict for reason in reasons), key=SEVERITY.get, default="pass")
-        return cls(worst, reasons, pass_)
+    earlier: scans.LastSeen | None = None
+    replaced_by: str | None = None
 
     @property
     def codes(self) -> list[str]:
@@ -98,11 +69,6 @@ class Reading:
     reasons: list[str] = field(default_factory=list)
 
 
-def reason(code: str) -> Reason:
-    verdict, message = REASONS[code]
-    return Reason(code, verdict, message)
-
-
 def read_pass(qr_text: str, now: datetime,
               verification_keys: dict[str, ec.EllipticCurvePublicKey] | None = None) -> Reading:
     """Decode and verify a QR text; a late or early pass still yields its facts.
@@ -110,7 +76,7 @@ def read_pass(qr_text: str, now: datetime,
     Without verification_keys, every published key is tried.
     """
     try:
-        jws = _jws_of(qr_text)
+        jws = jws_of(qr_text)
     except qr.BadQrText:
         return Reading(reasons=["malformed"])
     return read_jws(jws, now, verification_keys)
@@ -142,21 +108,25 @@ def read_jws(jws: str, now: datetime,
     return Reading(jws, facts, time_reasons)
 
 
-def _jws_of(qr_text: str) -> str:
+def jws_of(qr_text: str) -> str:
     if len(qr_text) > MAX_QR_TEXT:
         raise qr.BadQrText("longer than any QR symbol holds")
     return qr.from_qr_text(qr_text)
 
 
-def check(qr_text: str, plate_seen: str | None, now: datetime) -> Verdict:
+def check(qr_text: str, plate_seen: str | None, now: datetime,
+          checkpoint: Checkpoint | None = None, area: str | None = None) -> Verdict:
     """Read and judge a QR text, asking the registry once for a genuine pass.
+
+    At a checkpoint, its county is compared with the route and the pass's scans elsewhere
+    with this one; without one, `area` (if any) stands in for its county.
 
     The registry row of the pass the token claims to be carries its signing key, so the
     signature is checked against that key alone; anything else (a forged number, an unknown
     or revoked key) is read against every published key, as read_pass does on its own.
     """
     try:
-        jws = _jws_of(qr_text)
+        jws = jws_of(qr_text)
     except qr.BadQrText:
         return judge(Reading(reasons=["malformed"]), plate_seen, now)
     kid, number = crypto.peek(jws)
@@ -167,57 +137,116 @@ def check(qr_text: str, plate_seen: str | None, now: datetime) -> Verdict:
     reading = read_jws(jws, now, verification_keys)
     if reading.facts is None or reading.facts.number != number:
         return judge(reading, plate_seen, now)
-    return _judge_against(status, reading, plate_seen, now)
+    return _judge_against(status, reading, plate_seen, now, checkpoint, area)
 
 
-def judge(reading: Reading, plate_seen: str | None, now: datetime) -> Verdict:
+def judge(reading: Reading, plate_seen: str | None, now: datetime,
+          checkpoint: Checkpoint | None = None) -> Verdict:
     """Add the registry and live status to what the token says; every reason that applies."""
     if reading.facts is None:
-        return Verdict.of([reason(code) for code in reading.reasons])
-    return _judge_against(pass_status(reading.facts.number, now), reading, plate_seen, now)
+        return _verdict(rules.Facts(unreadable=reading.reasons[0]), None, _policy(None))
+    return _judge_against(pass_status(reading.facts.number, now), reading, plate_seen, now,
+                          checkpoint)
 
 
 def _judge_against(status: PassStatus | None, reading: Reading, plate_seen: str | None,
-                   now: datetime) -> Verdict:
+                   now: datetime, checkpoint: Checkpoint | None = None,
+                   area: str | None = None) -> Verdict:
     """The verdict on a verified token, given the registry's row for its number (None when
     the registry has no such pass)."""
+    policy = _policy(status)
     if status is None or status.token != reading.jws:
-        return Verdict.of([reason("not_found")])
-    codes = list(reading.reasons)
+        return _verdict(rules.Facts(unreadable="not_found"), None, policy)
+    earlier = scans.last_seen_elsewhere(status.number, checkpoint, now, horizon()) \
+        if checkpoint is not None else None
+    facts = facts_of(status, plate_seen, checkpoint.area if checkpoint else area, earlier)
+    result = _verdict(facts, status, policy, now)
+    if earlier is not None and "possible_copy" in result.codes:
+        result.earlier = earlier
     if status.revoked_at is not None:
-        codes.append("revoked")
-    if status.enterprise_state != "approved":
-        codes.append("enterprise_not_whitelisted")
-    if status.health_code != "green":
-        codes.append("driver_not_green")
-    window = timedelta(hours=current_app.config["TEST_WINDOW_HOURS"])
-    if now - status.test_sampled_at > window:
-        codes.append("test_expired")
-    if plate_seen and status.plate and normalize_plate(plate_seen) != normalize_plate(
-            status.plate):
-        codes.append("plate_mismatch")
-    reasons = [reason(code) for code in codes] + _colour_reasons(status)
-    return Verdict.of(reasons, status)
+        result.replaced_by = passes.replacement_of(status.number)
+    return result
 
 
-def _colour_reasons(status: PassStatus) -> list[Reason]:
-    if status.colour is None:
-        return []
-    if status.policy_colour is None:
-        return [reason("status_unknown")]  # a colour nobody wrote a rule for
-    if status.policy_reason_code is None:
-        return []
-    return [Reason(status.policy_reason_code, status.policy_verdict,
-                   PolicyText(status.policy_action_zh, status.policy_action_en))]
+def facts_of(status: PassStatus, plate_seen: str | None = None, area: str | None = None,
+             earlier: "scans.LastSeen | None" = None) -> rules.Facts:
+    """The registry's row as the rules' facts."""
+    return rules.Facts(
+        kind=status.kind, plate=status.plate, valid_from=status.valid_from,
+        valid_until=status.valid_until, revoked=status.revoked_at is not None,
+        handed_over=status.handed_over_at is not None,
+        enterprise_state=status.enterprise_state, colour=status.colour,
+        health_code=status.health_code, test_sampled_at=status.test_sampled_at,
+        latest_test_positive=status.latest_test_positive, plate_seen=plate_seen,
+        checkpoint_area=area, route=status.route,
+        earlier_scan=earlier.as_fact() if earlier else None)
+
+
+def _policy(status: PassStatus | None) -> rules.Policy:
+    """The thresholds from the configuration; of the colour policy, the row the pass's
+    enterprise colour has (the registry query brought it), which is all a verdict needs."""
+    colours = {}
+    if status is not None and status.policy_colour is not None:
+        colours[status.policy_colour] = rules.ColourRule(status.policy_verdict,
+                                                         status.policy_reason_code)
+    return policy_with(colours)
+
+
+def policy_with(colours: dict[str, rules.ColourRule]) -> rules.Policy:
+    config = current_app.config
+    return rules.Policy(colours=colours,
+                        test_window=timedelta(hours=config["TEST_WINDOW_HOURS"]),
+                        copy_window=timedelta(minutes=config["SCAN_COPY_WINDOW_MINUTES"]),
+                        max_speed_kmh=config["TRUCK_MAX_SPEED_KMH"])
+
+
+def horizon() -> timedelta:
+    """How far back a scan elsewhere can still be a copy: a day's drive at the speed limit
+    covers any two checkpoints of a country."""
+    return max(timedelta(minutes=current_app.config["SCAN_COPY_WINDOW_MINUTES"]),
+               timedelta(hours=24))
+
+
+def _verdict(facts: rules.Facts, status: PassStatus | None, policy: rules.Policy,
+             now: datetime | None = None) -> Verdict:
+    decision = rules.decide(facts, now or datetime.min, policy)
+    return Verdict(decision.verdict, [_reason(code, status, policy) for code in
+                                      decision.reasons], status)
+
+
+def _reason(code: str, status: PassStatus | None, policy: rules.Policy) -> Reason:
+    if status is not None and code == status.policy_reason_code:
+        message = PolicyText(status.policy_action_zh, status.policy_action_en)
+    else:
+        message = BY_CODE[code].message_for(status.kind if status else None)
+    return Reason(code, rules.verdict_of(code, policy), message)
 
 
 def reason_messages() -> dict[str, object]:
     """The message of every reason code, the colour ones from the policy data."""
-    messages = {code: message for code, (_, message) in REASONS.items()}
+    messages = {reason.code: reason.message for reason in REGISTRY}
     for policy in colour_policy().values():
         if policy.reason_code:
             messages[policy.reason_code] = PolicyText(policy.action_zh, policy.action_en)
     return messages
+
+
+def checkpoint_verdict(pass_: Pass, now: datetime | None = None) -> Verdict:
+    """What a checkpoint on the pass's route would answer now, by the same rules as a scan:
+    its own QR text, at its origin county, with no plate seen and no other scans."""
+    return check(tokens.qr_text(pass_), None, now or utcnow(), area=pass_.origin)
+
+
+def in_plain_words(result: Verdict) -> str | None:
+    """The verdict as a driver or clerk understands it; None when checkpoints release it."""
+    if result.verdict == "pass":
+        return None
+    kind = result.pass_.kind if result.pass_ else None
+    why = _("; ").join(str(BY_CODE[code].holder_message or BY_CODE[code].message_for(kind))
+                       for code in result.codes)
+    if result.verdict == "deny":
+        return _("Checkpoints will refuse this pass because %(why)s.", why=why)
+    return _("Checkpoints will stop this pass for a check because %(why)s.", why=why)
 
 
 def verify_request(data: Mapping, officer) -> Verdict:
@@ -233,7 +262,7 @@ def verify_request(data: Mapping, officer) -> Verdict:
     if not checkpoint.assigned:
         service.refuse_unassigned(checkpoint, officer)
     now = utcnow()
-    result = check(qr_text, plate_seen, now)
+    result = check(qr_text, plate_seen, now, checkpoint)
     pass_ = result.pass_
     result.scan_id = scans.record_scan(
         checkpoint_id=checkpoint.id, officer_id=officer.id, verdict=result.verdict,

@@ -16,8 +16,13 @@ DEFAULTS = {
     "CLOCK_SKEW_SECONDS": 300,
     "API_TOKEN_TTL_SECONDS": 3600,
     "OFFLINE_MAX_AGE_SECONDS": 4 * 3600,
-    # The same pass at checkpoints in two counties within this many minutes: a likely copy.
-    "SCAN_COPY_WINDOW_MINUTES": 10,
+    # How long a handheld may keep working offline on one bundle: uploaded scans dated
+    # earlier than this before their upload are refused (422 scans.N.scanned_at).
+    "OFFLINE_BUNDLE_LIFETIME_HOURS": 72,
+    # The same pass at another checkpoint within this many minutes, or farther away than a
+    # truck drives at this speed since: a likely copy (possible_copy).
+    "SCAN_COPY_WINDOW_MINUTES": 30,
+    "TRUCK_MAX_SPEED_KMH": 120,
     # The scan log counts and pages through at most this many of a filter's newest matches.
     "SCAN_LOG_LIMIT": 10_000,
     # deploy/nginx.conf's client_max_body_size matches this.
@@ -139,7 +144,9 @@ def _check(config) -> None:
     count = config["PROXY_COUNT"]
     if not isinstance(count, int) or isinstance(count, bool) or count < 0:
         raise ValueError(f"PROXY_COUNT must be 0 or a positive integer, got {count!r}")
-    for name in ("TEST_WINDOW_HOURS", "MAX_VALIDITY_DAYS", "API_TOKEN_TTL_SECONDS"):
+    for name in ("TEST_WINDOW_HOURS", "MAX_VALIDITY_DAYS", "API_TOKEN_TTL_SECONDS",
+                 "SCAN_COPY_WINDOW_MINUTES", "TRUCK_MAX_SPEED_KMH",
+                 "OFFLINE_BUNDLE_LIFETIME_HOURS"):
         if not isinstance(config[name], int) or config[name] <= 0:
             raise ValueError(f"{name} must be a positive integer, got {config[name]!r}")
     if config["TRUST_LIST"] and not config["TRUST_ANCHOR"]:

@@ -14,3 +14,6 @@ pass_revoked = _events.signal("pass.revoked")
 # A question rather than an announcement: what would stop if the enterprise turned red now?
 # sender: the Enterprise; keyword data: now. Each receiver returns a Mapping of counts.
 red_impact = _events.signal("enterprise.red_impact")
+# sender: the enterprise's id; keyword data: cause (a reason code: enterprise_red,
+# key_revoked), numbers (its live passes every checkpoint now refuses).
+passes_refused = _events.signal("passes.refused")

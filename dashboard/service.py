@@ -9,7 +9,7 @@ from audit.models import AuditEntry
 from checkpoints.models import REASON_BITS, REASON_CODES, VERDICTS, Checkpoint, Scan
 from checkpoints.scans import verdict_counts
 from core.db import db, utcnow
-from passes.models import Pass, Person
+from passes.models import Pass, Person, valid_condition
 from passes.people import whitelisted_drivers
 from passes.recheck import cleared_condition, retest_by_enterprise
 from whitelist import service as whitelist
@@ -28,8 +28,8 @@ def stats(now: datetime | None = None) -> dict:
 
 
 def pass_counts(now: datetime) -> dict[str, int]:
-    """Passes issued by kind, valid now (in its window, not revoked), and revoked."""
-    valid = and_(Pass.revoked_at.is_(None), Pass.valid_from <= now, Pass.valid_until > now)
+    """Passes issued by kind, valid now (passes.models.valid_condition), and revoked."""
+    valid = valid_condition(now)
     row = db.session.execute(select(
         func.count().filter(Pass.kind == "vehicle"), func.count().filter(Pass.kind == "personnel"),
         func.count().filter(valid), func.count().filter(Pass.revoked_at.is_not(None)),

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
 
-EVENT_TYPES = ("enterprise.colour_changed", "pass.revoked")
+EVENT_TYPES = ("enterprise.colour_changed", "pass.revoked", "passes.refused")
 DELIVERY_STATES = ("pending", "delivered", "failed")
 
 

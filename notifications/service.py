@@ -16,13 +16,31 @@ from core.unit_of_work import unit_of_work
 from core.validation import Fields
 from notifications.addresses import AddressRefused, check_url
 from notifications.models import Notification, WebhookDelivery, WebhookEndpoint
+from passes.models import Pass
 from whitelist.models import Enterprise
+
+# A notification names this many passes at most; its count says how many there are.
+MAX_NUMBERS_LISTED = 100
 
 
 def _on_colour_changed(enterprise, *, from_colour, to_colour, reason, by) -> None:
     data = {"enterprise": enterprise.code, "from": from_colour, "to": to_colour,
             "reason": reason}
     publish(enterprise.id, "enterprise.colour_changed", data)
+    if to_colour == "red" and from_colour != "red":
+        numbers = db.session.scalars(
+            select(Pass.number).where(Pass.enterprise_id == enterprise.id,
+                                      Pass.revoked_at.is_(None), Pass.valid_until > utcnow())
+            .order_by(Pass.number)).all()
+        if numbers:
+            _on_passes_refused(enterprise.id, cause="enterprise_red", numbers=numbers)
+
+
+def _on_passes_refused(enterprise_id: int, *, cause: str, numbers: list[str]) -> None:
+    """Its live passes went dead at every checkpoint: the enterprise must hear it."""
+    data = {"enterprise": _code(enterprise_id), "cause": cause, "count": len(numbers),
+            "numbers": numbers[:MAX_NUMBERS_LISTED]}
+    publish(enterprise_id, "passes.refused", data)
 
 
 def _on_pass_revoked(pass_, *, reason, by) -> None:
@@ -35,6 +53,7 @@ def subscribe() -> None:
     """Connect to the domain events; blinker keeps one connection however often it is called."""
     events.colour_changed.connect(_on_colour_changed)
     events.pass_revoked.connect(_on_pass_revoked)
+    events.passes_refused.connect(_on_passes_refused)
 
 
 def publish(enterprise_id: int, event_type: str, data: dict) -> None:

@@ -10,6 +10,7 @@ from core.db import db, utcnow
 from passes import people, renewal, service, tokens
 from passes.models import Pass, Person
 from passes.responses import png_response
+from passes.verdicts import checkpoint_view
 
 api = Blueprint("passes_api", __name__, url_prefix="/api/v1")
 
@@ -39,6 +40,9 @@ def pass_json(pass_: Pass, now: datetime) -> dict:
             "at": pass_.revoked_at.isoformat(), "reason": pass_.revoked_reason,
             "by": pass_.revoked_by},
         "renewed_from": pass_.renewed_from.number if pass_.renewed_from else None,
+        "via": list(pass_.via or ()),
+        "handed_over_at": pass_.handed_over_at.isoformat() if pass_.handed_over_at else None,
+        "checkpoint_verdict": checkpoint_view(pass_, now).as_json(),
     }
 
 

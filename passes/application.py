@@ -1,4 +1,5 @@
 """Reading a pass application (shared/CONTRACT.md) and checking it against the issuing rules."""
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,8 @@ from passes.models import HEALTH_CODES, KINDS, TEST_RESULTS
 from people import health
 from whitelist.models import Enterprise
 from whitelist.service import categories
+
+MAX_VIA = 8  # shared/CONTRACT.md: up to 8 counties between origin and destination
 
 
 class NoEnterprise(DomainError):
@@ -63,6 +66,7 @@ class Application:
     valid_until: datetime
     plate: str | None = None
     cargo: str | None = None
+    via: tuple[str, ...] = ()
 
     @property
     def holder_key(self) -> str:
@@ -97,13 +101,15 @@ def read_application(data: Mapping, enterprise: Enterprise, now: datetime) -> Ap
         cargo = _cargo(fields, enterprise)
     origin = _county(fields, "origin")
     destination = _county(fields, "destination")
+    via = _via(fields, kind)
     valid_from, valid_until = _window(fields, now)
     # Without a known kind the holder's object has no name to be read under.
     holder = (_holder(holder_fields, kind, valid_from, now) if holder_fields is not None
               else None)
     fields.raise_if_invalid()
     return Application(kind=kind, holder=holder, origin=origin, destination=destination,
-                       valid_from=valid_from, valid_until=valid_until, plate=plate, cargo=cargo)
+                       valid_from=valid_from, valid_until=valid_until, plate=plate, cargo=cargo,
+                       via=via)
 
 
 def _cargo(fields: Fields, enterprise: Enterprise) -> str | None:
@@ -131,6 +137,30 @@ def _plate(fields: Fields) -> str | None:
 def _county(fields: Fields, name: str) -> str | None:
     return fields.text(name, max_length=6, check=default_divisions().is_county,
                        invalid=_l("Not a known county-level division code."))
+
+
+def _via(fields: Fields, kind: str | None) -> tuple[str, ...]:
+    """Up to MAX_VIA county codes between origin and destination (a vehicle's route), as a
+    list or as one text separated by commas or spaces (the form, a bulk file's cell)."""
+    value = fields.data.get("via")
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[\s,，、;；]+", value) if part]
+    if not value:
+        return ()
+    if kind == "personnel":
+        fields.error("via", _l("A personnel pass has no route beyond home and work."))
+        return ()
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        fields.error("via", _l("Must be a list of county codes."))
+        return ()
+    codes = tuple(dict.fromkeys(code.strip() for code in value))
+    unknown = [code for code in codes if not default_divisions().is_county(code)]
+    if unknown:
+        fields.error("via", _l("Not a known county-level division code: %(codes)s.",
+                               codes=", ".join(unknown)))
+    elif len(codes) > MAX_VIA:
+        fields.error("via", _l("At most %(count)d counties on the way.", count=MAX_VIA))
+    return codes if fields.ok("via") else ()
 
 
 def _window(fields: Fields, now: datetime) -> tuple[datetime | None, datetime | None]:

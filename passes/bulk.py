@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from core.errors import ValidationFailed
 from core.validators import normalize_plate, resident_id_check_char
 from passes.application import Application, read_application
-from passes.bulk_files import COLUMNS, column_name
+from passes.bulk_files import COLUMNS, OPTIONAL_COLUMNS, column_name
 from passes.forms import local_zone
 from passes.plates import PlateTaken, ensure_plate_free
 from whitelist.models import Category, Enterprise
@@ -28,8 +28,9 @@ PATH_COLUMNS = {"kind": "kind", "plate": "plate", "cargo": "cargo", "origin": "o
                 "destination": "destination", "valid_from": "valid_from",
                 "valid_until": "valid_until", "name": "name", "id_number": "id_number",
                 "phone": "phone", "health_code": "health_code", "test": "sampled_at",
-                "test.result": "test_result", "test.sampled_at": "sampled_at", "body": "kind"}
-COLUMN_ORDER = {key: index for index, (key, _) in enumerate(COLUMNS)}
+                "test.result": "test_result", "test.sampled_at": "sampled_at", "body": "kind",
+                "via": "via"}
+COLUMN_ORDER = {key: index for index, (key, _) in enumerate(COLUMNS + OPTIONAL_COLUMNS)}
 BAD_TIME = _l("Not a date and time like 2022-07-20 08:00 (Beijing time).")
 
 
@@ -45,6 +46,8 @@ def to_application(cells: dict, category_codes: dict[str, str]) -> tuple[dict, d
             "origin": cells["origin"], "destination": cells["destination"],
             "valid_from": _timestamp(cells, "valid_from", errors),
             "valid_until": _timestamp(cells, "valid_until", errors, end_of_day=True)}
+    if cells.get("via"):  # an optional column
+        data["via"] = cells["via"]
     # A personnel row keeps a stray plate or cargo, so the API's rule refuses it by name.
     for key in ("plate", "cargo"):
         if kind != "personnel" or cells[key] is not None:

@@ -46,6 +46,8 @@ COLUMNS = (
     ("valid_from", "有效期起"),
     ("valid_until", "有效期至"),
 )
+# Columns a file may leave out.
+OPTIONAL_COLUMNS = (("via", "途经(县级代码,逗号分隔)"),)
 TEXT_COLUMNS = ("plate", "id_number", "phone", "origin", "destination")
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 # A leading = or @, or + or - followed by more than a signed number: what Excel would run.
@@ -54,7 +56,7 @@ FORMULA = re.compile(r"^(?:[=@]|[+-](?![\d\s.]*$))")
 
 def column_name(key: str) -> str:
     """The header without its hint, as the report names a column: 健康码(绿/黄/红) -> 健康码."""
-    return dict(COLUMNS)[key].split("(")[0]
+    return dict(COLUMNS + OPTIONAL_COLUMNS)[key].split("(")[0]
 
 
 def _normal(header: str) -> str:
@@ -62,7 +64,8 @@ def _normal(header: str) -> str:
     return header.split("(")[0].lower()
 
 
-HEADER_KEYS = {_normal(header): key for key, header in COLUMNS} | {key: key for key, _ in COLUMNS}
+HEADER_KEYS = ({_normal(header): key for key, header in COLUMNS + OPTIONAL_COLUMNS}
+               | {key: key for key, _ in COLUMNS + OPTIONAL_COLUMNS})
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,8 @@ def application_from_form(form: Mapping) -> dict:
             "valid_from": local_to_iso(form.get("valid_from")),
             "valid_until": local_to_iso(form.get("valid_until"))}
     if kind == "vehicle":
-        data |= {"plate": form.get("plate"), "cargo": form.get("cargo")}
+        data |= {"plate": form.get("plate"), "cargo": form.get("cargo"),
+                 "via": form.get("via") or None}
     return data
 
 

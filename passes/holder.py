@@ -9,6 +9,7 @@ from core.db import utcnow
 from passes import qr, service, tokens
 from passes.models import Pass
 from passes.responses import png_response
+from passes.verdicts import checkpoint_view
 
 holder = Blueprint("holder", __name__, url_prefix="/h", template_folder="templates")
 
@@ -49,7 +50,8 @@ def page(secret: str):
     status = pass_.status(now)
     response = make_response(render_template(
         "passes/holder.html", pass_=pass_, status=status, now=now,
-        message=status_message(pass_, status), svg=qr.render_svg(tokens.qr_text(pass_))))
+        message=status_message(pass_, status), checkpoint=checkpoint_view(pass_, now),
+        svg=qr.render_svg(tokens.qr_text(pass_))))
     response.cache_control.no_cache = True  # always revalidate when online: it may be revoked
     return response
 
@@ -60,7 +62,10 @@ def status(secret: str):
     pass_ = service.pass_for_holder(secret)
     now = utcnow()
     state = pass_.status(now)
+    checkpoint = checkpoint_view(pass_, now)
     response = jsonify(number=pass_.number, status=state, message=status_message(pass_, state),
+                       checkpoint_verdict=checkpoint.as_json(),
+                       checkpoint_message=checkpoint.words,
                        valid_from=pass_.valid_from.isoformat(),
                        valid_until=pass_.valid_until.isoformat(), checked_at=now.isoformat())
     response.cache_control.no_store = True

@@ -1,4 +1,5 @@
 """Signing keys: one signs at a time; old public keys stay published until their passes expire."""
+from collections import defaultdict
 from datetime import datetime
 from functools import cache
 
@@ -8,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 from audit.service import record
-from core import crypto
+from core import crypto, events
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
 from core.unit_of_work import unit_of_work
@@ -54,19 +55,32 @@ def _decrypted(kid: str, blob: bytes, secret: bytes) -> ec.EllipticCurvePrivateK
 
 @unit_of_work()
 def revoke_key(kid: str, actor: str) -> list[str]:
-    """Stop honouring a key at once; return the numbers of its passes to re-issue."""
+    """Stop honouring a key at once; return the numbers of its passes to re-issue.
+
+    Revoking the key that signs now publishes the next one at once, so that checkpoints
+    and other verifiers have it before the first pass it signs. Each enterprise with live
+    passes under the key is told (events.passes_refused).
+    """
     key = db.session.get(SigningKey, kid)
     if key is None:
         raise NotFound()
     if key.revoked_at is not None:
         raise Conflict(_l("This key is already revoked."))
+    was_signing = key.retired_at is None
     key.revoked_at = key.retired_at = utcnow()
-    affected = db.session.scalars(
-        select(Pass.number).where(Pass.kid == kid, Pass.revoked_at.is_(None),
-                                  Pass.valid_until > key.revoked_at).order_by(Pass.number)
-    ).all()
+    affected = db.session.execute(
+        select(Pass.number, Pass.enterprise_id).where(
+            Pass.kid == kid, Pass.revoked_at.is_(None), Pass.valid_until > key.revoked_at)
+        .order_by(Pass.number)).all()
+    by_enterprise = defaultdict(list)
+    for number, enterprise_id in affected:
+        by_enterprise[enterprise_id].append(number)
+    for enterprise_id, numbers in by_enterprise.items():
+        events.passes_refused.send(enterprise_id, cause="key_revoked", numbers=numbers)
     record(actor, "key.revoke", kid, passes_to_reissue=len(affected))
-    return affected
+    if was_signing:
+        create_key(actor)
+    return [number for number, _ in affected]
 
 
 def is_published(now):

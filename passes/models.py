@@ -1,7 +1,16 @@
 """Passes, the keys that sign them and the serials that number them."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    and_,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
@@ -56,6 +65,8 @@ class Pass(db.Model):
     cargo: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
     origin: Mapped[str] = mapped_column(String(6))
     destination: Mapped[str] = mapped_column(String(6))
+    # Counties between origin and destination (vehicle passes): the route a checkpoint checks.
+    via: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # The facts as signed: what the officer compares, frozen at issuance.
@@ -72,11 +83,18 @@ class Pass(db.Model):
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by: Mapped[str | None] = mapped_column(String(64))
     renewed_from_id: Mapped[int | None] = mapped_column(ForeignKey("passes.id"))
+    # Closed by a handover at a transfer station: its load travels on the relay pass now.
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     enterprise = relationship("Enterprise", lazy="joined")
     person: Mapped[Person] = relationship(lazy="joined")
     category = relationship("Category", lazy="joined")
     renewed_from: Mapped["Pass | None"] = relationship(remote_side=[id])
+
+    @property
+    def route(self) -> tuple[str, ...]:
+        """Origin, via counties and destination: every county the pass may be checked in."""
+        return (self.origin, *(self.via or ()), self.destination)
 
     def status(self, now: datetime) -> str:
         """valid, revoked, expired or not_yet_valid at the given moment."""
@@ -90,3 +108,11 @@ class Pass(db.Model):
 
     def __repr__(self) -> str:
         return f"<Pass {self.number} {self.kind}>"
+
+
+def valid_condition(now):
+    """SQL: the pass is valid now (stats.valid): in its window, not revoked, not handed over,
+    and its signing key not revoked, so every checkpoint would honour the pass itself."""
+    revoked_kids = select(SigningKey.kid).where(SigningKey.revoked_at.is_not(None))
+    return and_(Pass.revoked_at.is_(None), Pass.handed_over_at.is_(None),
+                Pass.valid_from <= now, Pass.valid_until > now, Pass.kid.not_in(revoked_kids))

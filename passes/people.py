@@ -1,6 +1,5 @@
 """Drivers and supply staff: each enterprise's roster of persons, and the holders of passes."""
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -22,33 +21,6 @@ from people.health import (  # noqa: F401 (re-exported for pages and the API)
 )
 from people.models import EnterprisePerson, Person
 from whitelist.models import Enterprise
-
-
-@dataclass(frozen=True)
-class HolderHealth:
-    """What the registry knows now of a pass holder's health, whoever reported it."""
-
-    health_code: str | None
-    test_result: str | None
-    test_sampled_at: datetime | None
-
-
-def holder_health(number: str) -> HolderHealth | None:
-    """The current code and latest test (by sample time) of the holder of a pass."""
-    row = db.session.execute(
-        select(Person.health_code, Person.test_result, Person.test_sampled_at)
-        .join(Pass, Pass.person_id == Person.id).where(Pass.number == number)).first()
-    return None if row is None else HolderHealth(*row)
-
-
-def holders_of_live_passes(connection, now: datetime) -> dict[str, HolderHealth]:
-    """Pass number -> holder's health, for every pass not revoked and not expired (the
-    offline bundle's facts)."""
-    rows = connection.execute(
-        select(Pass.number, Person.health_code, Person.test_result, Person.test_sampled_at)
-        .join(Person, Pass.person_id == Person.id)
-        .where(Pass.revoked_at.is_(None), Pass.valid_until > now))
-    return {number: HolderHealth(*facts) for number, *facts in rows}
 
 
 def record_holder(enterprise: Enterprise, holder: Holder, actor: str,

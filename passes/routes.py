@@ -22,6 +22,7 @@ from passes.application import check_enterprise
 from passes.models import KINDS
 from passes.plates import PlateTaken
 from passes.responses import png_response
+from passes.verdicts import checkpoint_view
 
 bp = Blueprint("passes", __name__, template_folder="templates")
 well_known = Blueprint("well_known", __name__, url_prefix="/.well-known")
@@ -103,9 +104,11 @@ def pass_detail(number: str):
 
 
 def _detail_page(pass_, errors=None, form=None, status=200):
-    page = render_template("passes/detail.html", pass_=pass_, now=utcnow(),
+    now = utcnow()
+    page = render_template("passes/detail.html", pass_=pass_, now=now,
                            errors=errors or {}, form=form or {},
-                           test_lapsed=people.test_lapsed(pass_.person))
+                           test_lapsed=people.test_lapsed(pass_.person),
+                           checkpoint=checkpoint_view(pass_, now))
     return page, status
 
 

@@ -63,7 +63,8 @@ def issue(application: Application, enterprise: Enterprise, actor,
     pass_ = Pass(
         number=number, kind=application.kind, enterprise=enterprise, person=person,
         plate=application.plate, cargo=application.cargo, origin=application.origin,
-        destination=application.destination, valid_from=application.valid_from,
+        destination=application.destination, via=list(application.via),
+        valid_from=application.valid_from,
         valid_until=application.valid_until, holder_name=mask_name(holder.name),
         id_last4=id_last4(holder.id_number), test_sampled_at=holder.test_sampled_at,
         holder_secret=secrets.token_urlsafe(32), created_by=actor.username,
@@ -191,3 +192,10 @@ def qr_png(pass_: Pass) -> bytes:
         pass  # only a cache: a busy database (SQLite refuses a late write) must not cost the image
     return png
 
+
+
+def replacement_of(number: str) -> str | None:
+    """The number of the pass a renewal issued in place of this one, if any."""
+    renewed = select(Pass.id).where(Pass.number == number).scalar_subquery()
+    return db.session.scalar(select(Pass.number).where(Pass.renewed_from_id == renewed)
+                             .order_by(Pass.id.desc()).limit(1))

@@ -1,17 +1,17 @@
 """Handover rules: a genuine arriving pass, a valid relay driver and vehicle, sealed cargo."""
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from audit.service import record
 from checkpoints import service as checkpoints
-from checkpoints.models import Checkpoint
+from checkpoints.models import Checkpoint, Scan
 from checkpoints.verify import MAX_QR_TEXT, judge, read_pass
 from core.db import db, utcnow
-from core.errors import Forbidden, NotFound, ValidationFailed
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.unit_of_work import unit_of_work
 from core.validation import Fields
 from passes import service as passes
@@ -24,11 +24,17 @@ from transfers.models import Handover
 SEAL = re.compile(r"[A-Za-z0-9-]{1,32}")
 MAX_SEALS = 20
 PASS_NUMBER = re.compile(r"\d{12}")
+SCANNED_LATELY = timedelta(hours=1)
 
 
 class NotTransferStation(Forbidden):
     code = "not_transfer_station"
     message = _l("Handovers are recorded only at transfer stations you staff.")
+
+
+class AlreadyHandedOver(Conflict):
+    code = "already_handed_over"
+    message = _l("This pass was already handed over: its load travels on a relay pass now.")
 
 
 class PassNotHonoured(ValidationFailed):
@@ -64,7 +70,7 @@ def create_handover(data: Mapping, officer, now: datetime | None = None) -> Hand
         fields.raise_if_invalid()  # nothing to check the rest against
     checkpoint = station(code, officer)
     try:
-        arriving, verdict = _arriving_pass(arriving_text, now)
+        arriving, verdict = _arriving_pass(arriving_text, checkpoint, now)
     except PassNotHonoured as refused:
         raise PassNotHonoured(fields.errors | refused.fields) from None
     enterprise = check_enterprise(arriving.enterprise)
@@ -74,6 +80,7 @@ def create_handover(data: Mapping, officer, now: datetime | None = None) -> Hand
         relay = passes.issue(application, enterprise, officer)
     except PlateTaken:
         raise PlateTaken("relay.plate") from None
+    _close(arriving, now)
     handover = Handover(checkpoint=checkpoint, officer_id=officer.id, arriving_pass=arriving,
                         relay_pass=relay, arriving_number=arriving.number,
                         relay_number=relay.number, arriving_verdict=verdict,
@@ -110,15 +117,24 @@ def _seals(fields: Fields) -> list[str] | None:
     return seals if fields.ok("seals") else None
 
 
-def _arriving_pass(text: str, now: datetime) -> tuple[Pass, str]:
-    """The registry's pass behind a scanned code or a typed number, if it may be relayed,
-    with its verdict (pass, or check: a yellow enterprise's cargo may still be relayed)."""
+def _arriving_pass(text: str, checkpoint: Checkpoint, now: datetime) -> tuple[Pass, str]:
+    """The registry's pass behind a scanned code, if it may be relayed, with its verdict
+    (pass, or check: a yellow enterprise's cargo may still be relayed).
+
+    A typed number stands for the code only when that pass was scanned at this station
+    lately: otherwise anyone staffing a station could mint relay passes for any enterprise
+    by typing numbers (issue 14 #7).
+    """
     if PASS_NUMBER.fullmatch(text):
-        known = db.session.scalar(select(Pass).where(Pass.number == text))
-        if known is None:
-            raise PassNotHonoured({"arriving": _l("No pass with this number.")})
-        text = qr_text(known)
-    verdict = judge(read_pass(text, now), None, now)
+        if not _scanned_here_lately(text, checkpoint, now):
+            raise PassNotHonoured({"arriving": _l(
+                "Scan the arriving pass's code: a typed number is accepted only for a pass "
+                "scanned at this station in the last hour.")})
+        text = qr_text(db.session.scalar(select(Pass).where(Pass.number == text)))
+    reading = read_pass(text, now)
+    if reading.facts is not None:
+        _refuse_if_closed(reading.facts.number)
+    verdict = judge(reading, None, now)
     if verdict.verdict == "deny" or verdict.pass_ is None:
         reasons = "; ".join(str(reason.message) for reason in verdict.reasons)
         raise PassNotHonoured({"arriving": reasons})
@@ -126,6 +142,29 @@ def _arriving_pass(text: str, now: datetime) -> tuple[Pass, str]:
         raise PassNotHonoured({"arriving": _l("Only a vehicle pass carries cargo to hand over.")})
     arriving = db.session.scalar(select(Pass).where(Pass.number == verdict.pass_.number))
     return arriving, verdict.verdict
+
+
+def _scanned_here_lately(number: str, checkpoint: Checkpoint, now: datetime) -> bool:
+    """A genuine scan of this pass (the scan log keeps numbers only for those) at this
+    checkpoint within SCANNED_LATELY."""
+    return db.session.scalar(select(Scan.id).where(
+        Scan.pass_number == number, Scan.checkpoint_id == checkpoint.id,
+        Scan.scanned_at > now - SCANNED_LATELY, Scan.scanned_at <= now).limit(1)) is not None
+
+
+def _refuse_if_closed(number: str) -> None:
+    if db.session.scalar(select(Pass.handed_over_at).where(Pass.number == number)):
+        raise AlreadyHandedOver()
+
+
+def _close(arriving: Pass, now: datetime) -> None:
+    """Mark the arriving pass handed over, once: of two handovers racing for one pass, the
+    second finds it closed (its UPDATE matches no row) and is rolled back with its relay."""
+    closed = db.session.execute(
+        update(Pass).where(Pass.id == arriving.id, Pass.handed_over_at.is_(None))
+        .values(handed_over_at=now).execution_options(synchronize_session=False))
+    if closed.rowcount != 1:
+        raise AlreadyHandedOver()
 
 
 def _relay_leg(fields: Fields, arriving: Pass, checkpoint: Checkpoint,

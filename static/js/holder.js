@@ -21,6 +21,16 @@
     if (message) document.getElementById("state-text").textContent = message;
   }
 
+  // What a checkpoint would answer now: a red enterprise or a revoked key kills a pass
+  // whose own window is still open.
+  function showVerdict(verdict, message) {
+    if (!verdict) return;
+    body.dataset.verdict = verdict.verdict;
+    var note = document.getElementById("checkpoint-verdict");
+    note.textContent = message || "";
+    note.hidden = !message;
+  }
+
   function tick() {
     var now = new Date();
     if (now >= validUntil && !INVALID[body.dataset.status]) show("expired", body.dataset.endedText);
@@ -40,6 +50,7 @@
       .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
       .then(function (state) {
         show(state.status, state.message);
+        showVerdict(state.checkpoint_verdict, state.checkpoint_message);
         var at = new Date(state.checked_at);
         checked(fill(body.dataset.checkedFormat, { time: at.toLocaleString() }) +
                 (navigator.onLine ? "" : " · " + body.dataset.offlineText));

@@ -10,6 +10,7 @@ import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -88,7 +89,7 @@ def _issue(client, clerk: str, plate: str, serial: int) -> dict:
     png = client.get(f"/api/v1/passes/{issued.json['number']}/qr.png", headers=headers)
     assert png.status_code == 200
     return {"number": issued.json["number"], "qr": issued.json["qr_text"], "png": png.data,
-            "headers": headers}
+            "headers": headers, "holder_path": urlsplit(issued.json["holder_url"]).path}
 
 
 def _seed_passes(app) -> dict:
@@ -173,6 +174,15 @@ def camera_browser(browser, camera_file):
         f"--use-file-for-fake-video-capture={camera_file}"])
     yield camera
     camera.close()
+
+
+@pytest.fixture(autouse=True)
+def unseen_passes(city):
+    """Each test starts with passes no checkpoint has scanned: the module's tests scan the
+    same passes at several checkpoints within minutes, which is a possible copy."""
+    with city.app.app_context():
+        db.session.execute(sa.delete(Scan))
+        db.session.commit()
 
 
 @pytest.fixture
@@ -415,3 +425,44 @@ def test_every_verdict_has_7_to_1_contrast_for_sunlight(officer_page, shown):
                 getComputedStyle(document.getElementById('verdict-word')).color];
     }""", shown)
     assert contrast(background, text) >= 7, (background, text)
+
+
+def test_officer_sees_possible_copy_with_the_earlier_scans_place_and_time(officer_page, city):
+    """Issue 12: a pass scanned at another checkpoint minutes ago is caught at the gate."""
+    client = city.app.test_client()
+    copied = _issue(client, "clerk", "桂E77777", 105)
+    token = client.post("/api/v1/auth/token", json={"username": "officer",
+                                                    "password": demo.PASSWORD}).json
+    first = client.post("/api/v1/verify", json={"qr": copied["qr"], "checkpoint": "BH-TSG-GATE"},
+                        headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert first.json["verdict"] == "check"  # 450512 is off this pass's route: off_route
+    page = officer_page(None)  # at BH-G75-EXIT
+    page.fill("#manual-code", copied["qr"])
+    page.press("#manual-code", "Enter")
+    expect(verdict(page)).to_have_attribute("data-verdict", "check")
+    assert reason_codes(page) == ["possible_copy"]
+    earlier = page.locator("#verdict-reasons li[data-code='earlier-scan']")
+    expect(earlier).to_contain_text("铁山港工业园区卡口")
+    expect(earlier).to_contain_text(re.compile(r"\d\d:\d\d"))
+    screenshot(page, "46-scan-possible-copy")
+
+
+def test_holder_page_of_a_red_enterprise_says_checkpoints_will_refuse(browser, city):
+    """Issue 12: the driver sees what every checkpoint will answer, not just the window."""
+    context = browser.new_context(base_url=city.server.url, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", **VIEWPORTS["phone"])
+    try:
+        page = context.new_page()
+        page.goto(city.passes["red"]["holder_path"])
+        note = page.locator("#checkpoint-verdict")
+        expect(note).to_be_visible()
+        expect(note).to_contain_text("卡口将不予认可本通行证")
+        expect(note).to_contain_text("红色")
+        expect(page.locator("body")).to_have_attribute("data-verdict", "deny")
+        screenshot(page, "47-holder-red-refused")
+        valid = context.new_page()
+        valid.goto(city.passes["valid"]["holder_path"])
+        expect(valid.locator("body")).to_have_attribute("data-verdict", "pass")
+        expect(valid.locator("#checkpoint-verdict")).to_be_hidden()
+    finally:
+        context.close()

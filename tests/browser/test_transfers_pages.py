@@ -15,6 +15,7 @@ from accounts.service import create_user
 from core.db import db, utcnow
 from core.validators import resident_id_check_char
 from passes.models import Pass
+from passes.tokens import qr_text
 from tests.browser.conftest import close_database, demo_city_app, log_in, screenshot, serving
 
 pytestmark = pytest.mark.browser
@@ -24,19 +25,20 @@ STATION_OFFICER = "station"
 
 @pytest.fixture(scope="module")
 def station_city(tmp_path_factory) -> Iterator[tuple[str, str]]:
-    """The demo city served on a fresh SQLite file: its URL and a valid vehicle pass number."""
+    """The demo city served on a fresh SQLite file: its URL and the QR texts of two valid
+    vehicle passes (a handover closes its arriving pass: each viewport hands over one)."""
     app = demo_city_app(tmp_path_factory.mktemp("transfers-live"))
     with app.app_context():
         create_user({"username": STATION_OFFICER, "role": "officer", "password": demo.PASSWORD,
                      "checkpoints": ["BH-HP-TRANS"]}, "fixture")
         db.session.commit()
         now = utcnow()
-        number = db.session.scalar(select(Pass.number).where(
+        arriving = [qr_text(pass_) for pass_ in db.session.scalars(select(Pass).where(
             Pass.kind == "vehicle", Pass.revoked_at.is_(None), Pass.valid_from <= now,
-            Pass.valid_until > now).order_by(Pass.id))
+            Pass.valid_until > now).order_by(Pass.id).limit(2))]
         db.session.remove()
     with serving(app) as url:
-        yield url, number
+        yield url, arriving
     close_database(app)
 
 
@@ -46,10 +48,10 @@ def live_server(station_city) -> str:
     return station_city[0]
 
 
-def fill_handover(page: Page, number: str, plate: str) -> None:
+def fill_handover(page: Page, arriving: str, plate: str) -> None:
     id17 = "45052119880808123"
     sampled = datetime.now(CST).replace(second=0, microsecond=0) - timedelta(hours=5)
-    page.fill("[name='arriving']", number)
+    page.fill("[name='arriving']", arriving)
     page.fill("[name='relay.plate']", plate)
     page.fill("[name='relay.driver.name']", "李四海")
     page.fill("[name='relay.driver.id_number']", id17 + resident_id_check_char(id17))
@@ -59,14 +61,15 @@ def fill_handover(page: Page, number: str, plate: str) -> None:
 
 
 def test_station_officer_records_a_handover_and_prints_the_sheet(open_page, station_city):
-    _, number = station_city
+    _, arriving = station_city
     # A relay vehicle per handover: one vehicle, one live pass.
-    for viewport, plate in (("phone", "桂E54321"), ("desktop", "桂E54322")):
+    for viewport, scanned, plate in zip(("phone", "desktop"), arriving, ("桂E54321", "桂E54322"),
+                                        strict=True):
         page = open_page(viewport)
         log_in(page, STATION_OFFICER)
         page.goto("/checkpoint/handovers/new")
         expect(page.locator("form.form")).to_be_visible()
-        fill_handover(page, number, plate)
+        fill_handover(page, scanned, plate)
         screenshot(page, "70-handover-form")
         with page.expect_navigation():
             page.click("form.form button.primary")

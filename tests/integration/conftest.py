@@ -65,13 +65,14 @@ def make_pass(app, make_enterprise):
 
     def make(enterprise=None, *, kind="vehicle", plate="桂E12345", health_code="green",
              holder_test_age_h=12, signed_test_age_h=None, valid_from_h=-24,
-             valid_until_h=144, revoked=False, cargo="daily"):
+             valid_until_h=144, revoked=False, cargo="daily", test_result="negative",
+             via=(), handed_over=False):
         enterprise = enterprise or make_enterprise()
         now = utcnow()
         with app.app_context():
             person = Person(name="张三明", id_number=_id_number(), phone="13800000000",
                             health_code=health_code, health_code_at=now,
-                            test_result="negative",
+                            test_result=test_result,
                             test_sampled_at=now - timedelta(hours=holder_test_age_h))
             db.session.add(EnterprisePerson(enterprise_id=enterprise.id, person=person))
             signed_age = holder_test_age_h if signed_test_age_h is None else signed_test_age_h
@@ -80,13 +81,14 @@ def make_pass(app, make_enterprise):
                 number=f"450500{next(_serials):06d}", kind=kind, person=person,
                 enterprise=db.session.get(Enterprise, enterprise.id),
                 plate=plate if vehicle else None, cargo=cargo if vehicle else None,
-                origin="450502", destination="450521",
+                origin="450502", destination="450521", via=list(via),
                 valid_from=now + timedelta(hours=valid_from_h),
                 valid_until=now + timedelta(hours=valid_until_h),
                 holder_name="张*明", id_last4=person.id_number[-4:],
                 test_sampled_at=now - timedelta(hours=signed_age),
                 holder_secret=secrets.token_urlsafe(32), created_by="fixture",
-                revoked_at=now if revoked else None)
+                revoked_at=now if revoked else None,
+                handed_over_at=now if handed_over else None)
             position = db.session.get(Category, cargo).position if vehicle else None
             sign_pass(pass_, position)
             db.session.add(pass_)

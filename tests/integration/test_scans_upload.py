@@ -41,7 +41,10 @@ def test_upload_stores_each_scan_as_offline_with_the_client_id(app, upload, offi
     assert response.json == {"accepted": 1, "duplicates": 0}
     (row,) = stored(app)
     assert row.client_id == scan["id"] and row.offline is True
-    assert (row.verdict, row.reasons, row.plate_seen) == ("check", ["status_unknown"], "桂E12345")
+    # The handheld's verdict is kept as its own; the server's (LP:/12 is no pass) counts.
+    assert (row.client_verdict, row.client_reasons) == ("check", ["status_unknown"])
+    assert (row.verdict, row.reasons, row.plate_seen) == ("deny", ["malformed"], "桂E12345")
+    assert row.disputed
     assert row.officer_id == officer.id and row.checkpoint.code == "CP-HEPU"
     assert row.scanned_at.isoformat() == scan["scanned_at"]
     assert row.received_at > row.scanned_at
@@ -64,9 +67,12 @@ def test_a_scan_repeated_in_one_upload_is_stored_once(app, upload):
 def test_pass_number_comes_from_the_verified_token_never_the_raw_token(app, upload,
                                                                        make_pass):
     issued = make_pass()
-    upload(offline_scan(issued.qr_text, verdict="pass", reasons=[]),
-           offline_scan("LP:/" + issued.qr_text[4:-2]))
+    # Scanned after the pass was issued: the server judges as of the scan's time.
+    upload(offline_scan(issued.qr_text, verdict="pass", reasons=[],
+                        scanned_at=utcnow().isoformat()),
+           offline_scan("LP:/" + issued.qr_text[4:-2], scanned_at=utcnow().isoformat()))
     genuine, truncated = stored(app)
+    assert (genuine.verdict, genuine.disputed) == ("pass", False)
     assert (genuine.pass_number, genuine.enterprise_code) == (issued.number,
                                                              issued.enterprise_code)
     assert (truncated.pass_number, truncated.enterprise_code) == (None, None)

@@ -73,8 +73,12 @@ def test_handover_issues_a_linked_relay_pass_and_audits_it(app, station_officer,
     assert arriving.number in page.text and "FZ-0002" in page.text
 
 
-def test_arriving_pass_may_be_given_by_number(app, station_officer, make_pass):
+def test_arriving_pass_may_be_given_by_number_once_scanned_at_the_station(
+        app, client, officer_headers, station_officer, make_pass):
     arriving = make_pass()
+    scan = client.post("/api/v1/verify", json={"qr": arriving.qr_text, "checkpoint": STATION},
+                       headers=officer_headers)
+    assert scan.json["verdict"] == "pass"
     response = station_officer.post("/checkpoint/handovers/new",
                                     data=form_of(handover_body(arriving.number)))
     assert response.status_code == 302, response.text
@@ -83,7 +87,7 @@ def test_arriving_pass_may_be_given_by_number(app, station_officer, make_pass):
 
 def test_print_sheet_has_three_copies_and_the_relay_qr(app, station_officer, make_pass):
     arriving = make_pass()
-    station_officer.post("/checkpoint/handovers/new", data=form_of(handover_body(arriving.number)))
+    station_officer.post("/checkpoint/handovers/new", data=form_of(handover_body(arriving.qr_text)))
     handover_id = only_handover(app)
     sheet = station_officer.get(f"/checkpoint/handovers/{handover_id}/print")
     assert sheet.status_code == 200
@@ -125,7 +129,7 @@ def test_officer_at_a_non_transfer_checkpoint_is_refused(app, client, make_user,
     assert "no-station" in page.text and "<form method=\"post\" class=\"form\"" not in page.text
     arriving = make_pass()
     response = client.post("/checkpoint/handovers/new",
-                           data=form_of(handover_body(arriving.number, checkpoint="CP-HAICHENG")))
+                           data=form_of(handover_body(arriving.qr_text, checkpoint="CP-HAICHENG")))
     assert response.status_code == 403
     assert count_rows(app, Handover) == 0
 
@@ -135,16 +139,16 @@ def test_officer_not_assigned_to_the_station_is_refused(app, make_user, make_pas
     arriving = make_pass()
     with app.app_context():
         with pytest.raises(NotAssigned):
-            create_handover(handover_body(arriving.number), _user(other.id))
+            create_handover(handover_body(arriving.qr_text), _user(other.id))
         with pytest.raises(NotTransferStation):
-            create_handover(handover_body(arriving.number, checkpoint="CP-YINHAI"),
+            create_handover(handover_body(arriving.qr_text, checkpoint="CP-YINHAI"),
                             _user(other.id))
 
 
 def test_bad_relay_driver_and_seals_are_named_and_nothing_is_stored(app, station_officer,
                                                                     make_pass):
     arriving = make_pass()
-    form = form_of(handover_body(arriving.number))
+    form = form_of(handover_body(arriving.qr_text))
     form |= {"relay.driver.id_number": "450502198503121230", "seals": "",
              "relay.plate": "桂E1234挂"}
     response = station_officer.post("/checkpoint/handovers/new", data=form)
@@ -157,14 +161,14 @@ def test_bad_relay_driver_and_seals_are_named_and_nothing_is_stored(app, station
 def test_duplicate_seal_numbers_are_refused(app, officer, make_pass):
     arriving = make_pass()
     with app.app_context(), pytest.raises(ValidationFailed) as refused:
-        create_handover(handover_body(arriving.number, seals=["A1", "a1"]), _user(officer.id))
+        create_handover(handover_body(arriving.qr_text, seals=["A1", "a1"]), _user(officer.id))
     assert list(refused.value.fields) == ["seals"]
 
 
 def test_admin_lists_handovers_and_other_officers_cannot_see_them(app, client, station_officer,
                                                                   make_pass, make_user, login):
     arriving = make_pass()
-    station_officer.post("/checkpoint/handovers/new", data=form_of(handover_body(arriving.number)))
+    station_officer.post("/checkpoint/handovers/new", data=form_of(handover_body(arriving.qr_text)))
     handover_id = only_handover(app)
     client.post("/logout")
     login(make_user("officer", checkpoints=["CP-YINHAI"]))

@@ -158,11 +158,12 @@ def test_colour_reason_message_comes_from_the_policy_in_the_chosen_language(
         assert english.json["reasons"][0]["message"] == policy.action_en
 
 
-def test_reasons_are_listed_in_contract_order_with_messages(verify, make_enterprise, make_pass):
+def test_reasons_are_listed_worst_first_with_messages(verify, make_enterprise, make_pass):
     issued = make_pass(make_enterprise(colour="yellow"), holder_test_age_h=60,
                        valid_from_h=-200, valid_until_h=-1)
     response = verify(issued.qr_text, plate="桂A00000")
-    assert codes(response) == ["expired", "enterprise_yellow", "test_expired", "plate_mismatch"]
+    # Every deny before every check: a denial leads with why it is denied.
+    assert codes(response) == ["expired", "plate_mismatch", "enterprise_yellow", "test_expired"]
     assert all(reason["message"] for reason in response.json["reasons"])
 
 

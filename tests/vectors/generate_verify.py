@@ -1,18 +1,21 @@
 """Writes tests/vectors/verify.json, the verify cases shared by the Python and JS tests.
 
-Run `python -m tests.vectors.generate_verify` after editing CASES; a test fails while the
-file and this generator disagree.
+Run `python -m tests.vectors.generate_verify` after editing CASES or the reason registry
+(checkpoints/reasons.py), which also writes static/js/scan/reasons.js; a test fails while
+the files and this generator disagree.
 """
 import copy
 import json
 from pathlib import Path
 
-from checkpoints.models import REASON_CODES
-from checkpoints.verify import REASONS
+from checkpoints import rules
+from checkpoints.reasons import REASON_CODES, REGISTRY, js_module
 from whitelist.reference import COLOUR_POLICY
 
 PATH = Path(__file__).with_name("verify.json")
+JS_REASONS = Path(__file__).parents[2] / "static" / "js" / "scan" / "reasons.js"
 BOTH, ONLINE, OFFLINE = ["online", "offline"], ["online"], ["offline"]
+BOUNDARY = ["rules", "offline"]
 MAX_AGE_S = 4 * 3600
 
 ABOUT = """\
@@ -24,15 +27,26 @@ Times are hours relative to the scan (negative = before it). Fields of a case:
 - name, description: a slug and what the case shows.
 - paths: which rule paths it applies to. "online" = POST /api/v1/verify against the
   registry; "offline" = the scanning page's rules over the signed offline bundle.
+- paths may also hold "rules": exact-boundary cases (a scan at exactly nbf or exp, a test
+  exactly test_window_hours old) that only a fixed clock can show; the pure Python rules
+  (checkpoints/rules.py) and the offline rules both run them at a fixed moment.
 - pass: the signed facts. kind "vehicle" or "personnel"; plate (null for personnel);
-  valid_from_h, valid_until_h (the token's nbf and exp); test_age_h (the token's t).
-  The rest (holder 张*明, cargo "daily", origin 450502, destination 450521) does not
-  change the verdict.
-- enterprise: {state, colour} of the pass's enterprise now.
+  valid_from_h, valid_until_h (the token's nbf and exp); test_age_h (the token's t);
+  via: county codes between origin and destination (the registry's; offline, the
+  bundle's routes). The rest (holder 张*明, cargo "daily", origin 450502, destination
+  450521) does not change the verdict.
+- enterprise: {state, colour} of the pass's enterprise now; in_bundle false: the offline
+  bundle does not list the enterprise at all (offline only).
 - pass_revoked: the pass is revoked now. key_revoked: the key that signed it is revoked
-  now (no longer in the JWKS, listed in revoked_kids).
-- holder: the holder's status now: health_code and test_age_h of the latest test.
+  now (no longer in the JWKS, listed in revoked_kids). handed_over: the pass was closed
+  by a handover at a transfer station (offline: listed in the bundle's handed_over).
+- holder: the holder's status now: health_code, test_age_h of the latest test and
+  test_positive (that latest test's result is positive).
 - plate_seen: what the officer typed, or null.
+- checkpoint_area: the county of the checkpoint scanning (450502 is the pass's origin).
+- earlier_scan: null, or {minutes_ago, distance_km} of the pass's latest scan at another
+  checkpoint (distance_km null: a checkpoint has no coordinates). Online only: the
+  offline page cannot see other checkpoints' scans; the server judges those at upload.
 - qr.form says how the scanned text is made from the pass:
     genuine          the pass's own QR text.
     text             qr.text, exactly (not a pass at all).
@@ -51,7 +65,8 @@ Times are hours relative to the scan (negative = before it). Fields of a case:
     registry_differs genuinely signed by the current key, plate changed, while the
                      registry holds the original token under that number (online only).
 - bundle_age_s (offline only): age of the offline bundle at the scan; max_age_s below.
-- expected: {verdict, reasons}; reasons sorted. Compare sorted codes.
+- expected: {verdict, reasons}; reasons worst first, as the registry orders them (every
+  deny before every check, then the registry's order). Compare them in order.
 
 Rules both paths follow. malformed, bad_signature, unknown_key, key_revoked and
 not_found end the check: that one reason, verdict deny. Otherwise every reason that
@@ -62,7 +77,12 @@ state is not "approved"; the colour's reason and verdict from colour_policy belo
 test_expired when the holder's latest test is older than test_window_hours;
 plate_mismatch when plate_seen, compared after normalising both (NFKC, separators
 - . · and spaces removed, upper case), differs from a vehicle pass's plate (ignored for
-personnel passes).
+personnel passes); test_positive (deny) when the holder's latest test is positive (then
+no test_expired); handed_over (deny); off_route (check) when checkpoint_area is none of
+origin, via and destination; possible_copy (check) when earlier_scan is at most
+copy_window_minutes old, or farther than max_speed_kmh could drive since. A colour without
+a colour_policy row gives status_unknown. A scan at exactly nbf is inside the window, at
+exactly exp outside; a test exactly test_window_hours old is still inside.
 Offline reads the live state from the bundle: states/colours by USCC (absent =
 not white-listed, no colour), revoked pass numbers, revoked_kids, jwks, colour_policy and
 people {number: {health_code, test_sampled_at (epoch s)}}; a pass missing from people
@@ -76,11 +96,14 @@ def base_case() -> dict:
     return {
         "name": "", "description": "", "paths": BOTH,
         "pass": {"kind": "vehicle", "plate": "桂E12345", "valid_from_h": -24,
-                 "valid_until_h": 144, "test_age_h": 12},
-        "enterprise": {"state": "approved", "colour": "green"},
+                 "valid_until_h": 144, "test_age_h": 12, "via": []},
+        "enterprise": {"state": "approved", "colour": "green", "in_bundle": True},
         "pass_revoked": False, "key_revoked": False,
-        "holder": {"health_code": "green", "test_age_h": 12},
+        "holder": {"health_code": "green", "test_age_h": 12, "test_positive": False},
+        "handed_over": False,
         "plate_seen": None,
+        "checkpoint_area": "450502",
+        "earlier_scan": None,
         "qr": {"form": "genuine"},
         "bundle_age_s": 600,
         "expected": {"verdict": "pass", "reasons": []},
@@ -95,8 +118,13 @@ def case(name: str, description: str, verdict: str, reasons: list[str], **change
             built[key] |= value
         else:
             built[key] = value
+    policy = rules.Policy(colours={row["colour"]: rules.ColourRule(row["verdict"],
+                                                                   row["reason_code"])
+                                   for row in COLOUR_POLICY})
+    ordered = rules.ordered(reasons, policy)
+    assert ordered.verdict == verdict, name
     built |= {"name": name, "description": description,
-              "expected": {"verdict": verdict, "reasons": sorted(reasons)}}
+              "expected": {"verdict": verdict, "reasons": list(ordered.reasons)}}
     return built
 
 
@@ -215,6 +243,55 @@ CASES = [
          plate_seen="桂E54321"),
     case("stale-malformed", "A broken code stays malformed.", "deny", ["malformed"],
          paths=OFFLINE, bundle_age_s=STALE, qr={"form": "truncated"}),
+    case("test-positive", "The holder's latest test is positive: not honoured.", "deny",
+         ["test_positive"], holder={"test_positive": True, "test_age_h": 6}),
+    case("test-positive-old", "A positive test stays positive, however old: no test_expired.",
+         "deny", ["test_positive"], holder={"test_positive": True, "test_age_h": 60}),
+    case("test-positive-personnel", "A supply-staff holder tested positive.", "deny",
+         ["test_positive"], holder={"test_positive": True},
+         **{"pass": {"kind": "personnel", "plate": None}}),
+    case("stale-test-positive", "A stale bundle cannot say positive any more.", "check",
+         ["status_unknown"], paths=OFFLINE, bundle_age_s=STALE,
+         holder={"test_positive": True}),
+    case("handed-over", "The load was handed over at a transfer station.", "deny",
+         ["handed_over"], handed_over=True),
+    case("stale-handed-over", "A handover is final, even from an old bundle.", "deny",
+         ["handed_over", "status_unknown"], paths=OFFLINE, bundle_age_s=STALE,
+         handed_over=True),
+    case("off-route", "Scanned in a county the route does not cross.", "check",
+         ["off_route"], checkpoint_area="450512"),
+    case("on-route-via", "The checkpoint's county is one of the via counties.", "pass", [],
+         checkpoint_area="450512", **{"pass": {"via": ["450512"]}}),
+    case("on-route-destination", "Scanned in the destination county.", "pass", [],
+         checkpoint_area="450521"),
+    case("off-route-and-red", "A deny leads: red before off route.", "deny",
+         ["enterprise_red", "off_route"], checkpoint_area="450503",
+         enterprise={"colour": "red"}),
+    case("possible-copy-minutes-ago", "Scanned at another checkpoint ten minutes ago.",
+         "check", ["possible_copy"], paths=ONLINE,
+         earlier_scan={"minutes_ago": 10, "distance_km": None}),
+    case("possible-copy-too-far", "Scanned 300 km away an hour ago: no truck drives that.",
+         "check", ["possible_copy"], paths=ONLINE,
+         earlier_scan={"minutes_ago": 60, "distance_km": 300}),
+    case("scanned-elsewhere-long-ago", "Scanned elsewhere two hours ago, 50 km away: the "
+         "same truck could have driven here.", "pass", [], paths=ONLINE,
+         earlier_scan={"minutes_ago": 120, "distance_km": 50}),
+    case("scanned-elsewhere-unplaced", "Scanned elsewhere 40 minutes ago, no coordinates.",
+         "pass", [], paths=ONLINE, earlier_scan={"minutes_ago": 40, "distance_km": None}),
+    case("possible-copy-and-revoked", "Worst first: revoked leads, possible copy follows.",
+         "deny", ["revoked", "possible_copy"], paths=ONLINE, pass_revoked=True,
+         earlier_scan={"minutes_ago": 5, "distance_km": None}),
+    case("test-exactly-window-old", "A test exactly 48 h old is still inside the window.",
+         "pass", [], paths=BOUNDARY, holder={"test_age_h": 48}, **{"pass": {"test_age_h": 48}}),
+    case("scan-at-exactly-nbf", "A scan at exactly nbf is inside the window.", "pass", [],
+         paths=BOUNDARY, **{"pass": {"valid_from_h": 0, "valid_until_h": 48}}),
+    case("scan-at-exactly-exp", "A scan at exactly exp is outside the window.", "deny",
+         ["expired"], paths=BOUNDARY, **{"pass": {"valid_from_h": -48, "valid_until_h": 0}}),
+    case("enterprise-missing-from-bundle", "The bundle does not know the enterprise: not "
+         "white-listed.", "deny", ["enterprise_not_whitelisted"], paths=BOUNDARY,
+         enterprise={"in_bundle": False}),
+    case("colour-without-policy", "A colour nobody wrote a policy row for: status unknown.",
+         "check", ["status_unknown"], paths=BOUNDARY, enterprise={"colour": "purple"}),
 ]
 
 
@@ -222,11 +299,13 @@ def document() -> dict:
     return {
         "about": ABOUT.splitlines(),
         "test_window_hours": 48,
+        "copy_window_minutes": 30,
+        "max_speed_kmh": 120,
         "max_age_s": MAX_AGE_S,
         "colour_policy": {row["colour"]: {"verdict": row["verdict"],
                                           "reason_code": row["reason_code"]}
                           for row in COLOUR_POLICY},
-        "reason_verdicts": {code: verdict for code, (verdict, _) in REASONS.items()},
+        "reason_verdicts": {reason.code: reason.verdict for reason in REGISTRY},
         "reason_codes": list(REASON_CODES),
         "cases": CASES,
     }
@@ -238,4 +317,5 @@ def render() -> str:
 
 if __name__ == "__main__":
     PATH.write_text(render(), encoding="utf-8")
+    JS_REASONS.write_text(js_module(), encoding="utf-8")
     print(f"wrote {len(CASES)} cases to {PATH}")

@@ -49,6 +49,7 @@ export class OfflineDesk {
     performance.mark('lp:check');
     const result = await checkOffline({
       qr, plate, now: Math.floor(nowMs / 1000), keys: this.keys, bundle: this.bundle,
+      area: (this.bundle && this.bundle.checkpoints && this.bundle.checkpoints[checkpoint]) || null,
     });
     performance.mark('lp:checked');
     await enqueueScan({

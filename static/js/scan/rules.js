@@ -3,23 +3,9 @@
 // Pure: no DOM, no storage, no clock; node:test runs it against tests/vectors/verify.json.
 
 import { TokenError, importKeys, jwsFromQrText, verifyJws } from './jws.js';
+import { REASON_CODES, REASON_VERDICTS } from './reasons.js';
 
-export { TokenError, importKeys, jwsFromQrText };
-
-/** Every reason code in the contract's order, the order reasons are listed in. */
-export const REASON_CODES = [
-  'malformed', 'bad_signature', 'unknown_key', 'not_found', 'revoked', 'not_yet_valid',
-  'expired', 'enterprise_not_whitelisted', 'enterprise_red', 'enterprise_yellow',
-  'test_expired', 'driver_not_green', 'plate_mismatch', 'status_unknown', 'key_revoked',
-];
-
-/** What each reason does to the verdict; colour reasons come from the colour policy instead. */
-const REASON_VERDICTS = {
-  malformed: 'deny', bad_signature: 'deny', unknown_key: 'deny', key_revoked: 'deny',
-  not_found: 'deny', revoked: 'deny', not_yet_valid: 'deny', expired: 'deny',
-  enterprise_not_whitelisted: 'deny', driver_not_green: 'deny', plate_mismatch: 'deny',
-  test_expired: 'check', status_unknown: 'check',
-};
+export { REASON_CODES, TokenError, importKeys, jwsFromQrText };
 
 /** The seeded colour policy (whitelist/reference.py); the bundle carries the deployment's own. */
 export const DEFAULT_COLOUR_POLICY = {
@@ -39,12 +25,25 @@ export function normalizePlate(text) {
 
 /** The worst verdict the reasons call for; no reason at all is a pass. */
 export function verdictFor(reasons, policy = DEFAULT_COLOUR_POLICY) {
-  const colourVerdicts = Object.fromEntries(Object.values(policy)
-    .filter((row) => row.reason_code).map((row) => [row.reason_code, row.verdict]));
   return reasons.reduce((worst, code) => {
-    const verdict = colourVerdicts[code] || REASON_VERDICTS[code] || 'deny';
+    const verdict = reasonVerdict(code, policy);
     return SEVERITY[verdict] > SEVERITY[worst] ? verdict : worst;
   }, 'pass');
+}
+
+/** A reason's verdict: the colour policy's for a colour reason, else the registry's. */
+export function reasonVerdict(code, policy = DEFAULT_COLOUR_POLICY) {
+  const rule = Object.values(policy).find((row) => row.reason_code === code);
+  return (rule && rule.verdict) || REASON_VERDICTS[code] || 'deny';
+}
+
+/** Each code once, worst first: by the verdict it calls for, then the registry's order. */
+export function worstFirst(reasons, policy = DEFAULT_COLOUR_POLICY) {
+  const rank = (code) => [-SEVERITY[reasonVerdict(code, policy)], REASON_CODES.indexOf(code)];
+  return [...new Set(reasons)].sort((a, b) => {
+    const [ra, rb] = [rank(a), rank(b)];
+    return ra[0] - rb[0] || ra[1] - rb[1];
+  });
 }
 
 /** Verify the offline bundle JWS with the JWKS keys and return its checked payload. */
@@ -71,10 +70,14 @@ export async function passKeys(jwks, bundle, { subtle } = {}) {
 /**
  * Decide a scan without the server, as tests/vectors/verify.json describes.
  * qr: the decoded text; plate: what the officer saw, optional; now: seconds since the epoch;
- * keys: Map kid -> CryptoKey; bundle: the payload from openBundle, or null if there is none.
- * The registry (not_found) cannot be asked offline, so a genuine signature stands for it.
+ * keys: Map kid -> CryptoKey; bundle: the payload from openBundle, or null if there is none;
+ * area: the checkpoint's county code, to compare with the route.
+ * The registry (not_found) cannot be asked offline, so a genuine signature stands for it;
+ * nor can other checkpoints' scans (possible_copy): the server judges those at upload.
  */
-export async function checkOffline({ qr, plate = null, now, keys, bundle = null, subtle }) {
+export async function checkOffline({
+  qr, plate = null, now, keys, bundle = null, area = null, subtle,
+}) {
   const revokedKids = (bundle && bundle.revoked_kids) || [];
   let claims;
   try {
@@ -89,6 +92,8 @@ export async function checkOffline({ qr, plate = null, now, keys, bundle = null,
   if (claims.exp <= now) reasons.push('expired');
   // A revocation is final, so even a stale bundle's list still holds.
   if (bundle && bundle.revoked.includes(claims.jti)) reasons.push('revoked');
+  // A handover is final too.
+  if (bundle && (bundle.handed_over || []).includes(claims.jti)) reasons.push('handed_over');
   const enterprise = {
     code: claims.e, colour: null, state: null,
     name: own(bundle && bundle.names, claims.e), // `names` is optional, beyond the contract
@@ -101,14 +106,21 @@ export async function checkOffline({ qr, plate = null, now, keys, bundle = null,
     enterprise.state = own(bundle.states, claims.e);
     reasons.push(...enterpriseReasons(enterprise, policy));
     holder = own(bundle.people, claims.jti) || holder;
+    if (holder.test_positive) reasons.push('test_positive');
     if (holder.health_code !== 'green') reasons.push('driver_not_green');
   } else {
     reasons.push('status_unknown');
   }
   const testWindow = (bundle && bundle.test_window_s) || TEST_WINDOW_S;
-  if (now - holder.test_sampled_at > testWindow) reasons.push('test_expired');
+  // Exactly the window's age is still inside it; a positive test needs no age.
+  if (!holder.test_positive && now - holder.test_sampled_at > testWindow) reasons.push('test_expired');
   if (plate && claims.p && normalizePlate(plate) !== normalizePlate(claims.p)) {
     reasons.push('plate_mismatch');
+  }
+  if (area) {
+    const pad = (code) => String(code).padStart(6, '0');
+    const route = [pad(claims.o), ...(own(bundle && bundle.routes, claims.jti) || []), pad(claims.d)];
+    if (!route.includes(String(area))) reasons.push('off_route');
   }
   return result(reasons, claims, enterprise, policy);
 }
@@ -138,7 +150,7 @@ function checkClaims(claims) {
 }
 
 function result(reasons, claims, enterprise, policy = DEFAULT_COLOUR_POLICY) {
-  const codes = [...new Set(reasons)].sort((a, b) => REASON_CODES.indexOf(a) - REASON_CODES.indexOf(b));
+  const codes = worstFirst(reasons, policy);
   return { verdict: verdictFor(codes, policy), reasons: codes, claims, enterprise };
 }
 

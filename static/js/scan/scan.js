@@ -162,7 +162,10 @@ async function decide(qr, plate) {
       performance.mark('lp:answered');
       const facts = body.pass ? factsFrom(body.pass, claimsOf(qr)) : null;
       const { verdict, reasons, enterprise } = body;
-      return { verdict, reasons, facts, enterprise, offlineAsOf: null };
+      return {
+        verdict, reasons, facts, enterprise, offlineAsOf: null,
+        earlier: body.earlier_scan, replacedBy: body.replaced_by,
+      };
     } catch (error) {
       if (!(error instanceof Unreachable || error instanceof SignedOut)) throw error;
       if (error instanceof SignedOut) $('session-warning').hidden = false;

@@ -9,7 +9,8 @@ const SHELL = [
   '/checkpoint/scan',
   '/static/css/app.css',
   '/static/css/scan.css',
-  ...['scan', 'api', 'awake', 'camera', 'offline', 'rules', 'jws', 'sound', 'store', 'verdict']
+  ...['scan', 'api', 'awake', 'camera', 'offline', 'rules', 'reasons', 'jws', 'sound', 'store',
+    'verdict']
     .map((name) => `/static/js/scan/${name}.js`),
 ];
 const NETWORK_FIRST = [/^\/checkpoint\/scan$/, /^\/static\//];

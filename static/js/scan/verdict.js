@@ -1,10 +1,13 @@
 // The verdict screen: colour, icon, word, reasons and the facts to compare, filling the screen.
 // An outcome is the same whether the server or the offline rules decided it:
-// {verdict, reasons: [{code, message}], facts, enterprise, offlineAsOf, plateConfirmed}.
+// {verdict, reasons: [{code, message}], facts, enterprise, offlineAsOf, plateConfirmed,
+//  earlier: where and when a possible copy was scanned before, or absent;
+//  replacedBy: the number of the pass that replaced a renewed one, or absent}.
 
 import { jwsFromQrText, splitJws, jsonObject } from './jws.js';
+import { UNREADABLE as UNREADABLE_CODES } from './reasons.js';
 
-const UNREADABLE = new Set(['malformed', 'bad_signature', 'unknown_key', 'key_revoked', 'not_found']);
+const UNREADABLE = new Set(UNREADABLE_CODES);
 
 /** The signed facts of a QR text without checking its signature: only to fill in the display. */
 export function claimsOf(qr) {
@@ -64,6 +67,15 @@ export class VerdictView {
       item.textContent = message || texts.reasons[code] || code;
       return item;
     }));
+    if (outcome.earlier) {
+      const { name, checkpoint, scanned_at: at } = outcome.earlier;
+      const text = texts.earlier_scan.replace('{place}', name || checkpoint)
+        .replace('{time}', this.dateTime.format(Date.parse(at)));
+      list.append(this.note(text, 'earlier-scan'));
+    }
+    if (outcome.replacedBy) {
+      list.append(this.note(texts.replaced_by.replace('{number}', outcome.replacedBy), 'replaced-by'));
+    }
     if (outcome.plateConfirmed) list.append(this.note(texts.plate_confirmed, 'plate-confirmed'));
     else if (outcome.plateSeen) {
       list.append(this.note(texts.plate_seen.replace('{plate}', outcome.plateSeen), 'plate-seen'));

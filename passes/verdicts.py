@@ -1,0 +1,27 @@
+"""What a checkpoint would answer about a pass now, for the pass pages and the API.
+
+Everyone sees what the checkpoint sees: the holder, the clerk and the authority get the
+verdict of checkpoints.verify (the same rules, the same registry), not a status of their own.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from passes.models import Pass
+
+
+@dataclass(frozen=True)
+class CheckpointView:
+    verdict: str
+    reasons: list[str]
+    words: str | None  # "Checkpoints will refuse this pass because ..."; None for pass
+
+    def as_json(self) -> dict:
+        return {"verdict": self.verdict, "reasons": self.reasons}
+
+
+def checkpoint_view(pass_: Pass, now: datetime) -> CheckpointView:
+    # Imported here: the checkpoints package imports passes' models and keys as it loads.
+    from checkpoints import verify
+
+    result = verify.checkpoint_verdict(pass_, now)
+    return CheckpointView(result.verdict, result.codes, verify.in_plain_words(result))

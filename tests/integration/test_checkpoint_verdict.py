@@ -1,0 +1,279 @@
+"""Everyone sees what the checkpoint sees, one route, copies caught at the gate, and the
+end-to-end scenarios of issue 12's first list that the verdict owns."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.db import db, utcnow
+from notifications.models import Notification
+from passes import keys
+from tests.integration.pass_data import make_clerk, personnel, starts, vehicle
+
+ADMIN = type("Admin", (), {"username": "fixture", "role": "admin", "enterprise_id": None})()
+
+
+@pytest.fixture
+def clerk(make_user, make_enterprise, token_for):
+    return make_clerk(make_user, make_enterprise, token_for)
+
+
+@pytest.fixture
+def admin_headers(make_user, token_for):
+    return token_for(make_user("admin"))
+
+
+def live_now(**overrides) -> dict:
+    """A vehicle application whose window opens now, so checkpoints judge it at once."""
+    start = starts() - timedelta(hours=1, minutes=1)
+    return vehicle(valid_from=start.isoformat(),
+                   valid_until=(start + timedelta(days=2)).isoformat()) | overrides
+
+
+def apply(client, clerk, data) -> dict:
+    response = client.post("/api/v1/passes", json=data, headers=clerk.headers)
+    assert response.status_code == 201, response.text
+    return response.json
+
+
+def verify(client, headers, qr_text, checkpoint="CP-HAICHENG"):
+    response = client.post("/api/v1/verify", json={"qr": qr_text, "checkpoint": checkpoint},
+                           headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json
+
+
+def codes(result: dict) -> list[str]:
+    return [reason["code"] for reason in result["reasons"]]
+
+
+def turn_red(app, enterprise_code: str) -> None:
+    from whitelist.service import set_colour
+
+    with app.app_context():
+        set_colour(enterprise_code, {"colour": "red", "reason": "case found"}, ADMIN)
+
+
+def test_pass_api_gives_what_a_checkpoint_on_its_route_would_answer(client, clerk):
+    issued = apply(client, clerk, live_now())
+    assert issued["checkpoint_verdict"] == {"verdict": "pass", "reasons": []}
+    early = apply(client, clerk, vehicle(plate="桂E22222", serial=124))
+    assert early["checkpoint_verdict"] == {"verdict": "deny", "reasons": ["not_yet_valid"]}
+
+
+def test_red_enterprise_turns_pass_api_holder_page_and_pass_page_to_refuse(
+        app, client, clerk, login):
+    issued = apply(client, clerk, live_now())
+    turn_red(app, clerk.enterprise.code)
+    body = client.get(f"/api/v1/passes/{issued['number']}", headers=clerk.headers).json
+    assert body["checkpoint_verdict"] == {"verdict": "deny", "reasons": ["enterprise_red"]}
+    holder = client.get(issued["holder_url"] + "?lang=en")
+    assert 'data-verdict="deny"' in holder.text
+    assert "Checkpoints will refuse this pass because your enterprise" in holder.text
+    status = client.get(issued["holder_url"] + "/status.json?lang=en").json
+    assert status["checkpoint_verdict"]["verdict"] == "deny"
+    assert status["checkpoint_message"].startswith("Checkpoints will refuse this pass")
+    page = login(clerk.user).get(f"/passes/{issued['number']}?lang=en")
+    assert 'id="checkpoint-verdict" data-verdict="deny"' in page.text
+
+
+def test_holder_page_speaks_chinese_by_default(app, client, clerk):
+    issued = apply(client, clerk, live_now())
+    turn_red(app, clerk.enterprise.code)
+    page = client.get(issued["holder_url"])
+    assert "卡口将不予认可本通行证，原因：您的企业为红色" in page.text
+
+
+def test_revoked_key_turns_pass_api_holder_status_and_stats_to_not_valid(
+        app, client, clerk, admin_headers):
+    issued = apply(client, clerk, live_now())
+    assert client.get("/api/v1/stats", headers=admin_headers).json["passes"]["valid"] == 1
+    with app.app_context():
+        keys.revoke_key(issued["kid"], "admin")
+    body = client.get(f"/api/v1/passes/{issued['number']}", headers=clerk.headers).json
+    assert body["checkpoint_verdict"] == {"verdict": "deny", "reasons": ["key_revoked"]}
+    status = client.get(issued["holder_url"] + "/status.json?lang=en").json
+    assert "withdrawn" in status["checkpoint_message"]
+    assert client.get("/api/v1/stats", headers=admin_headers).json["passes"]["valid"] == 0
+
+
+def test_revoking_the_signing_key_publishes_the_next_one_at_once(app, client, clerk):
+    issued = apply(client, clerk, live_now())
+    with app.app_context():
+        keys.revoke_key(issued["kid"], "admin")
+    published = [key["kid"] for key in client.get("/.well-known/jwks.json").json["keys"]]
+    assert issued["kid"] not in published and len(published) == 1
+    renewed = apply(client, clerk, live_now(plate="桂E33333"))
+    assert renewed["kid"] == published[0]
+
+
+def test_enterprise_is_told_when_its_passes_go_dead(app, client, clerk, make_user,
+                                                   make_enterprise, token_for):
+    issued = apply(client, clerk, live_now())
+    other = make_clerk(make_user, make_enterprise, token_for)
+    theirs = apply(client, other, live_now(plate="桂E44444", serial=200))
+    turn_red(app, clerk.enterprise.code)
+    with app.app_context():
+        keys.revoke_key(theirs["kid"], "admin")
+        told = db.session.scalars(select(Notification).where(
+            Notification.kind == "passes.refused").order_by(Notification.id)).all()
+        by_enterprise = {(n.enterprise_id, n.params["cause"]): n.params for n in told}
+    assert by_enterprise[(clerk.enterprise.id, "enterprise_red")]["numbers"] == [
+        issued["number"]]
+    # One key signed both enterprises' passes: each hears of its own.
+    assert by_enterprise[(other.enterprise.id, "key_revoked")]["numbers"] == [theirs["number"]]
+
+
+def test_handed_over_pass_is_not_counted_valid(app, client, officer_headers, admin_headers,
+                                               make_pass):
+    arriving = make_pass()
+    counted = client.get("/api/v1/stats", headers=admin_headers).json["passes"]["valid"]
+    from tests.security.test_relay_minting import body
+
+    response = client.post("/api/v1/handovers", json=body(arriving.qr_text),
+                           headers=officer_headers)
+    assert response.status_code == 201, response.text
+    # The arriving pass closes; its relay pass opens.
+    assert client.get("/api/v1/stats", headers=admin_headers).json["passes"]["valid"] == counted
+
+
+def test_three_counties_within_a_minute_give_possible_copy_at_the_gate(
+        app, client, make_user, token_for, make_pass, checkpoints):
+    headers = token_for(make_user("officer", checkpoints=checkpoints))
+    issued = make_pass()
+    first = verify(client, headers, issued.qr_text, "CP-HAICHENG")
+    second = verify(client, headers, issued.qr_text, "CP-YINHAI")
+    third = verify(client, headers, issued.qr_text, "CP-HEPU")
+    assert (first["verdict"], first["earlier_scan"]) == ("pass", None)
+    for result, before in ((second, "CP-HAICHENG"), (third, "CP-YINHAI")):
+        assert result["verdict"] == "check" and "possible_copy" in codes(result)
+        assert result["earlier_scan"]["checkpoint"] == before
+        assert result["earlier_scan"]["name"]
+    # CP-YINHAI (450503) is off this pass's route 450502 -> 450521.
+    assert codes(second) == ["possible_copy", "off_route"]
+
+
+def test_a_scan_again_at_the_same_checkpoint_is_no_copy(client, officer_headers, make_pass):
+    issued = make_pass()
+    verify(client, officer_headers, issued.qr_text)
+    assert verify(client, officer_headers, issued.qr_text)["verdict"] == "pass"
+
+
+def test_checkpoints_far_apart_catch_a_copy_after_the_copy_window(
+        app, client, make_user, token_for, make_pass, admin_headers):
+    from checkpoints.models import Checkpoint, Scan
+
+    for code, area, place in (("CP-NORTH", "450502", (23.5, 109.1)),
+                              ("CP-SOUTH", "450521", (21.5, 109.1))):
+        response = client.post("/api/v1/checkpoints", headers=admin_headers, json={
+            "code": code, "name": code, "kind": "highway_exit", "area": area,
+            "latitude": place[0], "longitude": place[1]})
+        assert response.status_code == 201, response.text
+    headers = token_for(make_user("officer", checkpoints=["CP-NORTH", "CP-SOUTH"]))
+    issued = make_pass()
+    verify(client, headers, issued.qr_text, "CP-NORTH")
+    with app.app_context():  # the first scan an hour ago: 220 km in an hour is too fast
+        scan = db.session.scalar(select(Scan).where(Scan.pass_number == issued.number))
+        scan.scanned_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+        assert db.session.scalar(select(Checkpoint.latitude).where(
+            Checkpoint.code == "CP-NORTH")) == 23.5
+    result = verify(client, headers, issued.qr_text, "CP-SOUTH")
+    assert codes(result) == ["possible_copy"]
+    assert result["earlier_scan"]["distance_km"] > 200
+
+
+@pytest.mark.parametrize("fields, bad", [
+    ({"latitude": 21.5}, "longitude"),
+    ({"latitude": 91, "longitude": 109}, "latitude"),
+    ({"latitude": 21.5, "longitude": "east"}, "longitude"),
+])
+def test_checkpoint_coordinates_are_both_or_neither_and_in_range(client, admin_headers,
+                                                                 fields, bad):
+    response = client.post("/api/v1/checkpoints", headers=admin_headers, json={
+        "code": "CP-X", "name": "X", "kind": "park_gate", "area": "450502"} | fields)
+    assert response.status_code == 422
+    assert bad in response.json["error"]["fields"]
+
+
+def test_route_is_compared_with_the_checkpoint_county(client, clerk, make_user, token_for,
+                                                      checkpoints):
+    headers = token_for(make_user("officer", checkpoints=checkpoints))
+    direct = apply(client, clerk, live_now())
+    via = apply(client, clerk, live_now(plate="桂E55555", serial=125, via=["450503"]))
+    assert via["via"] == ["450503"]
+    assert codes(verify(client, headers, direct["qr_text"], "CP-YINHAI")) == ["off_route"]
+    assert verify(client, headers, via["qr_text"], "CP-YINHAI")["verdict"] == "pass"
+    assert verify(client, headers, via["qr_text"], "CP-HEPU")["verdict"] == "check"  # a copy?
+
+
+@pytest.mark.parametrize("via, message_part", [
+    ([f"4505{n:02d}" for n in (2, 3, 12, 21)] + ["450102", "450103", "450105", "450107",
+                                                  "450108"], "8"),
+    (["999999"], "999999"),
+    ("450503, 450512", None),
+])
+def test_via_is_up_to_eight_known_county_codes(client, clerk, via, message_part):
+    response = client.post("/api/v1/passes", json=live_now(via=via), headers=clerk.headers)
+    if message_part is None:
+        assert response.status_code == 201 and response.json["via"] == ["450503", "450512"]
+    else:
+        assert response.status_code == 422
+        assert message_part in response.json["error"]["fields"]["via"]
+
+
+def test_personnel_pass_has_no_via(client, clerk):
+    response = client.post("/api/v1/passes", json=personnel(via=["450503"]),
+                           headers=clerk.headers)
+    assert response.status_code == 422 and "via" in response.json["error"]["fields"]
+
+
+def test_renewed_pass_scanned_names_the_pass_that_replaced_it(client, clerk, officer_headers):
+    old = apply(client, clerk, live_now())
+    sampled = (starts() - timedelta(hours=2)).isoformat()
+    renewed = client.post(f"/api/v1/passes/{old['number']}/renew", headers=clerk.headers,
+                          json={"test": {"result": "negative", "sampled_at": sampled}})
+    assert renewed.status_code == 201, renewed.text
+    result = verify(client, officer_headers, old["qr_text"])
+    assert codes(result) == ["revoked"] and result["replaced_by"] == renewed.json["number"]
+
+
+def test_positive_latest_test_denies_at_the_gate_and_on_the_pass_api(
+        app, client, officer_headers, make_pass):
+    issued = make_pass(test_result="positive", holder_test_age_h=3)
+    result = verify(client, officer_headers, issued.qr_text)
+    assert (result["verdict"], codes(result)) == ("deny", ["test_positive"])
+    assert result["reasons"][0]["message"] == "司机最近一次核酸检测为阳性。"
+
+
+def test_application_form_takes_via_counties(app, client, clerk, login):
+    from passes.models import Pass
+    from tests.integration.test_passes_pages import form
+
+    login(clerk.user)
+    response = client.post("/passes/new", data=form(via="450503，450512"))
+    assert response.status_code == 302, response.text
+    with app.app_context():
+        assert db.session.scalar(select(Pass.via)) == ["450503", "450512"]
+    refused = client.post("/passes/new?lang=en", data=form(plate="桂E12346", via="123"))
+    assert refused.status_code == 422 and "Not a known county-level division code" in refused.text
+
+
+def test_bulk_file_may_add_a_via_column(app):
+    from passes.bulk import to_application
+    from passes.bulk_files import read_table
+    from tests.integration.bulk_data import HEADERS, as_lines, vehicle_row
+
+    rows = as_lines([vehicle_row(1)], headers=HEADERS)
+    lines = [HEADERS + ["途经(县级代码,逗号分隔)"], rows[1] + ["450503,450512"]]
+    content = "\n".join(",".join(f'"{cell}"' for cell in line) for line in lines).encode()
+    with app.app_context():
+        table = read_table("fleet.csv", content)
+        (number, cells), = table.rows
+        data, errors = to_application(cells, {"生活物资": "daily"})
+    assert (data["via"], errors) == ("450503,450512", {})
+    # Files without the column still read: it is optional.
+    with app.app_context():
+        plain = read_table("fleet.csv", "\n".join(
+            ",".join(f'"{cell}"' for cell in line) for line in rows).encode())
+    assert "via" not in plain.rows[0][1]
