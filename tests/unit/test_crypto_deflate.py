@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from core import crypto
 from core.crypto import BadSignature, MalformedToken, TokenError
+from passes.qr import from_qr_text
+from tests.vectors import generate_server_token
 
 NOW = 1_658_300_000
 KID = "k1a"
@@ -163,3 +165,11 @@ def test_signed_random_compressed_bytes_only_raise_token_errors(private_key, key
     token = signed(private_key, {"alg": "ES256", "kid": KID, "zip": "DEF"}, payload)
     with contextlib.suppress(TokenError):
         crypto.verify(token, keys, now=NOW, deflate=True)
+
+
+def test_server_token_fixture_for_the_js_verifier_is_a_current_pass_token():
+    fixture = json.loads(generate_server_token.PATH.read_text(encoding="utf-8"))
+    keys = {jwk["kid"]: crypto.public_key_from_jwk(jwk) for jwk in fixture["jwks"]["keys"]}
+    claims = crypto.verify(from_qr_text(fixture["qr_text"]), keys, now=fixture["now"],
+                           deflate=True)
+    assert claims == fixture["claims"] == generate_server_token.CLAIMS

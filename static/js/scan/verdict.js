@@ -2,14 +2,15 @@
 // An outcome is the same whether the server or the offline rules decided it:
 // {verdict, reasons: [{code, message}], facts, enterprise, offlineAsOf, plateConfirmed}.
 
-import { jwsFromQrText, splitJws, jsonObject } from './jws.js';
+import { jwsFromQrText, payloadObject, splitJws } from './jws.js';
 
 const UNREADABLE = new Set(['malformed', 'bad_signature', 'unknown_key', 'key_revoked', 'not_found']);
 
 /** The signed facts of a QR text without checking its signature: only to fill in the display. */
-export function claimsOf(qr) {
+export async function claimsOf(qr) {
   try {
-    return jsonObject(splitJws(jwsFromQrText(qr)).payload);
+    const { header, payload } = splitJws(jwsFromQrText(qr));
+    return await payloadObject(header, payload);
   } catch {
     return null;
   }
