@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 import zxingcpp
 from PIL import Image
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from core import crypto
 from core.db import db, utcnow
-from passes import qr
+from passes import keys, qr
 from passes.models import Pass, SigningKey
 from tests.integration.pass_data import make_clerk, personnel, resident_id, vehicle
 
@@ -135,3 +135,12 @@ def test_private_keys_are_encrypted_at_rest(app, client, clerk):
         assert key.private_key.startswith(b"LPK1")
         assert b"PRIVATE" not in key.private_key
         assert "d" not in key.public_jwk and json.dumps(key.public_jwk)
+
+
+def test_a_new_key_never_takes_the_short_id_of_a_stored_one(app, monkeypatch):
+    with app.app_context():
+        taken = keys.create_key("test").kid
+        drawn = iter([taken, taken, "n3w"])
+        monkeypatch.setattr(crypto, "new_kid", lambda: next(drawn))
+        assert keys.create_key("test").kid == "n3w"
+        assert {key.kid for key in db.session.scalars(select(SigningKey))} >= {taken, "n3w"}
