@@ -4,69 +4,29 @@ Run from the repository root: .venv/bin/python bench/bench_qr.py
 """
 
 import io
-import random
 import statistics
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-import jwt
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core import crypto  # noqa: E402
-from core.validators import mask_name  # noqa: E402
-from passes import qr  # noqa: E402
+from passes import qr, tokens  # noqa: E402
+from tests.longest_passes import longest_passes  # noqa: E402
 
-PASSES = 200
-PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-SURNAMES = ["欧阳", "司马", "上官", "诸葛", "张", "王", "李"]
-COUNTIES = [450502, 450503, 450512, 450521]
+PASSES = 2000  # sized for the version distribution; the timings use the first RENDERED
+RENDERED = 200
 VERSION_12_M_BITS = 2320
 
 
-def longest_claims(rng: random.Random, serial: int) -> dict:
-    """Claims with the longest values the validators accept (8 or 7 char plates, 4 char names)."""
-    start = 1_658_300_000 + rng.randrange(86400 * 30)
-    if serial % 2:
-        plate = (
-            rng.choice(PROVINCES)
-            + rng.choice(LETTERS)
-            + rng.choice("DF")
-            + rng.choice(LETTERS)
-            + f"{rng.randrange(10**4):04d}"
-        )
-    else:
-        plate = (
-            rng.choice(PROVINCES)
-            + rng.choice(LETTERS)
-            + "".join(rng.choices(LETTERS + "0123456789", k=5))
-        )
-    surname = rng.choice(SURNAMES)
-    name = mask_name(surname[0] + "小" + "明华伟芳"[serial % 4] + "华")
-    return {
-        "jti": f"450500{serial:06d}",
-        "nbf": start,
-        "exp": start + 15 * 86400,
-        "k": 1,
-        "e": f"91450500MA5K{rng.randrange(10**5):05d}X",
-        "p": plate,
-        "n": name,
-        "i": f"{rng.randrange(1000):03d}X",
-        "t": start - rng.randrange(48 * 3600),
-        "c": rng.randint(1, 7),
-        "o": rng.choice(COUNTIES),
-        "d": rng.choice(COUNTIES),
-    }
-
-
-def sign_escaped(claims: dict, key, kid: str) -> str:
-    """PyJWT's default serialisation: non-ASCII as \\u escapes."""
-    return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid, "typ": None})
+def sign_plain(claims: dict, key, kid: str) -> str:
+    """The format before compression: header {"alg", "kid"}, UTF-8 JSON payload."""
+    return crypto.sign(claims, key, kid)
 
 
 def stock_png(qr_text: str) -> bytes:
@@ -101,36 +61,48 @@ def summary(samples: list[float]) -> str:
     return f"median {statistics.median(samples):6.2f} ms, p95 {p95:6.2f} ms"
 
 
+def versions_of(signed: list[str]) -> str:
+    versions = Counter(qr.qr_version(qr.to_qr_text(token)) for token in signed)
+    return ", ".join(f"v{version}: {count}" for version, count in sorted(versions.items()))
+
+
 def main() -> None:
-    rng = random.Random(2022)
     key, kid = crypto.generate_private_key(), crypto.new_kid()
-    claims = [longest_claims(rng, serial) for serial in range(1, PASSES + 1)]
-    tokens = [crypto.sign(c, key, kid) for c in claims]
-    escaped = [sign_escaped(c, key, kid) for c in claims]
-    texts = [qr.to_qr_text(token) for token in tokens]
+    passes = longest_passes(PASSES)
+    claims = [tokens.claims_for(pass_, cargo) for pass_, cargo in passes]
+    tokens_used = [crypto.sign(c, key, kid, deflate=True) for c in claims]
+    texts = [qr.to_qr_text(token) for token in tokens_used[:RENDERED]]
 
     start = time.perf_counter()
-    qr.render_png(qr.to_qr_text(crypto.sign(claims[0] | {"jti": "0"}, key, kid)))
+    qr.render_png(qr.to_qr_text(crypto.sign(claims[0] | {"jti": "0"}, key, kid, deflate=True)))
     cold = (time.perf_counter() - start) * 1000
 
-    print(f"{PASSES} passes, longest legal values, kid of {len(kid)} chars, level M")
-    print("\n| claims JSON | token chars | QR text chars | QR versions |")
-    print("| --- | --- | --- | --- |")
-    for label, signed in (
-        ("UTF-8 (ensure_ascii=False, used)", tokens),
-        ("\\u escaped (PyJWT default)", escaped),
-    ):
+    personnel = sum(c["k"] == 2 for c in claims)
+    print(f"{PASSES} passes ({PASSES - personnel} vehicle, {personnel} personnel), longest "
+          f"legal values (tests/longest_passes.py), ES256, level M")
+    print("\n| token format | kid | token chars | QR text chars | QR versions |")
+    print("| --- | --- | --- | --- | --- |")
+    rows = (
+        ('zip DEF, raw DEFLATE payload (used)', kid, tokens_used),
+        ("zip DEF, raw DEFLATE payload", "k1abcdef",
+         [crypto.sign(c, key, "k1abcdef", deflate=True) for c in claims]),
+        ("plain UTF-8 JSON payload (before)", "k1abcdef",
+         [sign_plain(c, key, "k1abcdef") for c in claims]),
+    )
+    for label, row_kid, signed in rows:
         short, long = min(map(len, signed)), max(map(len, signed))
-        versions = Counter(qr.qr_version(qr.to_qr_text(token)) for token in signed)
-        spread = ", ".join(f"v{v}: {n}" for v, n in sorted(versions.items()))
-        print(f"| {label} | {short}-{long} | {2 * short + 4}-{2 * long + 4} | {spread} |")
+        print(f"| {label} | {len(row_kid)} chars | {short}-{long} | {2 * short + 4}-"
+              f"{2 * long + 4} | {versions_of(signed)} |")
+    vehicle = [t for t, c in zip(tokens_used, claims, strict=True) if c["k"] == 1]
+    staff = [t for t, c in zip(tokens_used, claims, strict=True) if c["k"] == 2]
+    print(f"\nused format by kind: vehicle {versions_of(vehicle)}; personnel {versions_of(staff)}")
     # Bits of the two segments (v10-26 count fields) against version 12 at M.
-    longest = max(len(token) for token in tokens)
-    digits = 2 * longest
+    longest = max(tokens_used, key=len)
+    digits = 2 * len(longest)
     bits = 4 + 11 + 22 + 4 + 12 + 10 * (digits // 3) + (0, 4, 7)[digits % 3]
-    header, payload, signature = max(tokens, key=len).split(".")
+    header, payload, signature = longest.split(".")
     parts = f"header {len(header)} + payload {len(payload)} + signature {len(signature)}"
-    print(f"\nlongest token: {parts} + 2 dots")
+    print(f"longest token: {parts} + 2 dots")
     print(
         f"its QR data: {bits} bits; version 12-M holds {VERSION_12_M_BITS} (a token <= 340 chars)"
     )

@@ -88,7 +88,7 @@ def read_jws(jws: str, now: datetime,
         verification_keys = keys.verification_keys(now)
     time_reasons = []
     try:
-        claims = crypto.verify(jws, verification_keys, now=int(now.timestamp()))
+        claims = crypto.verify(jws, verification_keys, now=int(now.timestamp()), deflate=True)
     except crypto.TokenExpired as late:
         claims, time_reasons = late.claims, ["expired"]
     except crypto.TokenNotYetValid as early:

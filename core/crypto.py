@@ -7,14 +7,17 @@ import re
 import secrets
 import string
 import time
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
-import jwt
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -26,6 +29,11 @@ _NONCE_LEN = 12
 _P256_BYTES = 32  # an ES256 signature is r and s, each this long
 # Canonical compact form only: no padding, no whitespace, three segments.
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
+# Raw DEFLATE (RFC 1951, no zlib header), as SMART Health Cards compress their payloads.
+_RAW_DEFLATE = -15
+# A pass's claims inflate to about 200 bytes and a QR symbol holds under 3,600 token
+# characters, so anything inflating past this is a decompression bomb, not a pass.
+MAX_INFLATED_BYTES = 8192
 
 
 class KeyDecryptionError(Exception):
@@ -68,12 +76,15 @@ def generate_private_key() -> ec.EllipticCurvePrivateKey:
 
 
 _KID_ALPHABET = string.ascii_letters + string.digits
+# Three characters (238,328 ids) are plenty for the keys one deployment ever makes, and each
+# character more costs QR space in every pass (bench/RESULTS.md, "QR rendering and size").
+KID_LENGTH = 3
 
 
 def new_kid() -> str:
     """A short random key id of letters and digits: safe in URLs and never read as a
     command-line option (a url-safe token may start with '-')."""
-    return "".join(secrets.choice(_KID_ALPHABET) for _ in range(8))
+    return "".join(secrets.choice(_KID_ALPHABET) for _ in range(KID_LENGTH))
 
 
 # AES-GCM rather than Fernet: one authenticated primitive, and the blob can
@@ -161,14 +172,33 @@ def public_key_from_jwk(jwk: Mapping[str, Any]) -> ec.EllipticCurvePublicKey:
     return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
 
 
-def sign(claims: dict[str, Any], private_key: ec.EllipticCurvePrivateKey, kid: str) -> str:
-    """Sign claims as an ES256 compact JWS with header {"alg", "kid"} only."""
-    # UTF-8 JSON instead of PyJWT's \u escapes: a CJK character costs 3 bytes
-    # rather than 6, and every plate and name has some (bench/RESULTS.md).
-    payload = json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode()
-    # typ=None is how PyJWT 2.x drops its default "typ": "JWT".
-    headers = {"kid": kid, "typ": None}
-    return jwt.api_jws.encode(payload, private_key, algorithm=ALGORITHM, headers=headers)
+def sign(claims: dict[str, Any], private_key: ec.EllipticCurvePrivateKey, kid: str, *,
+         deflate: bool = False) -> str:
+    """Sign claims as an ES256 compact JWS with header {"alg", "kid"}, plus "zip": "DEF"
+    and a raw-DEFLATE payload when `deflate` (pass tokens: shared/CONTRACT.md)."""
+    # UTF-8 JSON instead of \u escapes: a CJK character costs 3 bytes rather than 6,
+    # and every plate and name has some (bench/RESULTS.md).
+    payload = _compact_json(claims)
+    header = {"alg": ALGORITHM, "kid": kid}
+    if deflate:
+        header["zip"] = "DEF"
+        packer = zlib.compressobj(zlib.Z_BEST_COMPRESSION, zlib.DEFLATED, _RAW_DEFLATE)
+        payload = packer.compress(payload) + packer.flush()
+    return sign_compact(header, payload, private_key)
+
+
+def sign_compact(header: dict[str, Any], payload: bytes,
+                 private_key: ec.EllipticCurvePrivateKey) -> str:
+    """ES256-sign any header and payload bytes as a compact JWS (RFC 7515)."""
+    signing_input = f"{_b64(_compact_json(header))}.{_b64(payload)}"
+    der = private_key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256()))
+    # JWS carries r and s side by side, not the DER sequence the library returns.
+    r_s = b"".join(half.to_bytes(_P256_BYTES, "big") for half in decode_dss_signature(der))
+    return f"{signing_input}.{_b64(r_s)}"
+
+
+def _compact_json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def read_header(token: str) -> dict[str, Any]:
@@ -182,8 +212,9 @@ def peek(token: str) -> tuple[str | None, str | None]:
     Anything unreadable gives None; verify() says what is wrong with it.
     """
     try:
-        header, payload, _ = _segments(token)
-        kid, jti = _header(header).get("kid"), _json(payload).get("jti")
+        header_segment, payload_segment, _ = _segments(token)
+        header = _header(header_segment)
+        kid, jti = header.get("kid"), _payload(header, payload_segment).get("jti")
     except (MalformedToken, AttributeError):
         return None, None
     return kid, (jti if isinstance(jti, str) else None)
@@ -196,13 +227,15 @@ def verify(
     leeway: int = 0,
     check_time: bool = True,
     now: int | None = None,
+    deflate: bool = False,
 ) -> dict[str, Any]:
-    """Verify an ES256 pass token and return its claims.
+    """Verify an ES256 token and return its claims; with `deflate`, a pass token: the header
+    must say "zip": "DEF" and the payload is inflated (shared/CONTRACT.md).
 
     RFC 7515 compact serialization, checked in this order: the shape, the header, the key,
     the signature, and only then the payload, so a forgery reads as a bad signature.
-    PyJWT signs; verifying is done here because PyJWT re-checks every base64 character in
-    Python, which took a third of a verification's time (bench/RESULTS.md).
+    Not PyJWT: it re-checks every base64 character in Python, which took a third of a
+    verification's time (bench/RESULTS.md), and it does not inflate payloads.
     """
     header_segment, payload_segment, signature_segment = _segments(token)
     header = _header(header_segment)
@@ -221,7 +254,11 @@ def verify(
                    ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         raise BadSignature("signature does not match") from None
-    claims = _json(payload_segment)
+    # Genuine, but in the other format: a pass token issued before compression, or a
+    # compressed one where plain JSON is due.
+    if ("zip" in header) != deflate:
+        raise MalformedToken('"zip": "DEF" expected' if deflate else "unexpected zip header")
+    claims = _payload(header, payload_segment)
     if not isinstance(claims, dict):
         raise MalformedToken("the payload is not a JSON object")
     if check_time:
@@ -244,10 +281,36 @@ def _decoded(segment: str) -> bytes:
 
 
 def _json(segment: str) -> Any:
+    return _loads(_decoded(segment))
+
+
+def _loads(data: bytes) -> Any:
     try:
-        return json.loads(_decoded(segment))
+        return json.loads(data)
     except ValueError:  # UnicodeDecodeError and JSONDecodeError
         raise MalformedToken("a segment is not JSON") from None
+
+
+def _payload(header: dict[str, Any], segment: str) -> Any:
+    """The payload's JSON, inflated first when the header says "zip": "DEF"."""
+    if "zip" not in header:
+        return _json(segment)
+    if header["zip"] != "DEF":
+        raise MalformedToken(f"unknown zip {header['zip']!r}")
+    return _loads(_inflated(_decoded(segment)))
+
+
+def _inflated(data: bytes) -> bytes:
+    inflater = zlib.decompressobj(_RAW_DEFLATE)
+    try:
+        inflated = inflater.decompress(data, MAX_INFLATED_BYTES)
+    except zlib.error:
+        raise MalformedToken("the payload is not raw DEFLATE") from None
+    if inflater.unconsumed_tail:
+        raise MalformedToken(f"the payload inflates beyond {MAX_INFLATED_BYTES} bytes")
+    if not inflater.eof or inflater.unused_data:
+        raise MalformedToken("the payload is not one whole DEFLATE stream")
+    return inflated
 
 
 def _header(segment: str) -> dict[str, Any]:

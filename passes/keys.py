@@ -25,6 +25,8 @@ def create_key(actor: str) -> SigningKey:
     """Add a key that signs from now on; the previous one is retired but stays published."""
     private = crypto.generate_private_key()
     kid = crypto.new_kid()
+    while db.session.get(SigningKey, kid) is not None:  # short ids: a clash is possible
+        kid = crypto.new_kid()
     key = SigningKey(kid=kid, private_key=crypto.encrypt_private_key(private, _secret()),
                      public_jwk=crypto.public_jwk(private.public_key(), kid))
     now = utcnow()

@@ -33,7 +33,8 @@ def sign_pass(pass_: Pass, cargo_position: int | None, key: SigningKey | None = 
     """Sign with the current key; record which key and how long it must stay published."""
     key = key or keys.signing_key()
     pass_.kid = key.kid
-    pass_.token = crypto.sign(claims_for(pass_, cargo_position), keys.private_key(key), key.kid)
+    pass_.token = crypto.sign(claims_for(pass_, cargo_position), keys.private_key(key), key.kid,
+                              deflate=True)
     if key.last_pass_expires_at is None or key.last_pass_expires_at < pass_.valid_until:
         key.last_pass_expires_at = pass_.valid_until
     return pass_.token

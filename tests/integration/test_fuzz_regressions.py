@@ -57,7 +57,7 @@ def test_signed_pass_with_a_test_time_beyond_the_calendar_is_malformed(app, clie
               "o": 450502, "d": 450521, "p": "桂E12345", "c": 2}
     with app.app_context():
         key = keys.signing_key()
-        token = crypto.sign(claims, keys.private_key(key), key.kid)
+        token = crypto.sign(claims, keys.private_key(key), key.kid, deflate=True)
         db.session.commit()
     response = client.post("/api/v1/verify", json={"qr": to_qr_text(token),
                                                    "checkpoint": "CP-HAICHENG"},

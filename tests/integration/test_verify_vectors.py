@@ -3,6 +3,7 @@ import base64
 import hashlib
 import hmac
 import json
+import zlib
 from datetime import timedelta
 
 import pytest
@@ -30,11 +31,17 @@ def _b64(data: bytes) -> str:
 
 def _claims(token: str) -> dict:
     payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return json.loads(zlib.decompress(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)), -15))
 
 
-def _json(value: dict) -> bytes:
+def _json(value) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _deflated(data: bytes) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush()
 
 
 def _current_key():
@@ -57,30 +64,38 @@ def scanned_text(form: dict, issued) -> str:
     if kind == "text":
         return form["text"]
     if kind == "tampered":
-        return to_qr_text(f"{header}.{_b64(_json(_edited(claims)))}.{signature}")
+        return to_qr_text(f"{header}.{_b64(_deflated(_json(_edited(claims))))}.{signature}")
     if kind == "foreign_key":
-        return to_qr_text(crypto.sign(claims, crypto.generate_private_key(), "foreign1"))
+        return to_qr_text(crypto.sign(claims, crypto.generate_private_key(), "foreign1",
+                                      deflate=True))
     if kind == "alg_none":
         return to_qr_text(f"{_b64(_json({'alg': 'none', 'kid': issued.kid}))}.{payload}.")
     if kind == "hs256_public_key":
-        return to_qr_text(_hs256_with_public_key(claims, issued.kid))
+        return to_qr_text(_hs256_with_public_key(payload, issued.kid))
     if kind == "truncated":
         return issued.qr_text[:-2]
     if kind == "padded":
         return issued.qr_text + "1616"  # "=" is character code 61, written 61 - 45
     key, private = _current_key()
     if kind == "unregistered":
-        return to_qr_text(crypto.sign(claims | {"jti": "450500999999"}, private, key.kid))
+        return to_qr_text(crypto.sign(claims | {"jti": "450500999999"}, private, key.kid,
+                                      deflate=True))
     if kind == "registry_differs":
-        return to_qr_text(crypto.sign(_edited(claims), private, key.kid))
+        return to_qr_text(crypto.sign(_edited(claims), private, key.kid, deflate=True))
+    if kind == "uncompressed":
+        return to_qr_text(crypto.sign(claims, private, key.kid))
+    if kind == "deflate_bomb":
+        bomb = _deflated(_json("0" * 2**20))
+        header = {"alg": "ES256", "kid": key.kid, "zip": "DEF"}
+        return to_qr_text(crypto.sign_compact(header, bomb, private))
     raise ValueError(f"unknown qr form {kind!r}")
 
 
-def _hs256_with_public_key(claims: dict, kid: str) -> str:
+def _hs256_with_public_key(payload: str, kid: str) -> str:
     public = keys.verification_keys()[kid]
     secret = public.public_bytes(serialization.Encoding.PEM,
                                  serialization.PublicFormat.SubjectPublicKeyInfo)
-    signing_input = f"{_b64(_json({'alg': 'HS256', 'kid': kid}))}.{_b64(_json(claims))}"
+    signing_input = f"{_b64(_json({'alg': 'HS256', 'kid': kid}))}.{payload}"
     mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{_b64(mac)}"
 

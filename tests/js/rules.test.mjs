@@ -1,15 +1,21 @@
 // The scanning page's offline rules (static/js/scan/rules.js) against the verify vectors the
-// server's tests use too (tests/vectors/verify.json), with real ES256 tokens made here.
+// server's tests use too (tests/vectors/verify.json), with real ES256 tokens made here, and
+// a pass token the server's own code signed (tests/vectors/server_token.json).
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
+import { deflateRawSync, deflateSync } from 'node:zlib';
 
+import { MAX_INFLATED_BYTES, inflateRaw, verifyJws } from '../../static/js/scan/jws.js';
 import {
-  REASON_CODES, checkOffline, isFresh, normalizePlate, openBundle, passKeys, reasonVerdict, worstFirst,
+  REASON_CODES, checkOffline, isFresh, jwsFromQrText, normalizePlate, openBundle, passKeys,
+  reasonVerdict, worstFirst,
 } from '../../static/js/scan/rules.js';
 
-const VECTORS = JSON.parse(await readFile(new URL('../vectors/verify.json', import.meta.url), 'utf8'));
+const readJson = async (name) => JSON.parse(await readFile(new URL(`../vectors/${name}`, import.meta.url), 'utf8'));
+const VECTORS = await readJson('verify.json');
+const SERVER_TOKEN = await readJson('server_token.json');
 const OFFLINE_CASES = VECTORS.cases.filter((vector) => vector.paths.includes('offline'));
 const { subtle } = globalThis.crypto;
 const NOW = 1658300000; // 2022-07-20 14:53 in Beihai
@@ -19,6 +25,9 @@ const ENTERPRISE = '91450500MA5KA1001P';
 
 const b64 = (bytes) => Buffer.from(bytes).toString('base64url');
 const json = (value) => b64(Buffer.from(JSON.stringify(value), 'utf8'));
+// A pass token's payload: raw DEFLATE of the claims' UTF-8 JSON, as core/crypto.py makes it.
+const deflated = (value) => b64(deflateRawSync(Buffer.from(JSON.stringify(value), 'utf8'), { level: 9 }));
+const PASS_HEADER = (kid) => ({ alg: 'ES256', kid, zip: 'DEF' });
 const qrText = (jws) => `LP:/${[...jws].map((c) => String(c.charCodeAt(0) - 45).padStart(2, '0')).join('')}`;
 
 async function signer(kid) {
@@ -26,12 +35,15 @@ async function signer(kid) {
   const jwk = { ...(await subtle.exportKey('jwk', pair.publicKey)), kid, alg: 'ES256', use: 'sig' };
   delete jwk.key_ops;
   delete jwk.ext;
-  const sign = async (claims, header = { alg: 'ES256', kid }) => {
-    const input = `${json(header)}.${json(claims)}`;
+  const signSegments = async (header, payload) => {
+    const input = `${json(header)}.${payload}`;
     const signature = await subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, pair.privateKey, Buffer.from(input));
     return `${input}.${b64(new Uint8Array(signature))}`;
   };
-  return { kid, jwk, sign };
+  // Plain JSON (the offline bundle); signPass makes a pass token.
+  const sign = (claims, header = { alg: 'ES256', kid }) => signSegments(header, json(claims));
+  const signPass = (claims) => signSegments(PASS_HEADER(kid), deflated(claims));
+  return { kid, jwk, sign, signPass, signSegments };
 }
 
 const passKey = await signer('pass-key-1');
@@ -49,14 +61,16 @@ function claimsFor(facts) {
 
 /** The text the officer scans, made as tests/integration/test_verify_vectors.py makes it. */
 async function scannedText(form, claims) {
-  const token = await passKey.sign(claims);
+  const token = await passKey.signPass(claims);
   const [header, payload, signature] = token.split('.');
   const edited = 'p' in claims ? { ...claims, p: '桂E99999' } : { ...claims, n: '李*四' };
   switch (form.form) {
     case 'genuine': return qrText(token);
     case 'text': return form.text;
-    case 'tampered': return qrText(`${header}.${json(edited)}.${signature}`);
-    case 'foreign_key': return qrText(await foreignKey.sign(claims));
+    case 'tampered': return qrText(`${header}.${deflated(edited)}.${signature}`);
+    case 'foreign_key': return qrText(await foreignKey.signPass(claims));
+    case 'uncompressed': return qrText(await passKey.sign(claims));
+    case 'deflate_bomb': return qrText(await passKey.signSegments(PASS_HEADER(passKey.kid), deflated('0'.repeat(2 ** 20))));
     case 'alg_none': return qrText(`${json({ alg: 'none', kid: passKey.kid })}.${payload}.`);
     case 'hs256_public_key': {
       const input = `${json({ alg: 'HS256', kid: passKey.kid })}.${payload}`;
@@ -184,6 +198,64 @@ describe('offline bundle', () => {
     const result = await checkOffline({ qr, now: NOW, keys: await passKeys(published, bundle), bundle });
     assert.deepEqual([result.verdict, result.reasons], ['check', ['test_expired']]);
   });
+});
+
+describe('pass token made by the server (tests/vectors/server_token.json)', () => {
+  const serverKeys = () => passKeys(SERVER_TOKEN.jwks, null);
+  const jws = jwsFromQrText(SERVER_TOKEN.qr_text);
+
+  test('verifies and inflates to the signed claims', async () => {
+    const { header, claims } = await verifyJws(jws, await serverKeys(), { deflate: true });
+    assert.deepEqual(header, { alg: 'ES256', kid: SERVER_TOKEN.jwks.keys[0].kid, zip: 'DEF' });
+    assert.deepEqual(claims, SERVER_TOKEN.claims);
+  });
+
+  test('is judged by the offline rules as a genuine pass', async () => {
+    const result = await checkOffline({ qr: SERVER_TOKEN.qr_text, now: SERVER_TOKEN.now, keys: await serverKeys() });
+    assert.deepEqual([result.verdict, result.reasons, result.claims], ['check', ['status_unknown'], SERVER_TOKEN.claims]);
+  });
+
+  test('with its compressed payload edited is refused as bad_signature', async () => {
+    const [header, , signature] = jws.split('.');
+    const edited = `${header}.${deflated({ ...SERVER_TOKEN.claims, p: '桂E99999' })}.${signature}`;
+    await assert.rejects(verifyJws(edited, await serverKeys(), { deflate: true }), { code: 'bad_signature' });
+  });
+
+  test('with one bit of its compressed payload flipped is refused as bad_signature', async () => {
+    const [header, payload, signature] = jws.split('.');
+    const bytes = Buffer.from(payload, 'base64url');
+    bytes[3] ^= 1;
+    const flipped = `${header}.${b64(bytes)}.${signature}`;
+    const result = await checkOffline({ qr: qrText(flipped), now: SERVER_TOKEN.now, keys: await serverKeys() });
+    assert.deepEqual([result.verdict, result.reasons], ['deny', ['bad_signature']]);
+  });
+
+  test('is refused where a plain JSON payload is due (the offline bundle)', async () => {
+    await assert.rejects(verifyJws(jws, await serverKeys()), { code: 'malformed' });
+  });
+});
+
+describe('inflateRaw (the browser\'s own DecompressionStream)', () => {
+  test('inflates raw DEFLATE', async () => {
+    const text = new TextDecoder().decode(await inflateRaw(deflateRawSync(Buffer.from('桂E12345'))));
+    assert.equal(text, '桂E12345');
+  });
+
+  test('refuses output beyond the cap', async () => {
+    const bomb = deflateRawSync(Buffer.alloc(MAX_INFLATED_BYTES + 1, 48));
+    await assert.rejects(inflateRaw(bomb), { code: 'malformed', message: /beyond/ });
+    assert.equal((await inflateRaw(deflateRawSync(Buffer.alloc(MAX_INFLATED_BYTES, 48)))).length, MAX_INFLATED_BYTES);
+  });
+
+  for (const [name, bytes] of [
+    ['garbage', Buffer.from([0xff, 0xfe, 0x00, 0x12])],
+    ['a stream cut short', deflateRawSync(Buffer.from(JSON.stringify(SERVER_TOKEN.claims))).subarray(0, 20)],
+    ['a zlib (not raw) stream', deflateSync(Buffer.from('{}'))],
+  ]) {
+    test(`refuses ${name} as malformed`, async () => {
+      await assert.rejects(inflateRaw(bytes), { code: 'malformed' });
+    });
+  }
 });
 
 test('plates are compared as the server normalises them', () => {

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import zlib
 from datetime import timedelta
 
 import jwt
@@ -14,6 +15,7 @@ from accounts.models import ApiToken
 from accounts.service import set_active
 from core import crypto
 from core.db import db, utcnow
+from passes import keys
 from passes.models import SigningKey
 
 
@@ -22,14 +24,18 @@ def b64(data: bytes) -> str:
 
 
 def segments(token: str) -> tuple[dict, dict, str]:
+    """Header, inflated claims and signature of a pass token."""
     header, payload, signature = token.split(".")
     unb64 = crypto._unb64
-    return json.loads(unb64(header)), json.loads(unb64(payload)), signature
+    return json.loads(unb64(header)), json.loads(zlib.decompress(unb64(payload), -15)), signature
 
 
 def compact(header: dict, claims: dict, signature: str = "") -> str:
-    encode = lambda part: b64(json.dumps(part, separators=(",", ":")).encode())  # noqa: E731
-    return f"{encode(header)}.{encode(claims)}.{signature}"
+    """A token of these parts, its payload deflated as a pass token's is."""
+    encode = lambda part: json.dumps(part, separators=(",", ":")).encode()  # noqa: E731
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    payload = packer.compress(encode(claims)) + packer.flush()
+    return f"{b64(encode(header))}.{b64(payload)}.{signature}"
 
 
 def alg_none(token, app):
@@ -61,12 +67,12 @@ def public_pem(jwk) -> bytes:
 
 def forged_same_kid(token, app):
     header, claims, _ = segments(token)
-    return crypto.sign(claims, crypto.generate_private_key(), header["kid"])
+    return crypto.sign(claims, crypto.generate_private_key(), header["kid"], deflate=True)
 
 
 def forged_unknown_kid(token, app):
     _, claims, _ = segments(token)
-    return crypto.sign(claims, crypto.generate_private_key(), "nobody-knows")
+    return crypto.sign(claims, crypto.generate_private_key(), "nobody-knows", deflate=True)
 
 
 def edited_payload(token, app):
@@ -90,6 +96,14 @@ def bad_json_header(token, app):
     return b64(b"{not json") + token[token.index("."):]
 
 
+def uncompressed(token, app):
+    """The same claims signed by the real key, in the format before "zip": "DEF"."""
+    header, claims, _ = segments(token)
+    with app.app_context():
+        key = db.session.get(SigningKey, header["kid"])
+        return crypto.sign(claims, keys.private_key(key), key.kid)
+
+
 ATTACKS = {
     "alg_none": (alg_none, {"bad_signature"}),
     "hs256_public_pem": (hs256_with(public_pem), {"bad_signature"}),
@@ -101,6 +115,7 @@ ATTACKS = {
     "padded": (padded, {"malformed"}),
     "two_segments": (two_segments, {"malformed"}),
     "bad_json_header": (bad_json_header, {"malformed"}),
+    "uncompressed": (uncompressed, {"malformed"}),
 }
 
 

@@ -36,7 +36,7 @@ def pass_token(serial: int, plate: str = "桂E12345", name: str = "张*明") -> 
         "o": 450502,
         "d": 450521,
     }
-    return crypto.sign(claims, SIGNING_KEY, "k1abcdef")
+    return crypto.sign(claims, SIGNING_KEY, "k1a", deflate=True)
 
 
 SIGNING_KEY = crypto.generate_private_key()

@@ -47,17 +47,25 @@ Times are hours relative to the scan (negative = before it). Fields of a case:
 - earlier_scan: null, or {minutes_ago, distance_km} of the pass's latest scan at another
   checkpoint (distance_km null: a checkpoint has no coordinates). Online only: the
   offline page cannot see other checkpoints' scans; the server judges those at upload.
-- qr.form says how the scanned text is made from the pass:
+- qr.form says how the scanned text is made from the pass. A pass token's header is
+  {"alg": "ES256", "kid", "zip": "DEF"} and its payload the raw DEFLATE (RFC 1951) of the
+  claims' UTF-8 JSON; "signed" below means made that way unless it says otherwise.
     genuine          the pass's own QR text.
     text             qr.text, exactly (not a pass at all).
     tampered         the genuine JWS with the payload's plate ("p"; "n" for personnel)
-                     changed, header and signature kept.
+                     changed (inflated, edited, deflated again), header and signature kept.
     foreign_key      the same claims signed ES256 by a key the system never published,
                      with a kid not in the JWKS.
-    alg_none         header {"alg": "none", "kid": <the pass's kid>}, same payload,
-                     empty signature.
-    hs256_public_key header {"alg": "HS256", "kid": <kid>}, HMAC-SHA256 keyed with the
-                     public key (PEM or JWK JSON; any key gives the same verdict).
+    uncompressed     the same claims signed by the pass's own key in the format before
+                     compression: header {"alg": "ES256", "kid"} without zip, plain JSON
+                     payload. Genuine but not a pass token: malformed.
+    deflate_bomb     signed by the pass's own key, zip DEF, a payload that inflates to
+                     1 MiB (a JSON string of zeros): refused unread, malformed.
+    alg_none         header {"alg": "none", "kid": <the pass's kid>}, the same
+                     (compressed) payload segment, empty signature.
+    hs256_public_key header {"alg": "HS256", "kid": <kid>}, the same payload segment,
+                     HMAC-SHA256 keyed with the public key (PEM or JWK JSON; any key
+                     gives the same verdict).
     truncated        the genuine QR text without its last two digits (one character).
     padded           the genuine JWS with "==" appended, written as QR text.
     unregistered     genuinely signed by the current key, jti set to a number the
@@ -213,6 +221,11 @@ CASES = [
     case("truncated", "The last character lost.", "deny", ["malformed"],
          qr={"form": "truncated"}),
     case("padded", "base64 padding appended.", "deny", ["malformed"], qr={"form": "padded"}),
+    case("uncompressed", "Genuinely signed, but without zip DEF: the format before "
+         "compression is not a pass token.", "deny", ["malformed"],
+         qr={"form": "uncompressed"}),
+    case("deflate-bomb", "Genuinely signed, inflating to 1 MiB: refused unread.", "deny",
+         ["malformed"], qr={"form": "deflate_bomb"}),
     case("random-text", "Not a pass.", "deny", ["malformed"], qr=text("hello, officer")),
     case("url", "A web address.", "deny", ["malformed"],
          qr=text("https://example.com/pass?id=450500000001")),

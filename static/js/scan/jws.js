@@ -1,5 +1,6 @@
-// The pass QR text and its ES256 compact JWS, checked with WebCrypto.
-// No DOM here: node:test imports this module as the browser does.
+// The pass QR text and its ES256 compact JWS, checked with WebCrypto and inflated with the
+// browser's own DecompressionStream. No DOM here: node:test imports this module as the
+// browser does.
 
 export const QR_PREFIX = 'LP:/';
 const DIGIT_OFFSET = 45; // SMART Health Cards: each character as its code minus 45, two digits
@@ -7,6 +8,8 @@ const JWS_CHARS = /^[A-Za-z0-9_.-]+$/;
 const COMPACT_JWS = /^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 const ES256 = { name: 'ECDSA', namedCurve: 'P-256' };
 const ES256_VERIFY = { name: 'ECDSA', hash: 'SHA-256' };
+// As core/crypto.py: claims inflate to about 200 bytes, so more is a decompression bomb.
+export const MAX_INFLATED_BYTES = 8192;
 
 /** A refused token; `code` is the contract's reason code. */
 export class TokenError extends Error {
@@ -56,6 +59,40 @@ export function jsonObject(bytes) {
   return value;
 }
 
+/**
+ * Inflate raw DEFLATE (RFC 1951) bytes, refusing more than maxBytes of output.
+ * Throws TokenError('malformed') on a broken, cut short or oversized stream.
+ */
+export async function inflateRaw(bytes, maxBytes = MAX_INFLATED_BYTES) {
+  const reader = new Blob([bytes]).stream()
+    .pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+  const chunks = [];
+  let size = 0;
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      size += chunk.value.length;
+      if (size > maxBytes) {
+        reader.cancel().catch(() => {});
+        throw new TokenError('malformed', `the payload inflates beyond ${maxBytes} bytes`);
+      }
+      chunks.push(chunk.value);
+    }
+  } catch (error) {
+    if (error instanceof TokenError) throw error;
+    throw new TokenError('malformed', 'the payload is not raw DEFLATE');
+  }
+  const inflated = new Uint8Array(size);
+  chunks.reduce((offset, chunk) => (inflated.set(chunk, offset), offset + chunk.length), 0);
+  return inflated;
+}
+
+/** The claims of a pass token's payload bytes: inflated when the header says "zip": "DEF". */
+export async function payloadObject(header, payload) {
+  if (!('zip' in header)) return jsonObject(payload);
+  if (header.zip !== 'DEF') throw new TokenError('malformed', `unknown zip ${header.zip}`);
+  return jsonObject(await inflateRaw(payload));
+}
+
 /** The three decoded segments of a compact JWS, before any signature check. */
 export function splitJws(jws) {
   if (typeof jws !== 'string' || !COMPACT_JWS.test(jws)) {
@@ -91,9 +128,13 @@ export async function importKeys(jwks, subtle = globalThis.crypto.subtle) {
 
 /**
  * Verify an ES256 compact JWS against imported keys and return {header, claims}.
+ * With `deflate` (a pass token) the header must say "zip": "DEF" and the payload is inflated
+ * after the signature is checked; without it (the offline bundle) the payload is plain JSON.
  * Throws TokenError with code malformed, bad_signature, key_revoked or unknown_key.
  */
-export async function verifyJws(jws, keys, { revokedKids = [], subtle = globalThis.crypto.subtle } = {}) {
+export async function verifyJws(jws, keys, {
+  revokedKids = [], subtle = globalThis.crypto.subtle, deflate = false,
+} = {}) {
   const { header, payload, signature, signingInput } = splitJws(jws);
   if (header.alg !== 'ES256') throw new TokenError('bad_signature', `algorithm ${header.alg} is not ES256`);
   if (revokedKids.includes(header.kid)) throw new TokenError('key_revoked', `key ${header.kid} is revoked`);
@@ -103,5 +144,9 @@ export async function verifyJws(jws, keys, { revokedKids = [], subtle = globalTh
   const valid = signature.length === 64
     && await subtle.verify(ES256_VERIFY, key, signature, signingInput);
   if (!valid) throw new TokenError('bad_signature', 'signature does not verify');
-  return { header, claims: jsonObject(payload) };
+  // Genuine, but in the other format: a pass token from before compression, or the reverse.
+  if (('zip' in header) !== deflate) {
+    throw new TokenError('malformed', deflate ? '"zip": "DEF" expected' : 'unexpected zip header');
+  }
+  return { header, claims: await payloadObject(header, payload) };
 }

@@ -81,7 +81,9 @@ export async function checkOffline({
   const revokedKids = (bundle && bundle.revoked_kids) || [];
   let claims;
   try {
-    ({ claims } = await verifyJws(jwsFromQrText(qr), keys, { revokedKids, ...(subtle && { subtle }) }));
+    ({ claims } = await verifyJws(jwsFromQrText(qr), keys, {
+      revokedKids, deflate: true, ...(subtle && { subtle }),
+    }));
     checkClaims(claims);
   } catch (error) {
     if (!(error instanceof TokenError)) throw error;

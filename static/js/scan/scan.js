@@ -160,7 +160,7 @@ async function decide(qr, plate) {
       const request = { qr, checkpoint: state.checkpoint, ...(plate ? { plate } : {}) };
       const body = await api.call('POST', VERIFY_URL, request);
       performance.mark('lp:answered');
-      const facts = body.pass ? factsFrom(body.pass, claimsOf(qr)) : null;
+      const facts = body.pass ? factsFrom(body.pass, await claimsOf(qr)) : null;
       const { verdict, reasons, enterprise } = body;
       return {
         verdict, reasons, facts, enterprise, offlineAsOf: null,

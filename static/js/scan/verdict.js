@@ -4,15 +4,16 @@
 //  earlier: where and when a possible copy was scanned before, or absent;
 //  replacedBy: the number of the pass that replaced a renewed one, or absent}.
 
-import { jwsFromQrText, splitJws, jsonObject } from './jws.js';
+import { jwsFromQrText, payloadObject, splitJws } from './jws.js';
 import { UNREADABLE as UNREADABLE_CODES } from './reasons.js';
 
 const UNREADABLE = new Set(UNREADABLE_CODES);
 
 /** The signed facts of a QR text without checking its signature: only to fill in the display. */
-export function claimsOf(qr) {
+export async function claimsOf(qr) {
   try {
-    return jsonObject(splitJws(jwsFromQrText(qr)).payload);
+    const { header, payload } = splitJws(jwsFromQrText(qr));
+    return await payloadObject(header, payload);
   } catch {
     return null;
   }
