@@ -13,7 +13,19 @@ import transfers
 import whitelist
 from audit.cli import audit_cli
 from commands import register_commands
-from core import auth, config, db, errors, health, i18n, limits, openapi, security, ui
+from core import (
+    auth,
+    config,
+    db,
+    divisions_api,
+    errors,
+    health,
+    i18n,
+    limits,
+    openapi,
+    security,
+    ui,
+)
 from passes.cli import keys_cli
 from passes.people_cli import people_cli
 
@@ -80,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
                       audit.bp, dashboard.bp, transfers.bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts.api, whitelist.api, passes.api, passes.well_known,
-                      checkpoints.api, dashboard.api, transfers.api, openapi.bp, health.bp):
+                      checkpoints.api, dashboard.api, transfers.api, openapi.bp, health.bp,
+                      divisions_api.bp):
         auth.csrf.exempt(blueprint)  # bearer tokens only: the cookie is never read there
         app.register_blueprint(blueprint)

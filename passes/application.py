@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from core.divisions import default_divisions
 from core.errors import DomainError
 from core.validation import Fields
 from core.validators import (
@@ -93,8 +92,8 @@ def read_application(data: Mapping, enterprise: Enterprise, now: datetime) -> Ap
         plate = _plate(fields)
         holder_fields = fields.nested("driver")
         cargo = _cargo(fields, enterprise)
-    origin = _county(fields, "origin")
-    destination = _county(fields, "destination")
+    origin = fields.county("origin")
+    destination = fields.county("destination")
     valid_from, valid_until = _window(fields, now)
     # Without a known kind the holder's object has no name to be read under.
     holder = _holder(holder_fields, valid_from, now) if holder_fields is not None else None
@@ -123,11 +122,6 @@ def _plate(fields: Fields) -> str | None:
         fields.error("plate", _l("Not a valid plate, e.g. 桂E12345 or 桂ED12345."))
         return None
     return plate
-
-
-def _county(fields: Fields, name: str) -> str | None:
-    return fields.text(name, max_length=6, check=default_divisions().is_county,
-                       invalid=_l("Not a known county-level division code."))
 
 
 def _window(fields: Fields, now: datetime) -> tuple[datetime | None, datetime | None]:

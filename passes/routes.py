@@ -72,18 +72,19 @@ def new_pass():
     form, errors, status = forms.blank_application(), {}, 200
     if request.method == "POST":
         form = request.form.to_dict()
+        data = forms.application_from_form(form)
+        unread = forms.county_codes(data)
         try:
-            pass_ = service.apply_for_pass(forms.application_from_form(form), current_user)
+            pass_ = service.apply_for_pass(data, current_user)
         except ValidationFailed as error:
-            errors, status = forms.form_errors(error.fields), 422
+            errors, status = forms.form_errors(error.fields | unread), 422
         else:
             flash(_("Pass %(number)s issued. Send the holder link to the driver.",
                     number=pass_.number), "success")
             return redirect(url_for(".pass_detail", number=pass_.number))
     enterprise = service.own_enterprise(current_user)
     return render_template("passes/new.html", form=form, errors=errors, refusal=_refusal(),
-                           categories=enterprise.categories if enterprise else [],
-                           counties=forms.county_groups()), status
+                           categories=enterprise.categories if enterprise else []), status
 
 
 def _refusal() -> str | None:
