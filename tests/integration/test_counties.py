@@ -53,7 +53,8 @@ def test_api_refuses_an_abolished_code_naming_its_successor(app, client, clerk):
 def test_abolished_code_is_explained_in_english_too(client, clerk):
     response = apply(client, clerk, vehicle(destination="451021"), lang="en")
     assert response.json["error"]["fields"]["destination"] == (
-        "451021 (广西壮族自治区百色市田阳县) was abolished; it is now 451003 广西壮族自治区百色市田阳区.")
+        "451021 (广西壮族自治区百色市田阳县) was abolished; "
+        "it is now 451003 广西壮族自治区百色市田阳区.")
 
 
 def test_abolished_code_without_a_successor_is_refused_as_abolished(client, clerk):
