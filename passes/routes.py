@@ -37,10 +37,12 @@ def jwks():
 
 @bp.app_template_filter("county")
 def county_name(code: str) -> str:
-    """海城区 -> 北海市海城区: the prefecture makes a county name unambiguous."""
+    """海城区 -> 北海市海城区: the prefecture makes a county name unambiguous; the province
+    stands in where there is none (北京市朝阳区, 广东省东莞市)."""
     divisions = default_divisions()
-    prefecture = divisions.name(code[:4] + "00") or ""
-    return prefecture + (divisions.name(code) or code)
+    prefecture = code[:4] + "00"
+    above = divisions.name(prefecture) if prefecture != code else None
+    return (above or divisions.name(code[:2] + "0000") or "") + (divisions.name(code) or code)
 
 
 @bp.get("/passes")

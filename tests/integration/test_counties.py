@@ -78,6 +78,13 @@ def test_form_issues_a_pass_between_guangdong_counties(app, client, login, clerk
     assert stored_route(app) == (ZHANJIANG_CHIKAN, LIANJIANG)
 
 
+def test_pass_page_names_a_municipality_county_with_its_city(client, login, clerk):
+    login(clerk.user)
+    response = client.post("/passes/new", data=form(origin="110105", destination="441900"),
+                           follow_redirects=True)
+    assert "北京市朝阳区" in response.text and "广东省东莞市" in response.text
+
+
 def test_form_takes_an_unambiguous_county_name(app, client, login, clerk):
     login(clerk.user)
     response = client.post("/passes/new", data=form(origin="湛江市赤坎区", destination="廉江市"))
