@@ -8,7 +8,7 @@ import csv
 import importlib.util
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -173,30 +173,35 @@ def packaged_table() -> Path:
 
 @cache
 def _packaged() -> tuple[dict[str, tuple[str, str]], dict[str, Abolished]]:
-    """Current rows (the table's latest year) and the codes that earlier years list only."""
+    """Current rows (the table's latest year) and the codes that only earlier years list."""
     with packaged_table().open(encoding="utf-8", newline="") as lines:
-        records = list(csv.DictReader(lines))
-    latest = max(int(record["year"]) for record in records)
-    current: dict[str, tuple[str, str]] = {}
-    last_seen: dict[str, tuple[int, str, str]] = {}
-    for record in records:
-        rank = record["rank"]
-        name_column, code_column, id_column = _RANK_COLUMNS[rank]
-        code, year = record[code_column], int(record["year"])
-        if year == latest:
-            current[code] = (record[name_column], _RANKS[rank])
-        elif year >= last_seen.get(code, (0,))[0]:
-            last_seen[code] = (year, _full_name(record, rank), record[id_column])
-    abolished = {code: Abolished(code, full_name, year,
+        reader = csv.reader(lines)
+        column = {name: index for index, name in enumerate(next(reader))}
+        year_at, rank_at = column["year"], column["rank"]
+        last_row: dict[str, list[str]] = {}  # code -> the row of the latest year listing it
+        for row in reader:
+            code = row[column[_RANK_COLUMNS[row[rank_at]][1]]]
+            if row[year_at] >= last_row.get(code, row)[year_at]:
+                last_row[code] = row
+    latest = max(row[year_at] for row in last_row.values())
+    current, gone = {}, {}
+    for code, row in last_row.items():
+        name_column, _, id_column = _RANK_COLUMNS[row[rank_at]]
+        if row[year_at] == latest:
+            current[code] = (row[column[name_column]], _RANKS[row[rank_at]])
+        else:
+            gone[code] = (row, row[column[id_column]])
+    abolished = {code: Abolished(code, _full_name(row, column), int(row[year_at]),
                                  successor if successor in current else None)
-                 for code, (year, full_name, successor) in last_seen.items()
-                 if code not in current}
+                 for code, (row, successor) in gone.items()}
     return current, abolished
 
 
-def _full_name(record: Mapping[str, str], rank: str) -> str:
-    parts: Iterable[str] = (record["province_name"], record["city_name"], record["county_name"])
-    return "".join(part for part in list(parts)[:int(rank)] if part not in ("", "县", "市辖区"))
+def _full_name(row: list[str], column: Mapping[str, int]) -> str:
+    """Province, prefecture and county names as the row gives them, without placeholders."""
+    depth = int(row[column["rank"]])
+    parts = [row[column[name]] for name in ("province_name", "city_name", "county_name")][:depth]
+    return "".join(part for part in parts if part not in ("", "县", "市辖区"))
 
 
 def _read_csv(path: Path) -> Iterator[tuple[str, tuple[str, str]]]:
