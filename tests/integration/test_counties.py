@@ -161,6 +161,17 @@ def test_checkpoint_may_stand_in_any_county(app, client, make_user, token_for):
     assert count_rows(app, Checkpoint) == 1
 
 
+def test_checkpoint_form_takes_a_county_name(app, client, make_user, login):
+    login(make_user("admin"))
+    data = {"code": "ZJ-2", "name": "赤坎检查站", "kind": "park_gate"}
+    refused = client.post("/admin/checkpoints", data=data | {"area": "朝阳区"})
+    assert refused.status_code == 422 and "吉林省长春市朝阳区 220104" in refused.text
+    response = client.post("/admin/checkpoints", data=data | {"area": "湛江市赤坎区"})
+    assert response.status_code == 302, response.text
+    with app.app_context():
+        assert db.session.scalar(select(Checkpoint.area)) == ZHANJIANG_CHIKAN
+
+
 def search(client, query, **more):
     response = client.get("/api/v1/divisions", query_string={"q": query, **more})
     assert response.status_code == 200, response.text
