@@ -9,7 +9,6 @@
 
   function enhance(input) {
     const hint = document.getElementById("h-" + input.id.slice(2));
-    const typeHint = hint ? hint.textContent : "";
     const list = document.createElement("ul");
     list.id = input.id + "-options";
     list.className = "county-options";
@@ -99,7 +98,7 @@
     }
 
     input.addEventListener("input", function () {
-      if (hint) hint.textContent = typeHint;
+      if (hint) hint.textContent = input.dataset.hint; // the chosen name no longer holds
       clearTimeout(timer);
       timer = setTimeout(search, DELAY_MS);
     });
