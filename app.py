@@ -15,7 +15,21 @@ import transfers
 import whitelist
 from audit.cli import audit_cli
 from commands import register_commands
-from core import auth, config, db, errors, health, i18n, jsonio, limits, logs, openapi, security, ui
+from core import (
+    auth,
+    config,
+    db,
+    divisions_api,
+    errors,
+    health,
+    i18n,
+    jsonio,
+    limits,
+    logs,
+    openapi,
+    security,
+    ui,
+)
 from passes.cli import keys_cli
 from passes.people_cli import people_cli
 
@@ -88,6 +102,6 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in (accounts.api, whitelist.api, passes.api, passes.well_known,
                       checkpoints.api, dashboard.api, transfers.api, people.api, openapi.bp,
-                      health.bp, passes.quota_api, federation.api):
+                      health.bp, passes.quota_api, federation.api, divisions_api.bp):
         auth.csrf.exempt(blueprint)  # bearer tokens only: the cookie is never read there
         app.register_blueprint(blueprint)

@@ -15,6 +15,7 @@ from core.auth import role_required
 from core.db import db, utcnow
 from core.divisions import default_divisions
 from core.errors import ValidationFailed
+from core.validation import county_by_name
 
 bp = Blueprint("checkpoints", __name__, template_folder="templates")
 # Its own blueprint, so the menu tells the scan log apart from the checkpoint pages.
@@ -38,10 +39,12 @@ def admin_list():
     form, errors, status = {}, {}, 200
     if request.method == "POST":
         form = request.form.to_dict()
+        area, unread = county_by_name(form.get("area"))  # typed as a name without the picker
         try:
-            checkpoint = service.create_checkpoint(form, current_user)
+            checkpoint = service.create_checkpoint(form | {"area": area} if area else form,
+                                                   current_user)
         except ValidationFailed as error:
-            errors, status = error.fields, 422
+            errors, status = error.fields | ({"area": unread} if unread else {}), 422
         else:
             flash(_("Checkpoint %(code)s added.", code=checkpoint.code), "success")
             return redirect(url_for(".admin_list"))

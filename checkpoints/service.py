@@ -8,7 +8,6 @@ from sqlalchemy import Row, and_, bindparam, select
 from audit.service import record
 from checkpoints.models import KINDS, Checkpoint, officer_checkpoints
 from core.db import db
-from core.divisions import default_divisions
 from core.errors import Forbidden, NotFound
 from core.unit_of_work import despite_rollback, unit_of_work
 from core.validation import Fields
@@ -28,8 +27,7 @@ def create_checkpoint(data: Mapping, actor) -> Checkpoint:
                        invalid=_l("Use letters, digits, '-' or '_'."))
     name = fields.text("name", max_length=100)
     kind = fields.choice("kind", KINDS)
-    area = fields.text("area", max_length=6, check=default_divisions().is_county,
-                       invalid=_l("Not a known county-level division code."))
+    area = fields.county("area")
     latitude = _coordinate(fields, "latitude", 90)
     longitude = _coordinate(fields, "longitude", 180)
     if (latitude is None) != (longitude is None) and fields.ok("latitude"):

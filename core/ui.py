@@ -3,6 +3,8 @@ from flask import Flask, request
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
+from core.divisions import default_divisions
+
 COLOUR_NAMES = {"green": _l("Green"), "yellow": _l("Yellow"), "red": _l("Red")}
 STATE_NAMES = {
     "pending": _l("Pending review"),
@@ -39,6 +41,8 @@ def init_app(app: Flask, nav: dict[str, list[tuple[str, object]]]) -> None:
         role_name=lambda code: ROLE_NAMES.get(code, code),
         kind_name=lambda code: KIND_NAMES.get(code, code),
         query_args=query_args,
+        county_full_name=lambda code: default_divisions().full_name(code)
+        if default_divisions().is_county(code) else None,
     )
 
     app.add_template_filter(lambda d, **more: {**d, **more}, "combine")

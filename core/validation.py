@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 
+from core.divisions import default_divisions
 from core.errors import ValidationFailed
 
 REQUIRED = _l("This field is required.")
@@ -36,6 +37,38 @@ def unstorable_paths(value, path: str = "") -> Iterator[str]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from unstorable_paths(item, f"{path}.{index}" if path else str(index))
+
+
+def county_refusal(code: str):
+    """Why code is no county: abolished (and what it became), or simply unknown."""
+    divisions = default_divisions()
+    gone = divisions.abolished(code)
+    if gone is None:
+        return _l("Not a known county-level division code.")
+    if gone.successor is None:
+        return _l("%(code)s (%(name)s) was abolished.", code=code, name=gone.full_name)
+    return _l("%(code)s (%(name)s) was abolished; it is now %(successor)s %(successor_name)s.",
+              code=code, name=gone.full_name, successor=gone.successor,
+              successor_name=divisions.full_name(gone.successor))
+
+
+def county_by_name(value):
+    """A county written as its name (赤坎区, 湛江市赤坎区) as its code, for the doors where people
+    type names (forms, bulk files): (code, None), or (None, why) when the name names no county or
+    several. Anything else comes back as it is, for the code rules to judge."""
+    if not isinstance(value, str) or not value.strip() or value.strip().isdigit():
+        return value, None
+    name = value.strip()
+    divisions = default_divisions()
+    codes = divisions.counties_named(name)
+    if len(codes) == 1:
+        return codes[0], None
+    if not codes:
+        return None, _l("No county is named %(name)s: give its 6-digit code or its full name, "
+                        "e.g. 湛江市赤坎区.", name=name)
+    candidates = "、".join(f"{divisions.full_name(code)} {code}" for code in codes)
+    return None, _l("%(name)s names several counties: %(candidates)s. Add its province or "
+                    "prefecture, or give the code.", name=name, candidates=candidates)
 
 
 class Fields:
@@ -80,6 +113,18 @@ class Fields:
             self.error(name, invalid or _l("Not valid."))
             return None
         return value
+
+    def county(self, name: str, *, required: bool = True) -> str | None:
+        """A current county-level division code; an abolished one is refused naming its
+        successor, so the applicant learns which code to give instead."""
+        code = self.text(name, required=required, max_length=6)
+        if code is None:
+            return None
+        divisions = default_divisions()
+        if divisions.is_county(code):
+            return code
+        self.error(name, county_refusal(code))
+        return None
 
     def choice(self, name: str, choices: Iterable[str], *, required: bool = True) -> str | None:
         """One of a fixed set of codes."""

@@ -99,8 +99,8 @@ def read_application(data: Mapping, enterprise: Enterprise, now: datetime) -> Ap
         plate = _plate(fields)
         holder_fields = fields.nested("driver")
         cargo = _cargo(fields, enterprise)
-    origin = _county(fields, "origin")
-    destination = _county(fields, "destination")
+    origin = fields.county("origin")
+    destination = fields.county("destination")
     via = _via(fields, kind)
     valid_from, valid_until = _window(fields, now)
     # Without a known kind the holder's object has no name to be read under.
@@ -132,11 +132,6 @@ def _plate(fields: Fields) -> str | None:
         fields.error("plate", _l("Not a valid plate, e.g. 桂E12345 or 桂ED12345."))
         return None
     return plate
-
-
-def _county(fields: Fields, name: str) -> str | None:
-    return fields.text(name, max_length=6, check=default_divisions().is_county,
-                       invalid=_l("Not a known county-level division code."))
 
 
 def _via(fields: Fields, kind: str | None) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from core.errors import ValidationFailed
 from core.validators import normalize_plate, resident_id_check_char
 from passes.application import Application, read_application
 from passes.bulk_files import COLUMNS, OPTIONAL_COLUMNS, column_name
-from passes.forms import local_zone
+from passes.forms import county_codes, local_zone
 from passes.plates import PlateTaken, ensure_plate_free
 from whitelist.models import Category, Enterprise
 from whitelist.service import categories
@@ -54,6 +54,7 @@ def to_application(cells: dict, category_codes: dict[str, str]) -> tuple[dict, d
             data[key] = cells[key]
     if data.get("cargo") is not None:
         data["cargo"] = category_codes.get(data["cargo"].lower(), data["cargo"])
+    errors |= county_codes(data)
     return data, errors
 
 
@@ -200,6 +201,7 @@ def template_notes(approved: list[Category], test_hours: int,
             ("采样时间", "北京时间,格式 2022-07-20 08:00;"
                       f"签发时和有效期起均在 {test_hours} 小时内"),
             ("物资类别", f"车辆通行证必填,本企业获批类别之一:{names}"),
-            ("起点 / 终点", "6 位县级行政区划代码,如 450502(海城区)"),
+            ("起点 / 终点", "6 位县级行政区划代码,或区县名称:如 440802、赤坎区、湛江市赤坎区;"
+                           "重名的区县(如 朝阳区)须写上所属省市"),
             ("有效期起 / 至", f"北京时间,格式 2022-07-20 08:00;最长 {longest_days} 天"),
             ("限制", "每个文件最多 5000 行;同一车牌只能出现一次;不要使用公式")]

@@ -41,8 +41,8 @@ COLUMNS = (
     ("test_result", "核酸结果(阴性/阳性)"),
     ("sampled_at", "采样时间"),
     ("cargo", "物资类别"),
-    ("origin", "起点(县级代码)"),
-    ("destination", "终点(县级代码)"),
+    ("origin", "起点(县级代码或名称)"),
+    ("destination", "终点(县级代码或名称)"),
     ("valid_from", "有效期起"),
     ("valid_until", "有效期至"),
 )

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from core.db import utcnow
-from core.divisions import default_divisions
+from core.validation import county_by_name
 
 HOLDER = "person"
-PROVINCE = "45"  # Guangxi: the counties offered for routes
+ROUTE_FIELDS = ("origin", "destination")
 
 
 def local_zone() -> ZoneInfo:
@@ -59,6 +59,19 @@ def application_from_form(form: Mapping) -> dict:
     return data
 
 
+def county_codes(data: dict) -> dict:
+    """Route counties typed as names replaced by their codes in data; the names that name no
+    county or several, as errors by field (the service would only say "not a code")."""
+    errors = {}
+    for key in ROUTE_FIELDS:
+        code, problem = county_by_name(data.get(key))
+        if problem is None:
+            data[key] = code
+        else:
+            errors[key] = problem
+    return errors
+
+
 def renewal_from_form(form: Mapping) -> dict:
     """The renewal form (inputs named renew.*) as the body of POST .../renew."""
     data = {"test": test_from_form(form, "renew."), "health_code": form.get("renew.health_code")}
@@ -89,13 +102,3 @@ def blank_application() -> dict:
     return {"kind": "vehicle", f"{HOLDER}.health_code": "green",
             f"{HOLDER}.test.result": "negative", "valid_from": iso_to_local(start),
             "valid_until": iso_to_local(start + timedelta(days=days))}
-
-
-def county_groups() -> list[tuple[str, list[tuple[str, str]]]]:
-    """The province's counties grouped under their prefecture, for a <select>."""
-    divisions = default_divisions()
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for code, name in divisions.counties(PROVINCE):
-        prefecture = divisions.name(code[:4] + "00") or code[:4]
-        groups.setdefault(prefecture, []).append((code, name))
-    return list(groups.items())

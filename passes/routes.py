@@ -39,10 +39,12 @@ def jwks():
 
 @bp.app_template_filter("county")
 def county_name(code: str) -> str:
-    """海城区 -> 北海市海城区: the prefecture makes a county name unambiguous."""
+    """海城区 -> 北海市海城区: the prefecture makes a county name unambiguous; the province
+    stands in where there is none (北京市朝阳区, 广东省东莞市)."""
     divisions = default_divisions()
-    prefecture = divisions.name(code[:4] + "00") or ""
-    return prefecture + (divisions.name(code) or code)
+    prefecture = code[:4] + "00"
+    above = divisions.name(prefecture) if prefecture != code else None
+    return (above or divisions.name(code[:2] + "0000") or "") + (divisions.name(code) or code)
 
 
 @bp.get("/passes")
@@ -74,18 +76,19 @@ def new_pass():
     form, errors, status = forms.blank_application(), {}, 200
     if request.method == "POST":
         form = request.form.to_dict()
+        data = forms.application_from_form(form)
+        unread = forms.county_codes(data)
         try:
-            pass_ = service.apply_for_pass(forms.application_from_form(form), current_user)
+            pass_ = service.apply_for_pass(data, current_user)
         except (ValidationFailed, PlateTaken) as error:
-            errors, status = forms.form_errors(error.fields), error.status
+            errors, status = forms.form_errors(error.fields | unread), error.status
         else:
             flash(_("Pass %(number)s issued. Send the holder link to the driver.",
                     number=pass_.number), "success")
             return redirect(url_for(".pass_detail", number=pass_.number))
     enterprise = service.own_enterprise(current_user)
     return render_template("passes/new.html", form=form, errors=errors, refusal=_refusal(),
-                           categories=enterprise.categories if enterprise else [],
-                           counties=forms.county_groups()), status
+                           categories=enterprise.categories if enterprise else []), status
 
 
 def _refusal() -> str | None:

