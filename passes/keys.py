@@ -51,18 +51,33 @@ def _decrypted(kid: str, blob: bytes, secret: bytes) -> ec.EllipticCurvePrivateK
     return crypto.decrypt_private_key(blob, secret)
 
 
-def revoke_key(kid: str, actor: str) -> list[str]:
-    """Stop honouring a key at once; return the numbers of its passes to re-issue."""
+def _revocable(kid: str) -> SigningKey:
     key = db.session.get(SigningKey, kid)
     if key is None:
         raise NotFound()
     if key.revoked_at is not None:
         raise Conflict(_l("This key is already revoked."))
-    key.revoked_at = key.retired_at = utcnow()
-    affected = db.session.scalars(
+    return key
+
+
+def _unexpired_passes(kid: str, now: datetime) -> list[str]:
+    return db.session.scalars(
         select(Pass.number).where(Pass.kid == kid, Pass.revoked_at.is_(None),
-                                  Pass.valid_until > key.revoked_at).order_by(Pass.number)
+                                  Pass.valid_until > now).order_by(Pass.number)
     ).all()
+
+
+def passes_refused_by_revoking(kid: str) -> int:
+    """How many unexpired, unrevoked passes the key signed: every checkpoint would refuse them."""
+    _revocable(kid)
+    return len(_unexpired_passes(kid, utcnow()))
+
+
+def revoke_key(kid: str, actor: str) -> list[str]:
+    """Stop honouring a key at once; return the numbers of its passes to re-issue."""
+    key = _revocable(kid)
+    key.revoked_at = key.retired_at = utcnow()
+    affected = _unexpired_passes(kid, key.revoked_at)
     record(actor, "key.revoke", kid, passes_to_reissue=len(affected))
     db.session.commit()
     return affected
