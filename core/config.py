@@ -35,6 +35,14 @@ DEFAULTS = {
     # an enterprise's own limits.
     "ISSUE_QUOTA_PER_HOUR": 500,
     "ISSUE_QUOTA_PER_DAY": 3000,
+    # Printed on the pass sheet and the holder page, and at the head of the text message.
+    "ISSUING_AUTHORITY": "北海市新冠肺炎疫情防控指挥部",
+    # passes/sms.py: "log" writes the message to the app log (demo; nothing is delivered),
+    # "http" POSTs it as JSON to SMS_GATEWAY_URL.
+    "SMS_SENDER": "log",
+    "SMS_GATEWAY_URL": None,
+    "SMS_PER_PASS_PER_DAY": 3,
+    "SMS_PER_ENTERPRISE_PER_DAY": 500,
     # scrypt is memory-hard; tests swap in a cheap method to stay fast.
     "PASSWORD_HASH_METHOD": "scrypt",
 }
@@ -91,6 +99,11 @@ def _check(config) -> None:
     for name in ("TEST_WINDOW_HOURS", "MAX_VALIDITY_DAYS", "API_TOKEN_TTL_SECONDS"):
         if not isinstance(config[name], int) or config[name] <= 0:
             raise ValueError(f"{name} must be a positive integer, got {config[name]!r}")
-    for name in ("ISSUE_QUOTA_PER_HOUR", "ISSUE_QUOTA_PER_DAY"):
+    if config["SMS_SENDER"] not in ("log", "http"):
+        raise ValueError(f"SMS_SENDER must be log or http, got {config['SMS_SENDER']!r}")
+    if config["SMS_SENDER"] == "http" and not config["SMS_GATEWAY_URL"]:
+        raise ValueError("SMS_SENDER=http needs SMS_GATEWAY_URL")
+    for name in ("ISSUE_QUOTA_PER_HOUR", "ISSUE_QUOTA_PER_DAY", "SMS_PER_PASS_PER_DAY",
+                 "SMS_PER_ENTERPRISE_PER_DAY"):
         if not isinstance(config[name], int) or isinstance(config[name], bool) or config[name] < 1:
             raise ValueError(f"{name} must be a positive integer, got {config[name]!r}")

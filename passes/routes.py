@@ -17,7 +17,7 @@ from core.auth import public, role_required
 from core.db import db, utcnow
 from core.divisions import default_divisions
 from core.errors import DomainError, ValidationFailed
-from passes import forms, keys, people, renewal, service
+from passes import forms, keys, people, renewal, service, sms
 from passes.application import check_enterprise
 from passes.models import KINDS
 from passes.responses import png_response
@@ -104,7 +104,10 @@ def pass_detail(number: str):
 def _detail_page(pass_, errors=None, form=None, status=200):
     page = render_template("passes/detail.html", pass_=pass_, now=utcnow(),
                            errors=errors or {}, form=form or {},
-                           test_lapsed=people.test_lapsed(pass_.person))
+                           test_lapsed=people.test_lapsed(pass_.person),
+                           holder_url=sms.holder_url(pass_), sms_text=sms.message_text(pass_),
+                           sms_phone=sms.masked_phone(pass_.person.phone),
+                           sms_sent=sms.sent_messages(pass_))
     return page, status
 
 
@@ -127,6 +130,20 @@ def revoke(number: str):
         flash(str(error.message), "error")
     else:
         flash(_("Pass %(number)s revoked.", number=number), "success")
+    return redirect(url_for(".pass_detail", number=number))
+
+
+@bp.post("/passes/<number>/sms")
+@role_required("admin", "enterprise")
+def send_sms(number: str):
+    pass_ = service.get_pass(number, current_user)
+    try:
+        sms.send_to_holder(pass_, current_user)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Text message sent to %(phone)s.", phone=sms.masked_phone(pass_.person.phone)),
+              "success")
     return redirect(url_for(".pass_detail", number=number))
 
 
