@@ -40,6 +40,8 @@ DEFAULTS = {
     # passes/sms.py: "log" writes the message to the app log (demo; nothing is delivered),
     # "http" POSTs it as JSON to SMS_GATEWAY_URL.
     "SMS_SENDER": "log",
+    # whitelist/licence.py: the largest business-licence file accepted (PDF, JPEG or PNG).
+    "LICENCE_MAX_BYTES": 5 * 1024 * 1024,
     "SMS_GATEWAY_URL": None,
     "SMS_PER_PASS_PER_DAY": 3,
     "SMS_PER_ENTERPRISE_PER_DAY": 500,
