@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import log_in, screenshot
+from tests.conftest import make_uscc
 
 pytestmark = pytest.mark.browser
 SIZES = ["phone", "desktop"]
@@ -101,7 +102,7 @@ def test_admin_changes_an_officers_checkpoints(open_page, size):
     username = f"officer-{size}"
     page.goto("/admin/users")
     page.fill("[name='username']", username)
-    page.select_option("[name='role']", "officer")
+    page.select_option("#f-role", "officer")
     page.fill("[name='password']", "officer-pass-2022")
     page.check("input[name='checkpoints'][value='BH-G75-EXIT']")
     with page.expect_navigation():
@@ -122,3 +123,70 @@ def test_admin_changes_an_officers_checkpoints(open_page, size):
     expect(page.locator("tr", has_text=username)).not_to_contain_text("兰海高速北海出口")
     no_sideways_scroll(page)
     screenshot(page, "155-accounts-after-reassign")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_holder_page_and_printed_sheet_name_the_issuing_authority(open_page, size):
+    page = open_page(size)
+    log_in(page, "clerk")
+    open_a_valid_pass(page)
+    page.goto(page.locator("#holder-link").input_value())
+    expect(page.locator(".holder-facts")).to_contain_text("北海市新冠肺炎疫情防控指挥部")
+    no_sideways_scroll(page)
+    screenshot(page, "156-holder-authority")
+    page.goto(page.url + "/print")
+    expect(page.locator(".sheet-authority")).to_contain_text("北海市新冠肺炎疫情防控指挥部")
+    screenshot(page, "157-sheet-authority")
+
+
+# A 2×2 PNG: the preview on the authority's page must decode.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
+    "0000001649444154789c633c2127c7c0c0c0c4c0c0c0c0c000000d0401087d71ca66"
+    "0000000049454e44ae426082")
+
+
+def test_a_new_enterprise_uploads_its_licence_and_the_authority_opens_it(open_page, tmp_path):
+    admin = open_page("desktop")
+    log_in(admin, "admin")
+    admin.goto("/admin/users")
+    admin.fill("[name='username']", "licence-clerk")
+    admin.select_option("#f-role", "enterprise")
+    admin.fill("[name='password']", "licence-pass-2022")
+    with admin.expect_navigation():
+        admin.get_by_role("button", name=re.compile("创建")).click()
+
+    page = open_page("phone")
+    log_in(page, "licence-clerk", "licence-pass-2022")
+    page.goto("/enterprise/register")
+    code = make_uscc()
+    page.fill("[name='name']", "北海执照测试物流有限公司")
+    page.fill("[name='code']", code)
+    page.check("input[name='categories'][value='daily']")
+    page.fill("[name='contact_name']", "李经理")
+    page.fill("[name='contact_phone']", "13907795678")
+    page.fill("[name='address']", "广西北海市海城区北部湾中路2号")
+    bad = tmp_path / "执照.pdf"
+    bad.write_bytes(b"GIF89a not a licence")
+    page.set_input_files("[name='licence']", str(bad))
+    with page.expect_navigation():
+        page.locator("form.form button.primary").click()
+    expect(page.locator("#e-licence")).to_contain_text("只接受 PDF、JPEG 或 PNG 文件")
+    expect(page.locator("[name='name']")).to_have_value("北海执照测试物流有限公司")
+    no_sideways_scroll(page)
+    screenshot(page, "158-register-licence-refused")
+    good = tmp_path / "营业执照.png"
+    good.write_bytes(PNG)
+    page.set_input_files("[name='licence']", str(good))
+    with page.expect_navigation():
+        page.locator("form.form button.primary").click()
+    expect(page).to_have_url(re.compile(r"/enterprise$"))
+    expect(page.locator(".facts .licence")).to_contain_text("营业执照.png")
+    no_sideways_scroll(page)
+    screenshot(page, "159-enterprise-licence")
+
+    admin.goto(f"/admin/enterprises/{code}")
+    preview = admin.locator("img.licence-preview")
+    expect(preview).to_be_visible()
+    assert admin.evaluate("document.querySelector('img.licence-preview').naturalWidth") == 2
+    screenshot(admin, "160-admin-enterprise-licence")
