@@ -138,12 +138,16 @@ def revoke(number: str):
 def send_sms(number: str):
     pass_ = service.get_pass(number, current_user)
     try:
-        sms.send_to_holder(pass_, current_user)
+        message = sms.send_to_holder(pass_, current_user)
     except DomainError as error:
         flash(str(error.message), "error")
     else:
-        flash(_("Text message sent to %(phone)s.", phone=sms.masked_phone(pass_.person.phone)),
-              "success")
+        if message.status == "failed":
+            flash(_("The SMS gateway refused the message. Copy the text and send it yourself."),
+                  "error")
+        else:
+            flash(_("Text message sent to %(phone)s.", phone=sms.masked_phone(message.phone)),
+                  "success")
     return redirect(url_for(".pass_detail", number=number))
 
 

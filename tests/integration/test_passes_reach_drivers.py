@@ -1,8 +1,14 @@
 """Passes reach drivers: the holder link with copy and share, the text message, its limits."""
+import json
 import logging
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import select
 
+from app import create_app
 from audit.models import AuditEntry
 from core.db import db
 from passes.sms_models import SmsMessage
@@ -100,3 +106,52 @@ def test_holder_page_and_printed_sheet_name_the_issuing_authority(app, client, m
     app.config["ISSUING_AUTHORITY"] = "钦州市指挥部"
     assert "钦州市指挥部" in client.get(f"/h/{secret}/print").text
     assert issued.number
+
+
+@pytest.fixture
+def gateway():
+    """A local SMS gateway that records what it is sent and answers with `status`."""
+    received, state = [], {"status": 200}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(state["status"])
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}/sms", received=received,
+                          state=state)
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_the_http_sender_posts_phone_and_text_to_the_gateway(app, client, login, make_user,
+                                                             make_pass, gateway):
+    app.config.update(SMS_SENDER="http", SMS_GATEWAY_URL=gateway.url)
+    issued = make_pass()
+    login(clerk_of(make_user, issued.enterprise_code))
+    client.post(f"/passes/{issued.number}/sms")
+    [sent] = gateway.received
+    assert sent["phone"] == "13800000000" and "/h/" in sent["text"]
+    gateway.state["status"] = 500
+    client.post(f"/passes/{issued.number}/sms")
+    with app.app_context():
+        statuses = [m.status for m in db.session.scalars(
+            select(SmsMessage).order_by(SmsMessage.id))]
+    assert statuses == ["sent", "failed"]
+    page = client.get(f"/passes/{issued.number}").text
+    assert "未发出：短信网关拒绝" in page
+    assert "短信网关拒绝了该短信" in client.post(f"/passes/{issued.number}/sms",
+                                          follow_redirects=True).text
+
+
+def test_the_http_sender_needs_a_gateway_address(app_config):
+    with pytest.raises(ValueError, match="SMS_GATEWAY_URL"):
+        create_app(app_config | {"SMS_SENDER": "http"})
