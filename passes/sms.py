@@ -66,6 +66,9 @@ def send_to_holder(pass_: Pass, actor) -> SmsMessage:
     now = utcnow()
     if pass_.status(now) not in ("valid", "not_yet_valid"):
         raise PassNotSendable()
+    # Two clicks at once must not both pass the count: they take turns on the pass's row
+    # (PostgreSQL; SQLite's single writer refuses one whose count went stale).
+    db.session.execute(select(Pass.id).where(Pass.id == pass_.id).with_for_update())
     _check_limits(pass_, now)
     # The number on the pass's holder record, never one the caller gives.
     phone = pass_.person.phone
