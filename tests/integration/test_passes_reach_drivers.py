@@ -25,6 +25,8 @@ def test_pass_page_offers_copy_and_share_of_the_holder_link(client, login, make_
     page = client.get(f"/passes/{issued.number}").text
     assert 'data-copy="holder-link"' in page and 'data-share="holder-link"' in page
     assert "复制链接" in page and "js/copy-share.js" in page
+    english = client.get(f"/passes/{issued.number}?lang=en").text
+    assert "Copy link" in english and "Send by SMS" in english and "复制" not in english
 
 
 def test_sms_template_is_chinese_with_plate_validity_authority_and_holder_link(
