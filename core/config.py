@@ -51,6 +51,16 @@ DEFAULTS = {
     "TRUST_LIST_WARN_DAYS": 7,
     # How old this issuer's status feed may grow before other cities answer `check`.
     "FEED_MAX_AGE_SECONDS": 900,
+    # Printed on the pass sheet and the holder page, and at the head of the text message.
+    "ISSUING_AUTHORITY": "北海市新冠肺炎疫情防控指挥部",
+    # passes/sms.py: "log" writes the message to the app log (demo; nothing is delivered),
+    # "http" POSTs it as JSON to SMS_GATEWAY_URL.
+    "SMS_SENDER": "log",
+    # whitelist/licence.py: the largest business-licence file accepted (PDF, JPEG or PNG).
+    "LICENCE_MAX_BYTES": 5 * 1024 * 1024,
+    "SMS_GATEWAY_URL": None,
+    "SMS_PER_PASS_PER_DAY": 3,
+    "SMS_PER_ENTERPRISE_PER_DAY": 500,
     # scrypt is memory-hard; tests swap in a cheap method to stay fast.
     "PASSWORD_HASH_METHOD": "scrypt",
 }
@@ -151,7 +161,11 @@ def _check(config) -> None:
             raise ValueError(f"{name} must be a positive integer, got {config[name]!r}")
     if config["TRUST_LIST"] and not config["TRUST_ANCHOR"]:
         raise ValueError("TRUST_LIST needs TRUST_ANCHOR: the public keys that sign it")
+    if config["SMS_SENDER"] not in ("log", "http"):
+        raise ValueError(f"SMS_SENDER must be log or http, got {config['SMS_SENDER']!r}")
+    if config["SMS_SENDER"] == "http" and not config["SMS_GATEWAY_URL"]:
+        raise ValueError("SMS_SENDER=http needs SMS_GATEWAY_URL")
     for name in ("ISSUE_QUOTA_PER_HOUR", "ISSUE_QUOTA_PER_DAY", "TRUST_LIST_WARN_DAYS",
-                 "FEED_MAX_AGE_SECONDS"):
+                 "FEED_MAX_AGE_SECONDS", "SMS_PER_PASS_PER_DAY", "SMS_PER_ENTERPRISE_PER_DAY"):
         if not isinstance(config[name], int) or isinstance(config[name], bool) or config[name] < 1:
             raise ValueError(f"{name} must be a positive integer, got {config[name]!r}")

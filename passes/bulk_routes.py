@@ -6,7 +6,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.auth import role_required
 from core.errors import DomainError, error_response, wants_json
-from passes import bulk_service
+from passes import bulk_links, bulk_service
 from passes.application import (
     EnterpriseNotApproved,
     EnterpriseRed,
@@ -95,6 +95,14 @@ def report(batch_id: int):
     batch = bulk_service.get_batch(batch_id, current_user)
     return Response(bulk_service.report_csv(batch), mimetype=MIME["csv"], headers={
         "Content-Disposition": f"attachment; filename=bulk-{batch.id}-report.csv"})
+
+
+@bulk.get("/<int:batch_id>/links.csv")
+@role_required("enterprise")
+def links(batch_id: int):
+    batch = bulk_service.get_batch(batch_id, current_user)
+    return Response(bulk_links.links_csv(batch), mimetype=MIME["csv"], headers={
+        "Content-Disposition": f"attachment; filename=bulk-{batch.id}-holder-links.csv"})
 
 
 @bulk.post("/<int:batch_id>/confirm")

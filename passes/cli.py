@@ -34,9 +34,14 @@ def list_keys() -> None:
 
 @keys_cli.command("revoke")
 @click.argument("kid")
-def revoke(kid: str) -> None:
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+def revoke(kid: str, yes: bool) -> None:
     """Revoke a compromised key: its passes are denied at the next scan."""
     try:
+        if not yes:
+            count = keys.passes_refused_by_revoking(kid)
+            click.confirm(f"{count} passes will be refused at every checkpoint. "
+                          f"Revoke key {kid}?", abort=True)
         affected = keys.revoke_key(kid, OPERATOR)
     except DomainError as error:
         raise click.ClickException(f"{kid}: {error.message}") from None

@@ -55,6 +55,29 @@ def _decrypted(kid: str, blob: bytes, secret: bytes) -> ec.EllipticCurvePrivateK
     return crypto.decrypt_private_key(blob, secret)
 
 
+def _revocable(kid: str) -> SigningKey:
+    key = db.session.get(SigningKey, kid)
+    if key is None:
+        raise NotFound()
+    if key.revoked_at is not None:
+        raise Conflict(_l("This key is already revoked."))
+    return key
+
+
+def _unexpired_passes(kid: str, now: datetime) -> list[tuple[str, int]]:
+    """(number, enterprise id) of each unexpired, unrevoked pass the key signed."""
+    return db.session.execute(
+        select(Pass.number, Pass.enterprise_id).where(
+            Pass.kid == kid, Pass.revoked_at.is_(None), Pass.valid_until > now)
+        .order_by(Pass.number)).all()
+
+
+def passes_refused_by_revoking(kid: str) -> int:
+    """How many unexpired, unrevoked passes the key signed: every checkpoint would refuse them."""
+    _revocable(kid)
+    return len(_unexpired_passes(kid, utcnow()))
+
+
 @unit_of_work()
 def revoke_key(kid: str, actor: str) -> list[str]:
     """Stop honouring a key at once; return the numbers of its passes to re-issue.
@@ -63,17 +86,10 @@ def revoke_key(kid: str, actor: str) -> list[str]:
     and other verifiers have it before the first pass it signs. Each enterprise with live
     passes under the key is told (events.passes_refused).
     """
-    key = db.session.get(SigningKey, kid)
-    if key is None:
-        raise NotFound()
-    if key.revoked_at is not None:
-        raise Conflict(_l("This key is already revoked."))
+    key = _revocable(kid)
     was_signing = key.retired_at is None
     key.revoked_at = key.retired_at = utcnow()
-    affected = db.session.execute(
-        select(Pass.number, Pass.enterprise_id).where(
-            Pass.kid == kid, Pass.revoked_at.is_(None), Pass.valid_until > key.revoked_at)
-        .order_by(Pass.number)).all()
+    affected = _unexpired_passes(kid, key.revoked_at)
     by_enterprise = defaultdict(list)
     for number, enterprise_id in affected:
         by_enterprise[enterprise_id].append(number)

@@ -17,7 +17,7 @@ from core.auth import public, role_required
 from core.db import db, utcnow
 from core.divisions import default_divisions
 from core.errors import DomainError, ValidationFailed
-from passes import forms, keys, people, renewal, service
+from passes import forms, keys, people, renewal, service, sms
 from passes.application import check_enterprise
 from passes.models import KINDS
 from passes.plates import PlateTaken
@@ -111,7 +111,10 @@ def _detail_page(pass_, errors=None, form=None, status=200):
     page = render_template("passes/detail.html", pass_=pass_, now=now,
                            errors=errors or {}, form=form or {},
                            test_lapsed=people.test_lapsed(pass_.person),
-                           checkpoint=checkpoint_view(pass_, now))
+                           checkpoint=checkpoint_view(pass_, now),
+                           holder_url=sms.holder_url(pass_), sms_text=sms.message_text(pass_),
+                           sms_phone=sms.masked_phone(pass_.person.phone),
+                           sms_sent=sms.sent_messages(pass_))
     return page, status
 
 
@@ -134,6 +137,24 @@ def revoke(number: str):
         flash(str(error.message), "error")
     else:
         flash(_("Pass %(number)s revoked.", number=number), "success")
+    return redirect(url_for(".pass_detail", number=number))
+
+
+@bp.post("/passes/<number>/sms")
+@role_required("admin", "enterprise")
+def send_sms(number: str):
+    pass_ = service.get_pass(number, current_user)
+    try:
+        message = sms.send_to_holder(pass_, current_user)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        if message.status == "failed":
+            flash(_("The SMS gateway refused the message. Copy the text and send it yourself."),
+                  "error")
+        else:
+            flash(_("Text message sent to %(phone)s.", phone=sms.masked_phone(message.phone)),
+                  "success")
     return redirect(url_for(".pass_detail", number=number))
 
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 from core.api import json_body, page_args
 from core.auth import role_required
 from core.db import db
-from whitelist import service
+from whitelist import licence, service
 from whitelist.models import Enterprise
 
 api = Blueprint("whitelist_api", __name__, url_prefix="/api/v1")
@@ -28,6 +28,7 @@ def enterprise_json(enterprise: Enterprise) -> dict:
             for c in enterprise.colour_history
         ],
         "created_at": enterprise.created_at.isoformat(),
+        "licence": licence.summary(licence.licence_of(enterprise)),
     }
 
 

@@ -8,7 +8,8 @@ from core.auth import role_required
 from core.db import db
 from core.errors import DomainError, ValidationFailed
 from core.ui import STATE_NAMES
-from whitelist import service
+from core.unit_of_work import unit_of_work
+from whitelist import licence, service
 from whitelist.models import COLOURS, STATES
 
 bp = Blueprint("whitelist", __name__, template_folder="templates")
@@ -101,9 +102,16 @@ def register():
         return redirect(url_for(".my_enterprise"))
     form, errors, status = {}, {}, 200
     if request.method == "POST":
+        allow_licence_upload()
         form = request.form.to_dict() | {"categories": request.form.getlist("categories")}
+        file = uploaded_licence()
         try:
-            service.register_enterprise(form, current_user)
+            if file:
+                licence.check_file(file[1])  # before the registration is stored
+            with unit_of_work():  # the registration and its licence, or neither
+                enterprise = service.register_enterprise(form, current_user)
+                if file:
+                    licence.store(enterprise, *file, current_user)
         except ValidationFailed as error:
             errors, status = error.fields, 422
         else:
@@ -111,3 +119,22 @@ def register():
             return redirect(url_for(".my_enterprise"))
     return render_template("whitelist/register.html", form=form, errors=errors,
                            categories=service.categories()), status
+
+
+# Room for the multipart envelope and the form's other fields around the file.
+FORM_OVERHEAD = 64 * 1024
+
+
+def allow_licence_upload() -> None:
+    """Raise this request's body limit (1 MiB elsewhere) to the licence's size cap."""
+    request.max_content_length = licence.max_bytes() + FORM_OVERHEAD
+
+
+def uploaded_licence() -> tuple[str, bytes] | None:
+    """The licence file of a form, if one was chosen: (filename, content)."""
+    file = request.files.get("licence")
+    if file is None or not file.filename:
+        return None
+    content = file.read()
+    file.close()
+    return file.filename, content

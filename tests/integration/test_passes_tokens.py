@@ -116,7 +116,7 @@ def test_retired_key_leaves_the_jwks_once_its_last_pass_expires(app, client, cle
 def test_revoking_a_key_unpublishes_it_and_lists_its_passes(app, client, clerk, runner):
     first, second = issue(client, clerk), issue(client, clerk, personnel())
     kid = crypto.read_header(qr.from_qr_text(first["qr_text"]))["kid"]
-    result = runner.invoke(args=["keys", "revoke", kid])
+    result = runner.invoke(args=["keys", "revoke", "--yes", kid])
     assert result.exit_code == 0, result.output
     assert first["number"] in result.output and second["number"] in result.output
     assert kid not in published_kids(client)
@@ -125,6 +125,18 @@ def test_revoking_a_key_unpublishes_it_and_lists_its_passes(app, client, clerk, 
     # The next pass is signed by a fresh key, which is published.
     third = issue(client, clerk, vehicle(plate="桂E54321"))
     assert verify_with_jwks(client, third["qr_text"])["jti"] == third["number"]
+
+
+def test_revoking_a_key_asks_first_naming_the_passes_every_checkpoint_will_refuse(
+        app, client, clerk, runner):
+    first, _ = issue(client, clerk), issue(client, clerk, personnel())
+    kid = crypto.read_header(qr.from_qr_text(first["qr_text"]))["kid"]
+    refused = runner.invoke(args=["keys", "revoke", kid], input="n\n")
+    assert "2 passes will be refused at every checkpoint" in refused.output
+    assert refused.exit_code != 0 and kid in published_kids(client)
+    accepted = runner.invoke(args=["keys", "revoke", kid], input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert kid not in published_kids(client)
 
 
 def test_private_keys_are_encrypted_at_rest(app, client, clerk):

@@ -1,0 +1,62 @@
+"""The authority's changes to the registry: a checkpoint's details, and who staffs what."""
+from collections.abc import Mapping
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from accounts.models import User
+from audit.service import record
+from checkpoints.models import KINDS, Checkpoint
+from checkpoints.service import get_checkpoint
+from core.db import db
+from core.errors import NotFound, ValidationFailed
+from core.unit_of_work import unit_of_work
+from core.validation import Fields
+
+EDITABLE = ("name", "kind", "area", "active")
+
+
+@unit_of_work()
+def update_checkpoint(code: str, data: Mapping, actor) -> Checkpoint:
+    """Change a checkpoint's name, kind, area or whether it is in use; its code stays."""
+    checkpoint = get_checkpoint(code)
+    fields = Fields(data)
+    values = {
+        "name": fields.text("name", max_length=100),
+        "kind": fields.choice("kind", KINDS),
+        "area": fields.county("area"),
+        "active": fields.choice("active", ("1", "0")) == "1",
+    }
+    fields.raise_if_invalid()
+    changed = {name: value for name, value in values.items()
+               if getattr(checkpoint, name) != value}
+    if changed:
+        for name, value in changed.items():
+            setattr(checkpoint, name, value)
+        record(actor.username, "checkpoint.update", code, **changed)
+    return checkpoint
+
+
+def get_officer(username: str) -> User:
+    officer = db.session.scalar(select(User).where(User.username == username))
+    if officer is None or officer.role != "officer":
+        raise NotFound()
+    return officer
+
+
+@unit_of_work()
+def assign_checkpoints(username: str, codes: list[str], actor) -> User:
+    """Set exactly which checkpoints an officer staffs (none is allowed: off duty)."""
+    officer = get_officer(username)
+    wanted = db.session.scalars(select(Checkpoint).where(Checkpoint.code.in_(codes))).all()
+    unknown = set(codes) - {checkpoint.code for checkpoint in wanted}
+    if unknown:
+        raise ValidationFailed({"checkpoints": _l("No checkpoint with code %(code)s.",
+                                                  code=", ".join(sorted(unknown)))})
+    before = {checkpoint.code for checkpoint in officer.checkpoints}
+    after = {checkpoint.code for checkpoint in wanted}
+    if before != after:
+        officer.checkpoints = sorted(wanted, key=lambda checkpoint: checkpoint.code)
+        record(actor.username, "officer.checkpoints", username, checkpoints=sorted(after),
+               added=sorted(after - before), removed=sorted(before - after))
+    return officer
