@@ -31,7 +31,7 @@ from tests.browser.conftest import (
     log_in,
     screenshot,
 )
-from tests.integration.pass_data import resident_id
+from tests.integration.pass_data import personnel, resident_id
 from whitelist import service as whitelist
 
 pytestmark = pytest.mark.browser
@@ -466,3 +466,26 @@ def test_holder_page_of_a_red_enterprise_says_checkpoints_will_refuse(browser, c
         expect(valid.locator("#checkpoint-verdict")).to_be_hidden()
     finally:
         context.close()
+
+
+def test_a_supply_staff_pass_is_labelled_as_one_not_as_a_vehicle(officer_page, city):
+    """Issue 15 #6: no "plate: supply-staff pass (no vehicle)" and no "driver"."""
+    client = city.app.test_client()
+    headers = city.passes["valid"]["headers"]  # the clerk's
+    started = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0) \
+        - timedelta(minutes=10)
+    issued = client.post("/api/v1/passes", json=personnel(107, valid_from=started.isoformat()),
+                         headers=headers)
+    assert issued.status_code == 201, issued.text
+    page = officer_page(None)
+    page.fill("#manual-code", issued.json["qr_text"])
+    page.press("#manual-code", "Enter")
+    expect(verdict(page)).to_have_attribute("data-verdict", "pass")
+    facts = page.locator("#verdict-facts")
+    expect(facts).to_contain_text("通行证类型")
+    expect(facts).to_contain_text("保供人员")
+    expect(facts).not_to_contain_text("车牌号")
+    expect(facts).not_to_contain_text("驾驶员")
+    expect(page.locator("[data-fact='plate']")).to_have_text("保供人员通行证")
+    expect(page.locator("#plate-tools")).to_be_hidden()
+    screenshot(page, "48-scan-supply-staff")

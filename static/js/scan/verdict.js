@@ -107,7 +107,11 @@ export class VerdictView {
     const put = (name, text) => {
       this.root.querySelector(`[data-fact="${name}"]`).textContent = text || '—';
     };
-    put('plate', facts.kind === 'personnel' ? this.texts.personnel : facts.plate);
+    const personnel = facts.kind === 'personnel';
+    for (const label of this.root.querySelectorAll('dt[data-personnel]')) {
+      label.textContent = personnel ? label.dataset.personnel : label.dataset.vehicle;
+    }
+    put('plate', personnel ? this.texts.personnel : facts.plate);
     put('holder', [facts.holder, facts.idLast4 && `**${facts.idLast4}`].filter(Boolean).join(' '));
     // Every local route is inside the deployment's province: its name only adds length.
     const place = (code, name) => {
