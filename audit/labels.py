@@ -5,10 +5,13 @@ code in a tooltip for filtering. A test checks that every action the code record
 """
 from datetime import datetime
 
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
+from core.divisions import default_divisions
 from core.ui import COLOUR_NAMES, KIND_NAMES, ROLE_NAMES, STATE_NAMES
+from people.health import PLATFORM
+from whitelist.reference import CATEGORIES
 
 ACTIONS = {
     "backup.create": _l("Backup made"),
@@ -108,13 +111,50 @@ DETAILS = {
     "valid_until": _l("Valid until"),
 }
 
-# Values that are codes of a known kind, by the detail key that holds them.
-VALUE_NAMES = {
-    "from": {**COLOUR_NAMES, **STATE_NAMES},
-    "to": {**COLOUR_NAMES, **STATE_NAMES},
-    "health_code": COLOUR_NAMES,
-    "kind": KIND_NAMES,
-    "role": ROLE_NAMES,
+PASS_KIND_NAMES = {"vehicle": _l("Vehicle pass"), "personnel": _l("Supply-staff pass")}
+HEALTH_FACT_NAMES = {"health_code": _l("Health code"), "test": _l("Nucleic-acid test")}
+TEST_RESULT_NAMES = {"negative": _l("Negative"), "positive": _l("Positive")}
+SOURCE_NAMES = {PLATFORM: _l("Health-code and testing platforms")}
+
+
+def _category(code: str) -> str:
+    names = {row["code"]: row for row in CATEGORIES}.get(code)
+    if names is None:
+        return code
+    return names["name_en" if str(get_locale()).startswith("en") else "name_zh"]
+
+
+def _source(code: str) -> str:
+    if code.startswith("enterprise:"):
+        return str(_l("Enterprise %(code)s", code=code.removeprefix("enterprise:")))
+    return str(SOURCE_NAMES.get(code, code))
+
+
+def _county(code: str) -> str:
+    name = default_divisions().full_name(code)
+    return f"{name} {code}" if name else code
+
+
+def _named(names: dict):
+    return lambda code: str(names.get(code, code))
+
+
+# Values that are codes of a known kind, by the detail key that holds them. A "kind" is a
+# checkpoint's, a pass's or a health fact's; they share no code.
+VALUE_WORDS = {
+    "from": _named({**COLOUR_NAMES, **STATE_NAMES}),
+    "to": _named({**COLOUR_NAMES, **STATE_NAMES}),
+    "health_code": _named(COLOUR_NAMES),
+    "kind": _named({**KIND_NAMES, **PASS_KIND_NAMES, **HEALTH_FACT_NAMES}),
+    "role": _named(ROLE_NAMES),
+    "value": _named({**COLOUR_NAMES, **TEST_RESULT_NAMES}),
+    "test_result": _named(TEST_RESULT_NAMES),
+    "cargo": _category,
+    "categories": _category,
+    "source": _source,
+    "area": _county,
+    "origin": _county,
+    "destination": _county,
 }
 
 
@@ -132,8 +172,8 @@ def _value_in_words(key: str, value) -> str:
     if isinstance(value, list):
         return "、".join(_value_in_words(key, item) for item in value)
     if isinstance(value, str):
-        if key in VALUE_NAMES:
-            return str(VALUE_NAMES[key].get(value, value))
+        if key in VALUE_WORDS:
+            return VALUE_WORDS[key](value)
         if moment := _timestamp(value):
             return format_datetime(moment, "yyyy-MM-dd HH:mm")
         return value

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+import demo
 from audit.labels import ACTIONS, DETAILS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,3 +82,16 @@ def test_audit_page_filters_by_a_named_action(client, make_user, login, make_ent
     page = client.get("/admin/audit?action=enterprise.colour").text
     assert '<option value="enterprise.colour" selected>调整企业颜色</option>' in page
     assert 'title="enterprise.register"' not in page
+
+
+def test_audit_details_name_codes_in_words(app, client):
+    """Issue 15 #3: no "vehicle", "negative" or "enterprise:9145…" in the Chinese log."""
+    with app.app_context():
+        demo.seed("http://localhost")
+    client.post("/login", data={"username": "admin", "password": demo.PASSWORD})
+    pages = client.get("/admin/audit").text + client.get("/admin/audit?page=2").text
+    for code in ("vehicle", "personnel", "negative", "health_code", "enterprise:", "daily"):
+        assert f"</b> {code}" not in pages and f" {code}<" not in pages, code
+    for words in ("车辆通行证", "核酸检测", "阴性", "企业 91450500MA5KA1001P", "生活物资",
+                  "北海市合浦县 450521"):
+        assert words in pages, words
