@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core.db import db, utcnow
+from core.unit_of_work import unit_of_work
 from notifications.addresses import AddressRefused, IPAddress, resolve, split_url
 from notifications.models import WebhookDelivery, WebhookEndpoint
 from notifications.service import secret_of
@@ -51,26 +52,40 @@ def deliver_due(now: datetime | None = None) -> dict[str, int]:
 
 
 def _attempt(delivery_id: int, now: datetime) -> str | None:
-    # Locked so that two senders (cron and a loop) never post the same event at once.
+    """Claim the delivery, post it outside any transaction, then record what happened."""
+    with unit_of_work():
+        delivery = _claim(delivery_id, now)
+        if delivery is None:
+            return None
+        endpoint = db.session.get(WebhookEndpoint, delivery.enterprise_id)
+        secret = secret_of(endpoint) if endpoint else None
+    status, error = _post(delivery, secret)
+    with unit_of_work():
+        delivery = db.session.get(WebhookDelivery, delivery_id)
+        delivery.last_attempt_at, delivery.last_status, delivery.last_error = now, status, error
+        if error is None:
+            delivery.state, delivery.delivered_at, outcome = "delivered", now, "delivered"
+        elif delivery.attempts >= current_app.config["WEBHOOK_MAX_ATTEMPTS"]:
+            delivery.state, outcome = "failed", "failed"
+        else:
+            delivery.next_attempt_at, outcome = now + backoff(delivery.attempts), "retry"
+    return outcome
+
+
+def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
+    """The delivery if it is still due, counted as an attempt and out of other senders' way
+    (cron and a loop) until well after this one's post has timed out. The unit's write turn
+    makes this one at a time on SQLite, where FOR UPDATE SKIP LOCKED is not a lock."""
     delivery = db.session.scalar(
         select(WebhookDelivery).where(WebhookDelivery.id == delivery_id,
-                                      WebhookDelivery.state == "pending")
+                                      WebhookDelivery.state == "pending",
+                                      WebhookDelivery.next_attempt_at <= now)
         .with_for_update(skip_locked=True, of=WebhookDelivery))
-    if delivery is None:
-        db.session.rollback()
-        return None
-    endpoint = db.session.get(WebhookEndpoint, delivery.enterprise_id)
-    status, error = _post(delivery, secret_of(endpoint) if endpoint else None)
-    delivery.attempts += 1
-    delivery.last_attempt_at, delivery.last_status, delivery.last_error = now, status, error
-    if error is None:
-        delivery.state, delivery.delivered_at, outcome = "delivered", now, "delivered"
-    elif delivery.attempts >= current_app.config["WEBHOOK_MAX_ATTEMPTS"]:
-        delivery.state, outcome = "failed", "failed"
-    else:
-        delivery.next_attempt_at, outcome = now + backoff(delivery.attempts), "retry"
-    db.session.commit()
-    return outcome
+    if delivery is not None:
+        delivery.attempts += 1
+        lease = 2 * current_app.config["WEBHOOK_TIMEOUT_SECONDS"] + 60
+        delivery.next_attempt_at = max(now, utcnow()) + timedelta(seconds=lease)
+    return delivery
 
 
 def _post(delivery: WebhookDelivery, secret: str | None) -> tuple[int | None, str | None]:

@@ -2,6 +2,8 @@
 import hashlib
 import hmac
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -222,3 +224,28 @@ def test_delivery_log_for_admin_and_isolation_between_clerks(app, client, make_u
 
 def test_signature_helper_matches_hmac_sha256():
     assert signature("k", b"{}") == "sha256=" + hmac.new(b"k", b"{}", hashlib.sha256).hexdigest()
+
+
+def test_two_senders_at_once_post_an_event_once(app, client, clerk, login, receiver):
+    """Cron and `webhooks send --loop` overlapping: the second finds the event claimed."""
+    firm, user = clerk
+    hook = receiver(delay=1.0)
+    login(user)
+    set_webhook(client, hook.url)
+    recolour(app, firm.code)
+    outcomes = []
+
+    def first_sender():
+        with app.app_context():
+            outcomes.append(deliver_due())
+
+    sender = threading.Thread(target=first_sender)
+    sender.start()
+    deadline = time.monotonic() + 10
+    while not hook.requests and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with app.app_context():
+        assert deliver_due() == {"delivered": 0, "retry": 0, "failed": 0}
+    sender.join()
+    assert outcomes == [{"delivered": 1, "retry": 0, "failed": 0}]
+    assert len(hook.requests) == 1

@@ -4,6 +4,8 @@ A webhook goes over https to public addresses only, checked when it is saved and
 each delivery on the address actually connected to; redirects are not followed; the
 enterprise sees delivered or failed, never the peer's answer; the secret is encrypted.
 """
+import re
+
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
@@ -139,6 +141,9 @@ def test_enterprise_sees_failed_not_the_peers_answer(webhook_settings, app, cler
         assert deliver_due()["failed"] == 1
     page = client.get("/notifications").text
     assert "失败" in page
+    # The hook's own address (its port), the secret and the event ids may hold "418" by
+    # chance: leave out the address and every run of 4 or more hex digits.
+    page = re.sub(r"[0-9a-f]{4,}", "", page.replace(hook.url, ""))
     for leak in ("418", "HTTP", "connection", "refused", "Errno"):
         assert leak not in page
 
