@@ -45,6 +45,8 @@ class Case:
     plate_seen: str | None = None
     checkpoint_area: str = "450502"
     requires: tuple[str, ...] = field(default_factory=tuple)
+    # Claims set to other values (None: left out), to make tokens that break the contract.
+    edit: tuple[tuple[str, object], ...] = ()
 
     @property
     def pass_number(self) -> str:
@@ -129,6 +131,18 @@ CASES = (
          "payload: not a pass token.", "deny", ("malformed",), number=27, form="no_zip"),
     Case("malformed-inflation-bomb", "Genuinely signed, zip DEF, a payload that inflates to "
          "1 MiB: refused unread.", "deny", ("malformed",), number=28, form="inflation_bomb"),
+    # Genuinely signed, but the claims or the stream break CONTRACT.md's "The QR text".
+    Case("malformed-claims-no-id-digits", "The claims leave out i (last 4 characters of the "
+         "ID number).", "deny", ("malformed",), number=29, edit=(("i", None),)),
+    Case("malformed-claims-numeric-jti", "jti is the number 450500000030, not the string of "
+         "12 digits a pass number is.", "deny", ("malformed",), number=30,
+         edit=(("jti", 450500000030),)),
+    Case("malformed-claims-plate-number", "p (the plate) is a number.", "deny",
+         ("malformed",), number=31, edit=(("p", 12345),)),
+    Case("malformed-claims-county-7-digits", "o (the origin county) has 7 digits.", "deny",
+         ("malformed",), number=32, edit=(("o", 4505021),)),
+    Case("malformed-deflate-trailing-data", "The payload is one raw DEFLATE stream followed "
+         "by two more bytes.", "deny", ("malformed",), number=33, form="trailing_data"),
     # Passes of other cities.
     foreign("foreign-genuine", "A pass of an issuer on the trust list, green in its fresh "
             "feed.", "pass", ()),

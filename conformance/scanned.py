@@ -28,6 +28,11 @@ def claims_of(case: Case) -> dict:
     }
     if case.kind == "vehicle":
         claims |= {"p": PLATES.get(case.issuer, "粤B12345"), "c": CARGO_DAILY}
+    for name, value in case.edit:
+        if value is None:
+            del claims[name]
+        else:
+            claims[name] = value
     return claims
 
 
@@ -55,6 +60,10 @@ def qr_text_of(case: Case) -> str:
             return qr.to_qr_text(f"{header}.{payload}.{signature}")
         case "no_zip":
             return qr.to_qr_text(crypto.sign(claims, key.private, key.kid))
+        case "trailing_data":
+            pass_header = {"alg": "ES256", "kid": key.kid, "zip": "DEF"}
+            stream = _deflated(claims) + b"\x00\x00"
+            return qr.to_qr_text(crypto.sign_compact(pass_header, stream, key.private))
         case "inflation_bomb":
             bomb = _deflated("0" * 2**20)
             pass_header = {"alg": "ES256", "kid": key.kid, "zip": "DEF"}
