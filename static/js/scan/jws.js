@@ -93,7 +93,11 @@ export async function payloadObject(header, payload) {
   return jsonObject(await inflateRaw(payload));
 }
 
-/** The three decoded segments of a compact JWS, before any signature check. */
+/**
+ * The three decoded segments of a compact JWS, before any key or signature is looked at
+ * (RFC 7515 section 5.2): text whose segments are not all base64url is no JWS, so malformed.
+ * core/crypto.py _decoded_segments is its twin.
+ */
 export function splitJws(jws) {
   if (typeof jws !== 'string' || !COMPACT_JWS.test(jws)) {
     throw new TokenError('malformed', 'not a compact JWS');
