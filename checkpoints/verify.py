@@ -18,7 +18,7 @@ from core.validation import Fields
 from passes import keys, qr, tokens
 from passes import service as passes
 from passes.models import Pass
-from passes.tokens import PassFacts
+from passes.tokens import MalformedClaims, PassFacts
 from whitelist.service import colour_policy
 
 # A QR symbol holds at most 7,089 digits; anything longer was never read from one.
@@ -103,7 +103,7 @@ def read_jws(jws: str, now: datetime,
         return Reading(reasons=["malformed"])
     try:
         facts = PassFacts.from_claims(claims)
-    except (KeyError, TypeError, ValueError):
+    except MalformedClaims:
         return Reading(reasons=["malformed"])
     return Reading(jws, facts, time_reasons)
 

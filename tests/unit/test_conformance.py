@@ -14,7 +14,7 @@ from core import crypto
 from federation.feed import read_feed
 from federation.trust import jwks_keys, load_anchor, read_trust_list
 from passes import qr
-from passes.tokens import PassFacts
+from passes.tokens import MalformedClaims, PassFacts
 
 CORPUS = Path(__file__).resolve().parents[2] / "conformance"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
@@ -56,7 +56,7 @@ def read_pass(qr_text: str, bundle: dict) -> PassFacts | str:
         return "malformed"
     try:
         return PassFacts.from_claims(claims)
-    except (KeyError, TypeError, ValueError):
+    except MalformedClaims:
         return "malformed"
 
 
