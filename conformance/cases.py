@@ -127,6 +127,10 @@ CASES = (
          ("malformed",), form="text", text="LP:/565199"),
     Case("malformed-bad-base64", "The header segment is one character too long to be "
          "base64url.", "deny", ("malformed",), number=26, form="bad_base64"),
+    Case("malformed-bad-base64-payload", "A genuine token whose payload segment is made 1 "
+         "more than a multiple of 4 characters long, which no base64url is: not a JWS, so "
+         "malformed before any signature check.", "deny", ("malformed",), number=34,
+         form="bad_base64_payload"),
     Case("malformed-no-zip", "Genuinely signed, but without zip DEF and with a plain JSON "
          "payload: not a pass token.", "deny", ("malformed",), number=27, form="no_zip"),
     Case("malformed-inflation-bomb", "Genuinely signed, zip DEF, a payload that inflates to "

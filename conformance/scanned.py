@@ -55,9 +55,9 @@ def qr_text_of(case: Case) -> str:
         case "odd_digits":
             return qr.to_qr_text(token)[:-1]
         case "bad_base64":
-            # Unpadded base64url is never 1 more than a multiple of 4 characters long.
-            header += "A" * ((1 - len(header)) % 4)
-            return qr.to_qr_text(f"{header}.{payload}.{signature}")
+            return qr.to_qr_text(f"{_not_base64(header)}.{payload}.{signature}")
+        case "bad_base64_payload":
+            return qr.to_qr_text(f"{header}.{_not_base64(payload)}.{signature}")
         case "no_zip":
             return qr.to_qr_text(crypto.sign(claims, key.private, key.kid))
         case "trailing_data":
@@ -89,6 +89,12 @@ def _deflated(value) -> bytes:
     packer = zlib.compressobj(zlib.Z_BEST_COMPRESSION, zlib.DEFLATED, -15)
     data = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
     return packer.compress(data) + packer.flush()
+
+
+def _not_base64(segment: str) -> str:
+    """The segment with "A"s appended up to 1 more than a multiple of 4 characters, a length
+    unpadded base64url never has."""
+    return segment + "A" * ((1 - len(segment)) % 4)
 
 
 def _b64(data: bytes) -> str:
