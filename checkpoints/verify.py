@@ -18,7 +18,7 @@ from core.validation import Fields
 from passes import keys, qr, tokens
 from passes import service as passes
 from passes.models import Pass
-from passes.tokens import PassFacts
+from passes.tokens import MalformedClaims, PassFacts
 from whitelist.service import colour_policy
 
 # A QR symbol holds at most 7,089 digits; anything longer was never read from one.
@@ -103,7 +103,7 @@ def read_jws(jws: str, now: datetime,
         return Reading(reasons=["malformed"])
     try:
         facts = PassFacts.from_claims(claims)
-    except (KeyError, TypeError, ValueError):
+    except MalformedClaims:
         return Reading(reasons=["malformed"])
     return Reading(jws, facts, time_reasons)
 
@@ -124,6 +124,9 @@ def check(qr_text: str, plate_seen: str | None, now: datetime,
     The registry row of the pass the token claims to be carries its signing key, so the
     signature is checked against that key alone; anything else (a forged number, an unknown
     or revoked key) is read against every published key, as read_pass does on its own.
+    Either way the claims are held to the contract only after the signature holds
+    (PassFacts.from_claims), so genuinely signed claims that do not fit it are malformed:
+    a jti that is not a string finds no registry row here, yet is never not_found.
     """
     try:
         jws = jws_of(qr_text)

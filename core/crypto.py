@@ -212,9 +212,8 @@ def peek(token: str) -> tuple[str | None, str | None]:
     Anything unreadable gives None; verify() says what is wrong with it.
     """
     try:
-        header_segment, payload_segment, _ = _segments(token)
-        header = _header(header_segment)
-        kid, jti = header.get("kid"), _payload(header, payload_segment).get("jti")
+        header, payload, _ = _decoded_segments(token)
+        kid, jti = header.get("kid"), _payload(header, payload).get("jti")
     except (MalformedToken, AttributeError):
         return None, None
     return kid, (jti if isinstance(jti, str) else None)
@@ -232,25 +231,25 @@ def verify(
     """Verify an ES256 token and return its claims; with `deflate`, a pass token: the header
     must say "zip": "DEF" and the payload is inflated (shared/CONTRACT.md).
 
-    RFC 7515 compact serialization, checked in this order: the shape, the header, the key,
-    the signature, and only then the payload, so a forgery reads as a bad signature.
+    RFC 7515 compact serialization, checked in this order: the shape, every segment's
+    base64url and the header's JSON (RFC 7515 section 5.2), the key, the signature, and only
+    then the payload's content, so a forgery reads as a bad signature. static/js/scan/jws.js
+    verifyJws checks in the same order.
     Not PyJWT: it re-checks every base64 character in Python, which took a third of a
     verification's time (bench/RESULTS.md), and it does not inflate payloads.
     """
-    header_segment, payload_segment, signature_segment = _segments(token)
-    header = _header(header_segment)
+    header, payload, signature = _decoded_segments(token)
     if header.get("alg") != ALGORITHM:
         raise BadSignature(f"algorithm {header.get('alg')!r} is not {ALGORITHM}")
     key = public_keys.get(header.get("kid", ""))
     if key is None:
         raise UnknownKey(f"no published key {header.get('kid')!r}")
-    signature = _decoded(signature_segment)
     if len(signature) != 2 * _P256_BYTES:
         raise BadSignature("an ES256 signature is r and s, 32 bytes each")
     r, s = (int.from_bytes(half, "big")
             for half in (signature[:_P256_BYTES], signature[_P256_BYTES:]))
     try:
-        key.verify(encode_dss_signature(r, s), f"{header_segment}.{payload_segment}".encode(),
+        key.verify(encode_dss_signature(r, s), token.rpartition(".")[0].encode(),
                    ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         raise BadSignature("signature does not match") from None
@@ -258,7 +257,7 @@ def verify(
     # compressed one where plain JSON is due.
     if ("zip" in header) != deflate:
         raise MalformedToken('"zip": "DEF" expected' if deflate else "unexpected zip header")
-    claims = _payload(header, payload_segment)
+    claims = _payload(header, payload)
     if not isinstance(claims, dict):
         raise MalformedToken("the payload is not a JSON object")
     if check_time:
@@ -271,6 +270,14 @@ def _segments(token: str) -> list[str]:
     if not isinstance(token, str) or not _COMPACT_JWS.fullmatch(token):
         raise MalformedToken("not a compact JWS")
     return token.split(".")
+
+
+def _decoded_segments(token: str) -> tuple[dict[str, Any], bytes, bytes]:
+    """The header's JSON and the payload's and signature's bytes, before any key is used:
+    text that is not three base64url segments is not a JWS at all, so malformed (never a
+    bad signature) whatever the key would say."""
+    header_segment, payload_segment, signature_segment = _segments(token)
+    return _header(header_segment), _decoded(payload_segment), _decoded(signature_segment)
 
 
 def _decoded(segment: str) -> bytes:
@@ -291,13 +298,13 @@ def _loads(data: bytes) -> Any:
         raise MalformedToken("a segment is not JSON") from None
 
 
-def _payload(header: dict[str, Any], segment: str) -> Any:
+def _payload(header: dict[str, Any], payload: bytes) -> Any:
     """The payload's JSON, inflated first when the header says "zip": "DEF"."""
     if "zip" not in header:
-        return _json(segment)
+        return _loads(payload)
     if header["zip"] != "DEF":
         raise MalformedToken(f"unknown zip {header['zip']!r}")
-    return _loads(_inflated(_decoded(segment)))
+    return _loads(_inflated(payload))
 
 
 def _inflated(data: bytes) -> bytes:

@@ -1,6 +1,9 @@
 """What a pass signs (shared/CONTRACT.md, "The QR text") and how it is read back."""
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from core import crypto
 from passes import keys, qr
@@ -62,45 +65,97 @@ class PassFacts:
     test_sampled_at: datetime
 
     @classmethod
-    def from_claims(cls, claims: dict) -> "PassFacts":
-        """Raises KeyError, TypeError or ValueError on claims that do not fit the contract."""
+    def from_claims(cls, claims: Mapping[str, Any]) -> "PassFacts":
+        """The facts of verified claims; raises MalformedClaims when they do not fit."""
+        check_claims(claims)
         return cls(
-            number=str(claims["jti"]),
+            number=claims["jti"],
             kind=KIND_NAMES[claims["k"]],
-            enterprise=str(claims["e"]),
-            holder_name=str(claims["n"]),
-            id_last4=str(claims["i"]),
-            plate=_optional(claims, "p", str),
-            cargo_position=_optional(claims, "c", int),
-            origin=_county(claims["o"]),
-            destination=_county(claims["d"]),
+            enterprise=claims["e"],
+            holder_name=claims["n"],
+            id_last4=claims["i"],
+            plate=claims.get("p"),
+            cargo_position=_int_or_none(claims.get("c")),
+            origin=f"{int(claims['o']):06d}",
+            destination=f"{int(claims['d']):06d}",
             valid_from=_utc(claims["nbf"]),
             valid_until=_utc(claims["exp"]),
             test_sampled_at=_utc(claims["t"]),
         )
 
 
-def _integer(value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError("expected an integer claim")
-    return value
+class MalformedClaims(ValueError):
+    """Genuinely signed claims that do not fit the contract: the token is malformed."""
 
 
-def _optional(claims: dict, name: str, kind: type):
-    value = claims.get(name)
-    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-        raise TypeError(f"claim {name} is not a {kind.__name__}")
-    return value
+# The one definition of well-formed pass claims (shared/CONTRACT.md, "The QR text";
+# conformance/README.md lists them). Its twin is checkClaims in static/js/scan/rules.js:
+# the same checks in the same order, so both rule engines refuse the same tokens. Change both.
+PASS_NUMBER = re.compile(r"[0-9]{12}")  # the issuer's area (6 digits), then a serial (6)
+LATEST_TIME_S = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second a datetime holds
+MAX_SAFE_INTEGER = 2**53 - 1  # beyond it JavaScript reads a JSON number inexactly
+_ABSENT = object()
 
 
-def _county(code) -> str:
-    if not 0 < _integer(code) < 1_000_000:
-        raise ValueError("county codes have six digits")
-    return f"{code:06d}"
+def check_claims(claims: Mapping[str, Any]) -> None:
+    """Raise MalformedClaims naming the first claim that does not fit the contract."""
+    _require(claims, "jti", _is_pass_number)
+    for name in ("nbf", "exp", "t"):
+        _require(claims, name, _is_time)
+    _require(claims, "k", _is_kind)
+    for name in ("e", "n", "i"):
+        _require(claims, name, _is_text)
+    vehicle = claims["k"] == KIND_CODES["vehicle"]
+    _require(claims, "p", _is_text if vehicle else _is_absent)
+    _require(claims, "c", _is_cargo if vehicle else _is_absent)
+    for name in ("o", "d"):
+        _require(claims, name, _is_county)
 
 
-def _utc(seconds) -> datetime:
-    try:
-        return datetime.fromtimestamp(_integer(seconds), UTC)
-    except (OverflowError, OSError) as error:  # beyond the calendar or the platform's time_t
-        raise ValueError("time claim out of range") from error
+def _require(claims: Mapping[str, Any], name: str, fits: Callable[[Any], bool]) -> None:
+    if not fits(claims.get(name, _ABSENT)):
+        raise MalformedClaims(f"claim {name} does not fit the contract")
+
+
+def _is_integer(value: Any, low: int, high: int) -> bool:
+    """An integral JSON number from low to high. 7.0 counts as 7: JavaScript's JSON.parse
+    cannot tell them apart, so neither may this."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return low <= value <= high and value == int(value)  # NaN and infinities fail the range
+
+
+def _is_pass_number(value: Any) -> bool:
+    return isinstance(value, str) and PASS_NUMBER.fullmatch(value) is not None
+
+
+def _is_time(value: Any) -> bool:
+    return _is_integer(value, 0, LATEST_TIME_S)
+
+
+def _is_kind(value: Any) -> bool:
+    return _is_integer(value, min(KIND_NAMES), max(KIND_NAMES))
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_absent(value: Any) -> bool:
+    return value is _ABSENT
+
+
+def _is_cargo(value: Any) -> bool:
+    return _is_integer(value, 1, MAX_SAFE_INTEGER)
+
+
+def _is_county(value: Any) -> bool:
+    return _is_integer(value, 1, 999_999)  # six digits, leading zeros and all
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(int(seconds), UTC)

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from audit.models import AuditEntry
 from checkpoints.models import Scan
+from core import crypto
 from core.db import db, utcnow
 from core.validation import storable
 from passes import keys
@@ -242,3 +243,39 @@ def test_a_nul_in_the_qr_text_is_refused_naming_the_field(verify, app, text):
     assert response.status_code == 422
     assert response.json["error"]["fields"].keys() == {"qr"}
     assert count_rows(app, Scan) == 0
+
+
+def _resigned(app, issued, **changes) -> str:
+    """The issued pass's claims with some changed (None: left out), genuinely signed by the
+    current key: only the issuer can make these, yet they break the contract."""
+    with app.app_context():
+        claims = crypto.verify(issued.token, keys.verification_keys(), check_time=False,
+                               deflate=True)
+        claims = {name: value for name, value in (claims | changes).items() if value is not None}
+        key = keys.signing_key()
+        return to_qr_text(crypto.sign(claims, keys.private_key(key), key.kid, deflate=True))
+
+
+@pytest.mark.parametrize("changes", [
+    {"jti": 450500000001},  # crypto.peek drops a jti that is not a string
+    {"i": None},  # the registry holds the number: checked against its row's key
+    {"p": 12345},
+    {"o": 4505021},
+], ids=["numeric-jti", "no-id-digits", "numeric-plate", "county-7-digits"])
+def test_genuinely_signed_malformed_claims_are_malformed_not_not_found(app, verify, make_pass,
+                                                                       changes):
+    issued = make_pass()
+    if "jti" in changes:
+        changes = {"jti": int(issued.number)}
+    response = verify(_resigned(app, issued, **changes))
+    assert (response.json["verdict"], codes(response)) == ("deny", ["malformed"])
+    assert only_scan(app).pass_number is None
+
+
+def test_forged_malformed_claims_are_a_bad_signature_not_malformed(app, verify, make_pass):
+    """The signature is checked before the claims: a forgery is never excused as malformed."""
+    issued = make_pass()
+    forged = crypto.sign({"jti": int(issued.number)}, crypto.generate_private_key(), issued.kid,
+                         deflate=True)
+    response = verify(to_qr_text(forged))
+    assert codes(response) == ["bad_signature"]

@@ -78,6 +78,10 @@ async function scannedText(form, claims) {
     }
     case 'truncated': return qrText(token).slice(0, -2);
     case 'padded': return `${qrText(token)}1616`;
+    case 'bad_base64_payload': {
+      const broken = payload + 'A'.repeat((((1 - payload.length) % 4) + 4) % 4);
+      return qrText(`${header}.${broken}.${signature}`);
+    }
     default: throw new Error(`no offline form ${form.form}`);
   }
 }

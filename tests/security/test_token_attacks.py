@@ -88,6 +88,12 @@ def padded(token, app):
     return token + "=="
 
 
+def payload_not_base64(token, app):
+    """The genuine signature over a payload segment no base64url has the length of."""
+    header, payload, signature = token.split(".")
+    return f"{header}.{payload + 'A' * ((1 - len(payload)) % 4)}.{signature}"
+
+
 def two_segments(token, app):
     return token.rsplit(".", 1)[0]
 
@@ -113,6 +119,7 @@ ATTACKS = {
     "edited_payload": (edited_payload, {"bad_signature"}),
     "truncated": (truncated, {"bad_signature", "malformed"}),
     "padded": (padded, {"malformed"}),
+    "payload_not_base64": (payload_not_base64, {"malformed"}),
     "two_segments": (two_segments, {"malformed"}),
     "bad_json_header": (bad_json_header, {"malformed"}),
     "uncompressed": (uncompressed, {"malformed"}),

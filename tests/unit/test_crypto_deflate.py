@@ -173,3 +173,34 @@ def test_server_token_fixture_for_the_js_verifier_is_a_current_pass_token():
     claims = crypto.verify(from_qr_text(fixture["qr_text"]), keys, now=fixture["now"],
                            deflate=True)
     assert claims == fixture["claims"] == generate_server_token.CLAIMS
+
+
+@pytest.mark.parametrize("trailing", [b"\x00", b"\x00\x00", b"\x03\x00"])
+def test_any_byte_after_the_deflate_stream_is_malformed(private_key, keys, trailing):
+    """static/js/scan/jws.js inflateRaw refuses the same (tests/js/jws.test.mjs)."""
+    token = signed(private_key, {"alg": "ES256", "kid": KID, "zip": "DEF"},
+                   deflated(json.dumps(CLAIMS).encode()) + trailing)
+    with pytest.raises(MalformedToken, match="one whole"):
+        crypto.verify(token, keys, now=NOW, deflate=True)
+
+
+def not_base64(segment: str) -> str:
+    """The segment made 1 more than a multiple of 4 characters long: never base64url."""
+    return segment + "A" * ((1 - len(segment)) % 4)
+
+
+@pytest.mark.parametrize("segment", [0, 1, 2])
+def test_a_segment_that_is_not_base64url_is_malformed_before_the_signature(token, keys,
+                                                                            segment):
+    """RFC 7515 section 5.2: every segment decodes before the signature is checked, so the
+    genuine signature over a broken payload segment is malformed, not a bad signature."""
+    parts = token.split(".")
+    parts[segment] = not_base64(parts[segment])
+    with pytest.raises(MalformedToken, match="base64url|JSON"):
+        crypto.verify(".".join(parts), keys, now=NOW, deflate=True)
+
+
+def test_a_broken_payload_segment_is_malformed_even_with_an_unknown_key(token):
+    header, payload, signature = token.split(".")
+    with pytest.raises(MalformedToken):
+        crypto.verify(f"{header}.{not_base64(payload)}.{signature}", {}, now=NOW, deflate=True)

@@ -68,6 +68,10 @@ Times are hours relative to the scan (negative = before it). Fields of a case:
                      gives the same verdict).
     truncated        the genuine QR text without its last two digits (one character).
     padded           the genuine JWS with "==" appended, written as QR text.
+    bad_base64_payload  the genuine JWS with "A"s appended to its payload segment until
+                     it is 1 more than a multiple of 4 characters long, which no base64url
+                     is; header and signature kept. Not a JWS: malformed, not
+                     bad_signature (every segment is decoded before the signature).
     unregistered     genuinely signed by the current key, jti set to a number the
                      registry does not hold (online only: offline cannot know).
     registry_differs genuinely signed by the current key, plate changed, while the
@@ -221,6 +225,9 @@ CASES = [
     case("truncated", "The last character lost.", "deny", ["malformed"],
          qr={"form": "truncated"}),
     case("padded", "base64 padding appended.", "deny", ["malformed"], qr={"form": "padded"}),
+    case("payload-not-base64url", "The payload segment made a length no base64url has: "
+         "malformed before the signature is checked.", "deny", ["malformed"],
+         qr={"form": "bad_base64_payload"}),
     case("uncompressed", "Genuinely signed, but without zip DEF: the format before "
          "compression is not a pass token.", "deny", ["malformed"],
          qr={"form": "uncompressed"}),

@@ -60,10 +60,37 @@ export function jsonObject(bytes) {
 }
 
 /**
- * Inflate raw DEFLATE (RFC 1951) bytes, refusing more than maxBytes of output.
- * Throws TokenError('malformed') on a broken, cut short or oversized stream.
+ * Inflate one whole raw DEFLATE (RFC 1951) stream, refusing more than maxBytes of output.
+ * Throws TokenError('malformed') on a broken, cut short or oversized stream, or on any byte
+ * after the stream's end, as core/crypto.py _inflated does.
  */
 export async function inflateRaw(bytes, maxBytes = MAX_INFLATED_BYTES) {
+  const inflated = await inflateStream(bytes, maxBytes);
+  if (await endsEarly(bytes, maxBytes)) {
+    throw new TokenError('malformed', 'the payload is not one whole DEFLATE stream');
+  }
+  return inflated;
+}
+
+/**
+ * Whether the DEFLATE stream in `bytes` ends before their last byte. Browsers refuse data
+ * after the stream, as the Compression Streams spec says, but Node 20 ignores it, so this
+ * asks in a way both answer alike: a stream's last bit always lies in its last byte, so the
+ * bytes less the last one inflate only if that byte (at least) came after the stream.
+ */
+async function endsEarly(bytes, maxBytes) {
+  if (bytes.length === 0) return false;
+  try {
+    await inflateStream(bytes.subarray(0, -1), maxBytes);
+    return true;
+  } catch (error) {
+    if (error instanceof TokenError) return false;
+    throw error;
+  }
+}
+
+/** The browser's own inflater: whatever it makes of `bytes`, up to maxBytes. */
+async function inflateStream(bytes, maxBytes) {
   const reader = new Blob([bytes]).stream()
     .pipeThrough(new DecompressionStream('deflate-raw')).getReader();
   const chunks = [];
@@ -93,7 +120,11 @@ export async function payloadObject(header, payload) {
   return jsonObject(await inflateRaw(payload));
 }
 
-/** The three decoded segments of a compact JWS, before any signature check. */
+/**
+ * The three decoded segments of a compact JWS, before any key or signature is looked at
+ * (RFC 7515 section 5.2): text whose segments are not all base64url is no JWS, so malformed.
+ * core/crypto.py _decoded_segments is its twin.
+ */
 export function splitJws(jws) {
   if (typeof jws !== 'string' || !COMPACT_JWS.test(jws)) {
     throw new TokenError('malformed', 'not a compact JWS');

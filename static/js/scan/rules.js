@@ -144,12 +144,41 @@ function enterpriseReasons({ state, colour }, policy) {
   return reasons;
 }
 
-function checkClaims(claims) {
-  const ints = ['nbf', 'exp', 't', 'o', 'd'].every((name) => Number.isInteger(claims[name]));
-  const ok = ints && typeof claims.jti === 'string' && typeof claims.e === 'string'
-    && (claims.k === 1 || claims.k === 2) && typeof claims.n === 'string';
-  if (!ok) throw new TokenError('malformed', 'the claims do not fit the contract');
+// The one definition of well-formed pass claims (shared/CONTRACT.md, "The QR text";
+// conformance/README.md lists them). Its twin is check_claims in passes/tokens.py: the same
+// checks in the same order, so both rule engines refuse the same tokens. Change both.
+const PASS_NUMBER = /^[0-9]{12}$/; // the issuer's area (6 digits), then a serial (6)
+export const LATEST_TIME_S = 253402300799; // 9999-12-31T23:59:59Z, as far as Python's datetime goes
+const VEHICLE = 1;
+const ABSENT = Symbol('absent');
+
+/** Throw TokenError('malformed') naming the first claim that does not fit the contract. */
+export function checkClaims(claims) {
+  requireClaim(claims, 'jti', isPassNumber);
+  for (const name of ['nbf', 'exp', 't']) requireClaim(claims, name, isTime);
+  requireClaim(claims, 'k', isKind);
+  for (const name of ['e', 'n', 'i']) requireClaim(claims, name, isText);
+  const vehicle = claims.k === VEHICLE;
+  requireClaim(claims, 'p', vehicle ? isText : isAbsent);
+  requireClaim(claims, 'c', vehicle ? isCargo : isAbsent);
+  for (const name of ['o', 'd']) requireClaim(claims, name, isCounty);
 }
+
+function requireClaim(claims, name, fits) {
+  if (!fits(Object.hasOwn(claims, name) ? claims[name] : ABSENT)) {
+    throw new TokenError('malformed', `claim ${name} does not fit the contract`);
+  }
+}
+
+/** An integral number from low to high (JSON.parse reads 7.0 as 7, as Python's check allows). */
+const isInteger = (value, low, high) => Number.isInteger(value) && value >= low && value <= high;
+const isPassNumber = (value) => typeof value === 'string' && PASS_NUMBER.test(value);
+const isTime = (value) => isInteger(value, 0, LATEST_TIME_S);
+const isKind = (value) => isInteger(value, 1, 2);
+const isText = (value) => typeof value === 'string';
+const isAbsent = (value) => value === ABSENT;
+const isCargo = (value) => isInteger(value, 1, Number.MAX_SAFE_INTEGER);
+const isCounty = (value) => isInteger(value, 1, 999999); // six digits, leading zeros and all
 
 function result(reasons, claims, enterprise, policy = DEFAULT_COLOUR_POLICY) {
   const codes = worstFirst(reasons, policy);
