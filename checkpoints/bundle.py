@@ -75,6 +75,8 @@ def bundle_payload(now: datetime) -> dict:
         "checkpoints": dict(checkpoints),
         "handed_over": handed_over,
         # The other cities on the trust list in force, so that their passes are judged
-        # offline as online: {area: {"name", "jwks", "feed": summary or None}}.
+        # offline as online: {area: {"name", "jwks", "feed": summary or None}}; `area` tells
+        # this city's own pass numbers from theirs.
+        "area": current_app.config["AREA_CODE"],
         "issuers": bundle_issuers(current_app.config["AREA_CODE"]),
     }
