@@ -9,6 +9,8 @@ from checkpoints.bundle import bundle_payload
 from checkpoints.models import Scan
 from core import crypto
 from core.db import db, utcnow
+from core.openapi import document
+from federation.feed import feed_payload
 from federation.models import IssuerFeed, TrustedIssuer
 from passes import keys
 from passes.qr import to_qr_text
@@ -172,3 +174,31 @@ def test_the_offline_bundle_carries_each_issuers_keys_and_feed(app, trust, qinzh
     assert issuers[AREA]["jwks"] == qinzhou["jwks"]
     assert issuers[AREA]["feed"]["revoked"] == [NUMBER]
     assert issuers[AREA]["feed"]["generated_at"] == feed["generated_at"]
+
+
+def schema(name: str) -> dict:
+    return document()["components"]["schemas"][name]
+
+
+def test_openapi_describes_the_foreign_verify_answer(verify, trust, qinzhou):
+    trust(feed_of())
+    answer = verify(foreign_qr(qinzhou)).json
+    result = schema("VerifyResult")["properties"]
+    assert set(answer) <= set(result)
+    enterprise = result["enterprise"]["oneOf"][0]["properties"]
+    assert set(answer["enterprise"]) <= set(enterprise)
+    issuer = result["issuer"]["oneOf"][1]
+    assert set(answer["issuer"]) == set(issuer["required"]) == set(issuer["properties"])
+    description = document()["paths"]["/api/v1/verify"]["post"]["description"]
+    assert "unknown_issuer" in description and "issuer_status_stale" in description
+
+
+def test_openapi_describes_the_bundle_and_feed_fields(app, trust, qinzhou):
+    trust(feed_of())
+    with app.app_context():
+        bundle = bundle_payload(utcnow())
+        feed = feed_payload(utcnow())
+    assert set(bundle) <= set(schema("OfflineBundle")["properties"])
+    issuer_entry = schema("OfflineBundle")["properties"]["issuers"]["additionalProperties"]
+    assert set(bundle["issuers"][AREA]) == set(issuer_entry["required"])
+    assert set(feed) <= set(schema("StatusFeed")["properties"])
