@@ -1,5 +1,6 @@
 """Another city's pass at a Beihai checkpoint: verified with its issuer's keys from the trust
 list, judged with the same rules against the issuer's latest status feed."""
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -202,3 +203,17 @@ def test_openapi_describes_the_bundle_and_feed_fields(app, trust, qinzhou):
     issuer_entry = schema("OfflineBundle")["properties"]["issuers"]["additionalProperties"]
     assert set(bundle["issuers"][AREA]) == set(issuer_entry["required"])
     assert set(feed) <= set(schema("StatusFeed")["properties"])
+
+
+def test_an_uploaded_offline_scan_of_a_foreign_pass_is_judged_as_online(
+        app, client, officer_headers, trust, qinzhou):
+    trust(feed_of(colours={ENTERPRISE: "yellow"}))
+    scan = {"id": str(uuid.uuid4()), "qr": foreign_qr(qinzhou), "checkpoint": "CP-HAICHENG",
+            "verdict": "check", "reasons": ["enterprise_yellow"],
+            "scanned_at": utcnow().isoformat()}
+    response = client.post("/api/v1/scans", json={"scans": [scan]}, headers=officer_headers)
+    assert response.json["accepted"] == 1
+    with app.app_context():
+        stored = db.session.scalars(select(Scan)).one()
+        assert (stored.verdict, stored.pass_number, stored.enterprise_code) == (
+            "check", NUMBER, ENTERPRISE)
