@@ -124,7 +124,8 @@ def check(qr_text: str, plate_seen: str | None, now: datetime,
 
     The registry row of the pass the token claims to be carries its signing key, so the
     signature is checked against that key alone; anything else (a forged number, an unknown
-    or revoked key) is read against every published key, as read_pass does on its own.
+    or revoked key) is read against every published key, as read_pass does on its own. A
+    number under another area is another city's pass, judged with its issuer's keys and feed.
     """
     try:
         jws = jws_of(qr_text)
