@@ -217,3 +217,11 @@ def test_an_uploaded_offline_scan_of_a_foreign_pass_is_judged_as_online(
         stored = db.session.scalars(select(Scan)).one()
         assert (stored.verdict, stored.pass_number, stored.enterprise_code) == (
             "check", NUMBER, ENTERPRISE)
+
+
+def test_the_feed_holds_a_holder_whose_latest_test_is_positive(app, make_pass):
+    positive = make_pass(test_result="positive")
+    cleared = make_pass()
+    with app.app_context():
+        holds = feed_payload(utcnow())["holds"]
+    assert positive.number in holds and cleared.number not in holds
