@@ -1,6 +1,7 @@
 """Checkpoint API: the registry of checkpoints, verifying passes, offline bundle and uploads."""
 from flask import Blueprint, jsonify
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from checkpoints import bundle, service, uploads, verify
@@ -10,6 +11,7 @@ from core.api import json_body
 from core.auth import role_required
 from core.db import db
 from core.divisions import default_divisions
+from federation.foreign import ForeignPass
 
 api = Blueprint("checkpoints_api", __name__, url_prefix="/api/v1")
 
@@ -63,11 +65,10 @@ def verdict_json(result: verify.Verdict) -> dict:
         "verdict": result.verdict,
         "reasons": [{"code": r.code, "message": str(r.message)} for r in result.reasons],
         "pass": pass_facts(pass_) if pass_ else None,
-        "enterprise": {"code": pass_.enterprise_code, "name": pass_.enterprise_name,
-                       "colour": pass_.colour} if pass_ else None,
+        "enterprise": enterprise_json(pass_) if pass_ else None,
         "scan_id": result.scan_id,
-        # Beyond the contract: where the pass was seen when the scan looks like a copy, and
-        # the pass that replaced a renewed one.
+        # Beyond the contract: where the pass was seen when the scan looks like a copy, the
+        # pass that replaced a renewed one, and the issuing city of another city's pass.
         "earlier_scan": {
             "checkpoint": result.earlier.checkpoint, "name": result.earlier.name,
             "area": result.earlier.area, "scanned_at": result.earlier.scanned_at.isoformat(),
@@ -75,7 +76,20 @@ def verdict_json(result: verify.Verdict) -> dict:
             else round(result.earlier.distance_km, 1),
         } if result.earlier else None,
         "replaced_by": result.replaced_by,
+        "issuer": {"area": pass_.issuer_area, "name": pass_.issuer_name}
+        if isinstance(pass_, ForeignPass) else None,
     }
+
+
+def enterprise_json(pass_: PassStatus | ForeignPass) -> dict:
+    """The enterprise; another city's pass names its issuing city, as its enterprises' names
+    stay with that city."""
+    if isinstance(pass_, ForeignPass):
+        name = _("%(code)s, issued by %(city)s", code=pass_.enterprise_code,
+                 city=pass_.issuer_name)
+    else:
+        name = pass_.enterprise_name
+    return {"code": pass_.enterprise_code, "name": name, "colour": pass_.colour}
 
 
 def pass_facts(pass_: PassStatus) -> dict:

@@ -8,6 +8,7 @@ from checkpoints.models import Checkpoint
 from checkpoints.registry import latest_test_positive
 from core import crypto
 from core.db import db, utcnow
+from federation.peers import bundle_issuers
 from passes import keys
 from passes.models import Pass
 from people.models import Person
@@ -73,4 +74,9 @@ def bundle_payload(now: datetime) -> dict:
         "routes": {number: via for number, _, _, _, via in holders if via},
         "checkpoints": dict(checkpoints),
         "handed_over": handed_over,
+        # The other cities on the trust list in force, so that their passes are judged
+        # offline as online: {area: {"name", "jwks", "feed": summary or None}}; `area` tells
+        # this city's own pass numbers from theirs.
+        "area": current_app.config["AREA_CODE"],
+        "issuers": bundle_issuers(current_app.config["AREA_CODE"]),
     }

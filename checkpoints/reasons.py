@@ -45,7 +45,7 @@ REGISTRY = (
                holder_message=_l("the key that signed it was withdrawn; ask your enterprise "
                                  "for a new pass")),
     ReasonCode("unknown_issuer", "deny", 19, _l("Issuer not recognised"),
-               _l("Issued by a city that is not on the trust list.")),
+               _l("Not a recognised issuer: the issuing city is not on the trust list.")),
     ReasonCode("not_found", "deny", 3, _l("Not in registry"),
                _l("Not in the pass registry: treat as forged and report it.")),
     ReasonCode("revoked", "deny", 4, _l("Revoked"), _l("The pass has been revoked."),

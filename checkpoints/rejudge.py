@@ -4,7 +4,8 @@ A handheld's verdict is its own: the server decides with the same rules (checkpo
 against what it knew at `scanned_at`: keys and revocations made by then, the handover, the
 enterprise's colour then (its colour history), the holder's latest test sampled by then, and
 the pass's scans elsewhere before it (possible_copy). The enterprise's white-list state and
-the holder's health code have no history here, so their current values stand in.
+the holder's health code have no history here, so their current values stand in. Another
+city's pass is judged against its issuer's latest feed, the only one kept.
 """
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from checkpoints.registry import pass_status
 from checkpoints.verify import facts_of, horizon, jws_of, policy_with, read_jws
 from core import crypto
 from core.db import db
+from federation import foreign
 from passes import keys, qr
 from whitelist.models import ColourChange, Enterprise
 from whitelist.service import colour_policy
@@ -37,6 +39,9 @@ def judge_at(qr_text: str, checkpoint, plate_seen: str | None,
     except qr.BadQrText:
         return unreadable("malformed")
     kid, number = crypto.peek(jws)
+    issuer = foreign.issuer_area(number, current_app.config["AREA_CODE"])
+    if issuer is not None:
+        return _judge_foreign_at(jws, issuer, checkpoint, plate_seen, at, policy)
     known, revoked = _keys_at(at)
     if kid in revoked:
         return unreadable("key_revoked")
@@ -59,6 +64,18 @@ def judge_at(qr_text: str, checkpoint, plate_seen: str | None,
         else reading.facts.test_sampled_at,
         latest_test_positive=tested_by_then and status.latest_test_positive)
     return rules.decide(facts, at, policy), status.number, status.enterprise_code
+
+
+def _judge_foreign_at(jws: str, issuer: str, checkpoint, plate_seen: str | None, at: datetime,
+                      policy: rules.Policy) -> tuple[rules.Decision, str | None, str | None]:
+    reading = foreign.read_foreign(jws, issuer, at)
+    if reading.unreadable:
+        return rules.decide(rules.Facts(unreadable=reading.unreadable), at, policy), None, None
+    number = reading.pass_.number
+    earlier = scans.last_seen_elsewhere(number, checkpoint, at, horizon())
+    facts = foreign.with_scene(reading, plate_seen, checkpoint.area,
+                               earlier.as_fact() if earlier else None)
+    return rules.decide(facts, at, policy), number, reading.pass_.enterprise_code
 
 
 def _keys_at(at: datetime) -> tuple[dict, set[str]]:

@@ -51,6 +51,9 @@ class Facts:
     handed_over: bool = False
     # The live status; status_known False (a stale offline bundle) leaves these unused.
     status_known: bool = True
+    # A foreign pass whose issuer's status feed is missing or older than its allowed age: the
+    # feed's facts (if any) still count, and issuer_status_stale stands for the rest.
+    issuer_stale: bool = False
     enterprise_state: str | None = None
     colour: str | None = None
     health_code: str = "green"
@@ -84,8 +87,10 @@ def decide(facts: Facts, now: datetime, policy: Policy) -> Decision:
         codes.append("handed_over")
     if facts.status_known:
         codes += _live_reasons(facts, policy)
-    else:
+    elif not facts.issuer_stale:
         codes.append("status_unknown")
+    if facts.issuer_stale:
+        codes.append("issuer_status_stale")
     if not (facts.status_known and facts.latest_test_positive) and _test_lapsed(facts, now,
                                                                                 policy):
         codes.append("test_expired")

@@ -15,6 +15,7 @@ from checkpoints.registry import PassStatus, pass_status
 from core import crypto
 from core.db import utcnow
 from core.validation import Fields
+from federation import foreign
 from passes import keys, qr, tokens
 from passes import service as passes
 from passes.models import Pass
@@ -123,7 +124,8 @@ def check(qr_text: str, plate_seen: str | None, now: datetime,
 
     The registry row of the pass the token claims to be carries its signing key, so the
     signature is checked against that key alone; anything else (a forged number, an unknown
-    or revoked key) is read against every published key, as read_pass does on its own.
+    or revoked key) is read against every published key, as read_pass does on its own. A
+    number under another area is another city's pass, judged with its issuer's keys and feed.
     Either way the claims are held to the contract only after the signature holds
     (PassFacts.from_claims), so genuinely signed claims that do not fit it are malformed:
     a jti that is not a string finds no registry row here, yet is never not_found.
@@ -133,6 +135,9 @@ def check(qr_text: str, plate_seen: str | None, now: datetime,
     except qr.BadQrText:
         return judge(Reading(reasons=["malformed"]), plate_seen, now)
     kid, number = crypto.peek(jws)
+    issuer = foreign.issuer_area(number, current_app.config["AREA_CODE"])
+    if issuer is not None:
+        return _judge_foreign(jws, issuer, plate_seen, now, checkpoint, area)
     status = pass_status(number, now) if number else None
     verification_keys = None
     if status is not None and status.kid == kid and status.key_published:
@@ -168,6 +173,26 @@ def _judge_against(status: PassStatus | None, reading: Reading, plate_seen: str 
         result.earlier = earlier
     if status.revoked_at is not None:
         result.replaced_by = passes.replacement_of(status.number)
+    return result
+
+
+def _judge_foreign(jws: str, issuer: str, plate_seen: str | None, now: datetime,
+                   checkpoint: Checkpoint | None, area: str | None) -> Verdict:
+    """Another city's pass: its issuer's keys and feed, this deployment's rules and policy."""
+    policy = policy_with({colour: rules.ColourRule(row.verdict, row.reason_code)
+                          for colour, row in colour_policy().items()})
+    reading = foreign.read_foreign(jws, issuer, now)
+    if reading.unreadable:
+        return _verdict(rules.Facts(unreadable=reading.unreadable), None, policy)
+    number = reading.pass_.number
+    earlier = scans.last_seen_elsewhere(number, checkpoint, now, horizon()) \
+        if checkpoint is not None else None
+    facts = foreign.with_scene(reading, plate_seen, checkpoint.area if checkpoint else area,
+                               earlier.as_fact() if earlier else None)
+    result = _verdict(facts, None, policy, now)
+    result.pass_ = reading.pass_
+    if earlier is not None and "possible_copy" in result.codes:
+        result.earlier = earlier
     return result
 
 

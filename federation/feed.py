@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from checkpoints.bundle import bundle_payload
+from checkpoints import bundle
 from core import crypto
 from federation.trust import jwks_keys
 from passes import keys
@@ -26,17 +26,22 @@ def status_feed(now: datetime) -> str:
 
 
 def feed_payload(now: datetime) -> dict:
-    bundle = bundle_payload(now)
+    facts = bundle.bundle_payload(now)
     window = timedelta(hours=current_app.config["TEST_WINDOW_HOURS"])
     oldest_test = int((now - window).timestamp())
-    holds = sorted(number for number, holder in bundle["people"].items()
-                   if holder["health_code"] != "green" or holder["test_sampled_at"] < oldest_test)
+    holds = sorted(number for number, holder in facts["people"].items()
+                   if holder["health_code"] != "green" or holder["test_positive"]
+                   or holder["test_sampled_at"] < oldest_test)
     return {
         "issuer": current_app.config["AREA_CODE"],
-        "generated_at": bundle["generated_at"],
+        "generated_at": facts["generated_at"],
         "max_age_s": current_app.config["FEED_MAX_AGE_SECONDS"],
-        **{name: bundle[name] for name in FEED_FIELDS if name != "holds"},
+        **{name: facts[name] for name in FEED_FIELDS if name != "holds"},
         "holds": holds,
+        # Beyond the contract, so that a peer judges route and handover as this city does:
+        # the via counties of passes that have them, and passes closed by a handover.
+        "routes": facts["routes"],
+        "handed_over": facts["handed_over"],
     }
 
 

@@ -21,8 +21,11 @@ from werkzeug.serving import make_server
 import demo
 from accounts.service import create_user
 from checkpoints.models import Scan
+from core import crypto
 from core.db import db
 from core.validators import uscc_check_char
+from federation.models import IssuerFeed, TrustedIssuer
+from passes.qr import to_qr_text
 from tests.browser.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -489,3 +492,53 @@ def test_a_supply_staff_pass_is_labelled_as_one_not_as_a_vehicle(officer_page, c
     expect(page.locator("[data-fact='plate']")).to_have_text("保供人员通行证")
     expect(page.locator("#plate-tools")).to_be_hidden()
     screenshot(page, "48-scan-supply-staff")
+
+
+@pytest.fixture
+def qinzhou(city):
+    """Qinzhou on the trust list in force with a fresh feed, and the QR of one of its passes."""
+    key = crypto.generate_private_key()
+    enterprise = "91450700MA5KA1001P"
+    now = datetime.now(UTC).replace(microsecond=0)
+    feed = {"issuer": "450700", "generated_at": now.isoformat(), "max_age_s": 900,
+            "colours": {enterprise: "green"}, "states": {enterprise: "approved"},
+            "revoked": [], "revoked_kids": [], "holds": []}
+    with city.app.app_context():
+        db.session.add(TrustedIssuer(
+            area="450700", name="钦州市", feed_url="http://127.0.0.1:9/api/v1/status-feed",
+            jwks={"keys": [crypto.public_jwk(key.public_key(), "q7k")]}))
+        db.session.add(IssuerFeed(area="450700", generated_at=now, max_age_s=900, payload=feed))
+        db.session.commit()
+    stamp = int(now.timestamp())
+    claims = {"jti": "450700000042", "nbf": stamp - 3600, "exp": stamp + 86400, "k": 1,
+              "e": enterprise, "p": "桂N12345", "n": "李*华", "i": "5678", "t": stamp - 3600,
+              "c": 2, "o": 450702, "d": 450502}
+    yield to_qr_text(crypto.sign(claims, key, "q7k", deflate=True))
+    with city.app.app_context():
+        db.session.execute(sa.delete(IssuerFeed))
+        db.session.execute(sa.delete(TrustedIssuer))
+        db.session.commit()
+
+
+def test_a_pass_of_another_city_names_its_issuing_city_online_and_offline(officer_page, city,
+                                                                         qinzhou):
+    page = officer_page(None)
+    page.fill("#manual-code", qinzhou)
+    page.press("#manual-code", "Enter")
+    expect(verdict(page)).to_have_attribute("data-verdict", "pass")
+    expect(page.locator("[data-fact='enterprise']")).to_contain_text("钦州市签发")
+    screenshot(page, "47-scan-foreign-pass")
+    _offline_ready(page)
+    city.server.stop()
+    page.context.set_offline(True)
+    try:
+        page.reload()
+        expect(page.locator("#network")).to_have_attribute("data-state", "offline")
+        page.fill("#manual-code", qinzhou)
+        page.press("#manual-code", "Enter")
+        expect(verdict(page)).to_have_attribute("data-verdict", "pass")
+        expect(page.locator("#verdict-offline")).to_be_visible()
+        expect(page.locator("[data-fact='enterprise']")).to_contain_text("钦州市签发")
+    finally:
+        city.server.start()
+        page.context.set_offline(False)

@@ -35,7 +35,8 @@ def test_bundle_is_signed_with_the_current_pass_key_and_verifies_with_the_jwks(
         assert payload["jwks"] == keys.jwks()
     assert set(payload) >= CONTRACT_KEYS
     assert set(payload) - CONTRACT_KEYS == {"colour_policy", "people", "test_window_s",
-                                            "names", "routes", "checkpoints", "handed_over"}
+                                            "names", "routes", "checkpoints", "handed_over",
+                                            "area", "issuers"}
     assert payload["test_window_s"] == 48 * 3600
     generated = datetime.fromisoformat(payload["generated_at"])
     assert generated.tzinfo is not None

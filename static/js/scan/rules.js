@@ -2,7 +2,9 @@
 // (shared/DESIGN.md "Checkpoint verdicts"), fed by the signed offline bundle.
 // Pure: no DOM, no storage, no clock; node:test runs it against tests/vectors/verify.json.
 
-import { TokenError, importKeys, jwsFromQrText, verifyJws } from './jws.js';
+import {
+  TokenError, importKeys, jwsFromQrText, payloadObject, splitJws, verifyJws,
+} from './jws.js';
 import { REASON_CODES, REASON_VERDICTS } from './reasons.js';
 
 export { REASON_CODES, TokenError, importKeys, jwsFromQrText };
@@ -78,10 +80,20 @@ export async function passKeys(jwks, bundle, { subtle } = {}) {
 export async function checkOffline({
   qr, plate = null, now, keys, bundle = null, area = null, subtle,
 }) {
+  let jws;
+  try {
+    jws = jwsFromQrText(qr);
+  } catch (error) {
+    if (!(error instanceof TokenError)) throw error;
+    return result([error.code], null, null);
+  }
+  const issuer = await foreignIssuer(jws, bundle);
+  if (issuer && !issuer.name) return result(['unknown_issuer'], null, null);
+  if (issuer) return checkForeign({ jws, issuer, plate, now, area, bundle, subtle });
   const revokedKids = (bundle && bundle.revoked_kids) || [];
   let claims;
   try {
-    ({ claims } = await verifyJws(jwsFromQrText(qr), keys, {
+    ({ claims } = await verifyJws(jws, keys, {
       revokedKids, deflate: true, ...(subtle && { subtle }),
     }));
     checkClaims(claims);
@@ -89,9 +101,7 @@ export async function checkOffline({
     if (!(error instanceof TokenError)) throw error;
     return result([error.code], null, null);
   }
-  const reasons = [];
-  if (claims.nbf > now) reasons.push('not_yet_valid');
-  if (claims.exp <= now) reasons.push('expired');
+  const reasons = windowReasons(claims, now);
   // A revocation is final, so even a stale bundle's list still holds.
   if (bundle && bundle.revoked.includes(claims.jti)) reasons.push('revoked');
   // A handover is final too.
@@ -116,15 +126,92 @@ export async function checkOffline({
   const testWindow = (bundle && bundle.test_window_s) || TEST_WINDOW_S;
   // Exactly the window's age is still inside it; a positive test needs no age.
   if (!holder.test_positive && now - holder.test_sampled_at > testWindow) reasons.push('test_expired');
+  reasons.push(...sceneReasons(claims, plate, area, bundle && bundle.routes));
+  return result(reasons, claims, enterprise, policy);
+}
+
+/**
+ * The issuer of another city's pass, as the bundle's trust list gives it: {area, name, jwks,
+ * feed}, or {area} alone for an area not on the list; null for this city's own passes (and
+ * for anything unreadable, which the local path then reports).
+ */
+async function foreignIssuer(jws, bundle) {
+  if (!bundle || !bundle.area || !isMap(bundle.issuers)) return null;
+  let number;
+  try {
+    const { header, payload } = splitJws(jws);
+    number = (await payloadObject(header, payload)).jti;
+  } catch {
+    return null;
+  }
+  if (typeof number !== 'string' || !/^[0-9]{12}$/.test(number)) return null;
+  const area = number.slice(0, 6);
+  if (area === bundle.area) return null;
+  return { area, ...own(bundle.issuers, area) };
+}
+
+/**
+ * Another city's pass, as federation/foreign.py judges it: its issuer's keys, and its
+ * issuer's feed for the live status. A feed older than its max_age_s still counts (a
+ * revocation or a red colour does not get better with age) and adds issuer_status_stale.
+ */
+async function checkForeign({ jws, issuer, plate, now, area, bundle, subtle }) {
+  const { feed } = issuer;
+  let claims;
+  try {
+    const keys = await importKeys(issuer.jwks, subtle);
+    ({ claims } = await verifyJws(jws, keys, {
+      revokedKids: (feed && feed.revoked_kids) || [], deflate: true, ...(subtle && { subtle }),
+    }));
+    checkClaims(claims);
+  } catch (error) {
+    if (!(error instanceof TokenError)) throw error;
+    return result([error.code], null, null);
+  }
+  const reasons = windowReasons(claims, now);
+  const enterprise = {
+    code: claims.e, colour: null, state: null, name: null,
+    issuer: { area: issuer.area, name: issuer.name },
+  };
+  const policy = (bundle && bundle.colour_policy) || DEFAULT_COLOUR_POLICY;
+  if (feed) {
+    if (feed.revoked.includes(claims.jti)) reasons.push('revoked');
+    if ((feed.handed_over || []).includes(claims.jti)) reasons.push('handed_over');
+    enterprise.colour = own(feed.colours, claims.e);
+    enterprise.state = own(feed.states, claims.e);
+    reasons.push(...enterpriseReasons(enterprise, policy));
+    // The issuer does not clear the holder now: as a local holder whose code is not green.
+    if (feed.holds.includes(claims.jti)) reasons.push('driver_not_green');
+  }
+  if (!feedIsFresh(feed, now)) reasons.push('issuer_status_stale');
+  reasons.push(...sceneReasons(claims, plate, area, feed && feed.routes));
+  return result(reasons, claims, enterprise, policy);
+}
+
+/** Whether an issuer's feed is at most its max_age_s old at `now` (seconds). */
+export function feedIsFresh(feed, now) {
+  return Boolean(feed) && now - Date.parse(feed.generated_at) / 1000 <= feed.max_age_s;
+}
+
+function windowReasons(claims, now) {
+  const reasons = [];
+  if (claims.nbf > now) reasons.push('not_yet_valid');
+  if (claims.exp <= now) reasons.push('expired');
+  return reasons;
+}
+
+/** What the officer sees against the signed facts: the plate, and the checkpoint's county. */
+function sceneReasons(claims, plate, area, routes) {
+  const reasons = [];
   if (plate && claims.p && normalizePlate(plate) !== normalizePlate(claims.p)) {
     reasons.push('plate_mismatch');
   }
   if (area) {
     const pad = (code) => String(code).padStart(6, '0');
-    const route = [pad(claims.o), ...(own(bundle && bundle.routes, claims.jti) || []), pad(claims.d)];
+    const route = [pad(claims.o), ...(own(routes, claims.jti) || []), pad(claims.d)];
     if (!route.includes(String(area))) reasons.push('off_route');
   }
-  return result(reasons, claims, enterprise, policy);
+  return reasons;
 }
 
 /** Whether the bundle's status may still be trusted at `now` (seconds). */

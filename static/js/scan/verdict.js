@@ -123,12 +123,21 @@ export class VerdictView {
       ? `${this.dateTime.format(facts.validFrom)} – ${this.dateTime.format(facts.validUntil)}` : '');
     put('number', facts.number);
     const cell = this.root.querySelector('[data-fact="enterprise"]');
-    cell.replaceChildren(document.createTextNode((enterprise && (enterprise.name || enterprise.code)) || '—'));
+    cell.replaceChildren(document.createTextNode(this.enterpriseName(enterprise)));
     if (enterprise && enterprise.colour) {
       const badge = document.createElement('span');
       badge.className = `badge colour-${enterprise.colour}`;
       badge.textContent = this.texts.colours[enterprise.colour] || enterprise.colour;
       cell.append(' ', badge);
     }
+  }
+
+  /** The enterprise's name or code; another city's pass names its issuing city. */
+  enterpriseName(enterprise) {
+    if (!enterprise) return '—';
+    if (enterprise.issuer) {
+      return this.texts.issued_by.replace('{code}', enterprise.code).replace('{city}', enterprise.issuer.name);
+    }
+    return enterprise.name || enterprise.code || '—';
   }
 }
