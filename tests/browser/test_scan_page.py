@@ -322,7 +322,9 @@ def test_server_time_is_shown_and_a_wrong_phone_clock_is_flagged(officer_page):
 
 def _offline_ready(page: Page) -> None:
     """Wait until the worker controls the page and the JWKS and bundle are kept."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # A function, not an expression: Playwright polls an expression with eval, which the
+    # page's CSP refuses whenever the first check is false.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.wait_for_function("""async () => {
         const cache = await caches.open('lp-scan-data-v1');
         const shell = await caches.open('lp-scan-shell-v1');
