@@ -45,6 +45,7 @@ class PassStatus:
     kid: str
     public_jwk: dict
     key_published: bool
+    key_revoked: bool
     policy_colour: str | None  # None: nobody wrote a rule for this colour
     policy_verdict: str | None
     policy_reason_code: str | None
@@ -65,6 +66,12 @@ def latest_test_positive():
 @cache
 def _statement():
     """Built once: its parameters are bound per call, and its compiled form is cached."""
+    return _rows().where(Pass.__table__.c.number == bindparam("number"))
+
+
+@cache
+def _rows():
+    """Every pass's status row; the callers choose which."""
     passes, enterprises, people = Pass.__table__, Enterprise.__table__, Person.__table__
     signing_keys, categories, policies = (SigningKey.__table__, Category.__table__,
                                           ColourPolicy.__table__)
@@ -84,6 +91,7 @@ def _statement():
             latest_test_positive().label("latest_test_positive"), people.c.test_sampled_at,
             signing_keys.c.kid, signing_keys.c.public_jwk,
             keys.is_published(bindparam("now", type_=UTCDateTime)).label("key_published"),
+            signing_keys.c.revoked_at.is_not(None).label("key_revoked"),
             policies.c.colour.label("policy_colour"),
             policies.c.verdict.label("policy_verdict"),
             policies.c.reason_code.label("policy_reason_code"),
@@ -96,10 +104,18 @@ def _statement():
         .join(signing_keys, signing_keys.c.kid == passes.c.kid)
         .outerjoin(categories, categories.c.code == passes.c.cargo)
         .outerjoin(policies, policies.c.colour == enterprises.c.colour)
-        .where(passes.c.number == bindparam("number"))
     )
 
 
 def pass_status(number: str, now: datetime) -> PassStatus | None:
     row = db.session.connection().execute(_statement(), {"number": number, "now": now}).first()
     return None if row is None else PassStatus(**row._mapping)
+
+
+def pass_statuses(numbers: list[str], now: datetime) -> dict[str, PassStatus]:
+    """pass_status of many passes in one query (a page of a pass list), by number."""
+    if not numbers:
+        return {}
+    rows = db.session.connection().execute(
+        _rows().where(Pass.__table__.c.number.in_(numbers)), {"now": now})
+    return {row.number: PassStatus(**row._mapping) for row in rows}

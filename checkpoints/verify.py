@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from checkpoints import rules, scans, service
 from checkpoints.models import Checkpoint
 from checkpoints.reasons import BY_CODE, REGISTRY
-from checkpoints.registry import PassStatus, pass_status
+from checkpoints.registry import PassStatus, pass_status, pass_statuses
 from core import crypto
 from core.db import utcnow
 from core.validation import Fields
@@ -263,6 +263,24 @@ def checkpoint_verdict(pass_: Pass, now: datetime | None = None) -> Verdict:
     """What a checkpoint on the pass's route would answer now, by the same rules as a scan:
     its own QR text, at its origin county, with no plate seen and no other scans."""
     return check(tokens.qr_text(pass_), None, now or utcnow(), area=pass_.origin)
+
+
+def checkpoint_verdicts(numbers: list[str], now: datetime) -> dict[str, Verdict]:
+    """checkpoint_verdict of many passes (a page of a pass list) from one registry query.
+
+    The tokens are the registry's own, so their signatures need no checking: only whether
+    their key is still honoured, as reading the token would find.
+    """
+    return {number: _registry_verdict(status, now)
+            for number, status in pass_statuses(numbers, now).items()}
+
+
+def _registry_verdict(status: PassStatus, now: datetime) -> Verdict:
+    policy = _policy(status)
+    if not status.key_published:
+        unreadable = "key_revoked" if status.key_revoked else "unknown_key"
+        return _verdict(rules.Facts(unreadable=unreadable), None, policy)
+    return _verdict(facts_of(status, area=status.origin), status, policy, now)
 
 
 def in_plain_words(result: Verdict) -> str | None:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    or_,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -106,6 +107,14 @@ class Pass(db.Model):
             return "not_yet_valid"
         return "valid"
 
+    def standing(self, now: datetime, key_revoked: bool) -> str:
+        """status, or closed where every checkpoint refuses the pass itself (handed over, or
+        its key revoked) though its window is not over: the Python twin of valid_condition."""
+        status = self.status(now)
+        if status in ("valid", "not_yet_valid") and (self.handed_over_at or key_revoked):
+            return "closed"
+        return status
+
     def __repr__(self) -> str:
         return f"<Pass {self.number} {self.kind}>"
 
@@ -113,6 +122,11 @@ class Pass(db.Model):
 def valid_condition(now):
     """SQL: the pass is valid now (stats.valid): in its window, not revoked, not handed over,
     and its signing key not revoked, so every checkpoint would honour the pass itself."""
+    return and_(Pass.revoked_at.is_(None), ~closed_condition(),
+                Pass.valid_from <= now, Pass.valid_until > now)
+
+
+def closed_condition():
+    """SQL: every checkpoint refuses the pass itself: handed over, or its signing key revoked."""
     revoked_kids = select(SigningKey.kid).where(SigningKey.revoked_at.is_not(None))
-    return and_(Pass.revoked_at.is_(None), Pass.handed_over_at.is_(None),
-                Pass.valid_from <= now, Pass.valid_until > now, Pass.kid.not_in(revoked_kids))
+    return or_(Pass.handed_over_at.is_not(None), Pass.kid.in_(revoked_kids))

@@ -22,7 +22,7 @@ from passes.application import check_enterprise
 from passes.models import KINDS
 from passes.plates import PlateTaken
 from passes.responses import png_response
-from passes.verdicts import checkpoint_view
+from passes.verdicts import checkpoint_view, checkpoint_views
 
 bp = Blueprint("passes", __name__, template_folder="templates")
 well_known = Blueprint("well_known", __name__, url_prefix="/.well-known")
@@ -65,9 +65,11 @@ def _list_page(endpoint: str):
     statement = service.list_passes(current_user, status=filters["status"], kind=filters["kind"],
                                     query=filters["q"], enterprise=filters["enterprise"])
     result = db.paginate(statement, page=page, per_page=per_page, error_out=False)
+    now = utcnow()
     return render_template("passes/list.html", result=result, filters=filters, endpoint=endpoint,
-                           statuses=service.STATUSES, kinds=KINDS, now=utcnow(),
-                           test_lapsed=people.test_lapsed)
+                           statuses=service.STATUSES, kinds=KINDS, now=now,
+                           test_lapsed=people.test_lapsed, revoked_kids=set(keys.revoked_kids()),
+                           checkpoint=checkpoint_views(result.items, now))
 
 
 @bp.route("/passes/new", methods=["GET", "POST"])

@@ -17,12 +17,12 @@ from core.validation import Fields
 from core.validators import id_last4, mask_name
 from passes import keys, qr, quota, tokens
 from passes.application import Application, check_enterprise, read_application
-from passes.models import KINDS, Pass, PassSerial
+from passes.models import KINDS, Pass, PassSerial, closed_condition, valid_condition
 from passes.people import record_holder
 from passes.plates import ensure_plate_free
 from whitelist.models import Category, Enterprise
 
-STATUSES = ("valid", "revoked", "expired", "not_yet_valid")
+STATUSES = ("valid", "revoked", "expired", "not_yet_valid", "closed")
 LAST_SERIAL = 999_999
 
 
@@ -140,13 +140,15 @@ def list_passes(actor, *, status: str | None = None, kind: str | None = None,
 
 
 def status_is(status: str, now: datetime):
-    """The SQL twin of Pass.status."""
+    """The SQL twin of Pass.standing; "valid" is valid_condition, as stats.valid counts."""
     live = Pass.revoked_at.is_(None)
+    unended = live & (Pass.valid_until > now)
     return {
         "revoked": Pass.revoked_at.is_not(None),
         "expired": live & (Pass.valid_until <= now),
-        "not_yet_valid": live & (Pass.valid_from > now) & (Pass.valid_until > now),
-        "valid": live & (Pass.valid_from <= now) & (Pass.valid_until > now),
+        "closed": unended & closed_condition(),
+        "not_yet_valid": unended & (Pass.valid_from > now) & ~closed_condition(),
+        "valid": valid_condition(now),
     }[status]
 
 

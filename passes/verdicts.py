@@ -23,5 +23,18 @@ def checkpoint_view(pass_: Pass, now: datetime) -> CheckpointView:
     # Imported here: the checkpoints package imports passes' models and keys as it loads.
     from checkpoints import verify
 
-    result = verify.checkpoint_verdict(pass_, now)
+    return _view(verify.checkpoint_verdict(pass_, now))
+
+
+def checkpoint_views(passes: list[Pass], now: datetime) -> dict[str, CheckpointView]:
+    """checkpoint_view of each pass of a list page, by number, without a query per pass."""
+    from checkpoints import verify
+
+    verdicts = verify.checkpoint_verdicts([pass_.number for pass_ in passes], now)
+    return {number: _view(result) for number, result in verdicts.items()}
+
+
+def _view(result) -> CheckpointView:
+    from checkpoints import verify
+
     return CheckpointView(result.verdict, result.codes, verify.in_plain_words(result))

@@ -277,3 +277,60 @@ def test_bulk_file_may_add_a_via_column(app):
         plain = read_table("fleet.csv", "\n".join(
             ",".join(f'"{cell}"' for cell in line) for line in rows).encode())
     assert "via" not in plain.rows[0][1]
+
+
+def listed(page: str, number: str) -> str:
+    """The list page's row of one pass."""
+    row = page.split(f"№ {number}")[1]
+    return row.split("</tr>")[0]
+
+
+def test_pass_list_badge_and_valid_filter_agree_with_stats_after_a_key_revocation(
+        app, client, clerk, login, make_user, admin_headers):
+    dead = apply(client, clerk, live_now())
+    with app.app_context():
+        keys.revoke_key(dead["kid"], "admin")
+    live = apply(client, clerk, live_now(plate="桂E33333"))
+    assert client.get("/api/v1/stats", headers=admin_headers).json["passes"]["valid"] == 1
+    login(clerk.user)
+    valid = client.get("/passes?status=valid&lang=en").text
+    assert live["number"] in valid and dead["number"] not in valid
+    row = listed(client.get("/passes?lang=en").text, dead["number"])
+    assert "pass-closed" in row and "pass-valid" not in row
+    assert "Checkpoints will refuse this pass because the key that signed it was withdrawn" in row
+    assert dead["number"] in client.get("/passes?status=closed").text
+    admin = login(make_user("admin")).get("/admin/passes?status=valid&lang=en").text
+    assert live["number"] in admin and dead["number"] not in admin
+
+
+def test_pass_list_says_checkpoints_refuse_the_passes_of_a_red_enterprise(
+        app, client, clerk, login):
+    issued = apply(client, clerk, live_now())
+    assert "Checkpoints will" not in listed(login(clerk.user).get("/passes?lang=en").text,
+                                            issued["number"])
+    turn_red(app, clerk.enterprise.code)
+    row = listed(client.get("/passes?status=valid&lang=en").text, issued["number"])
+    assert 'data-verdict="deny"' in row
+    assert "Checkpoints will refuse this pass because your enterprise&#39;s status is red" in row
+
+
+def test_pass_list_judges_its_page_in_one_registry_query(app, client, clerk, login):
+    from sqlalchemy import event
+
+    for serial, plate in enumerate(("桂E12345", "桂E33333", "桂E44444")):
+        apply(client, clerk, live_now(plate=plate, serial=300 + serial))
+    login(clerk.user)
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if "signing_keys" in statement and "colour_policy" in statement:
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/passes").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1
