@@ -3,6 +3,7 @@ import json
 import secrets
 import uuid
 from collections.abc import Mapping
+from itertools import groupby
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -16,7 +17,7 @@ from core.unit_of_work import unit_of_work
 from core.validation import Fields
 from notifications.addresses import AddressRefused, check_url
 from notifications.models import Notification, WebhookDelivery, WebhookEndpoint
-from passes.models import Pass
+from passes.models import Pass, closed_condition
 from whitelist.models import Enterprise
 
 # A notification names this many passes at most; its count says how many there are.
@@ -28,12 +29,27 @@ def _on_colour_changed(enterprise, *, from_colour, to_colour, reason, by) -> Non
             "reason": reason}
     publish(enterprise.id, "enterprise.colour_changed", data)
     if to_colour == "red" and from_colour != "red":
-        numbers = db.session.scalars(
-            select(Pass.number).where(Pass.enterprise_id == enterprise.id,
-                                      Pass.revoked_at.is_(None), Pass.valid_until > utcnow())
-            .order_by(Pass.number)).all()
-        if numbers:
-            _on_passes_refused(enterprise.id, cause="enterprise_red", numbers=numbers)
+        _tell_of_live_passes(Pass.enterprise_id == enterprise.id, "enterprise_red")
+
+
+def _on_enterprise_suspended(enterprise, *, reason, by) -> None:
+    _tell_of_live_passes(Pass.enterprise_id == enterprise.id, "enterprise_not_whitelisted")
+
+
+def _on_holder_refused(person, *, causes) -> None:
+    for cause in causes:
+        _tell_of_live_passes(Pass.person_id == person.id, cause)
+
+
+def _tell_of_live_passes(which, cause: str) -> None:
+    """Tell each enterprise holding live passes among `which` that checkpoints now refuse them."""
+    rows = db.session.execute(
+        select(Pass.enterprise_id, Pass.number).where(which, Pass.revoked_at.is_(None),
+                                                      Pass.valid_until > utcnow(),
+                                                      ~closed_condition())
+        .order_by(Pass.enterprise_id, Pass.number)).all()
+    for enterprise_id, group in groupby(rows, key=lambda row: row.enterprise_id):
+        _on_passes_refused(enterprise_id, cause=cause, numbers=[row.number for row in group])
 
 
 def _on_passes_refused(enterprise_id: int, *, cause: str, numbers: list[str]) -> None:
@@ -54,6 +70,8 @@ def subscribe() -> None:
     events.colour_changed.connect(_on_colour_changed)
     events.pass_revoked.connect(_on_pass_revoked)
     events.passes_refused.connect(_on_passes_refused)
+    events.enterprise_suspended.connect(_on_enterprise_suspended)
+    events.holder_refused.connect(_on_holder_refused)
 
 
 def publish(enterprise_id: int, event_type: str, data: dict) -> None:

@@ -98,7 +98,8 @@ def update_person_health(person_id: int, data: Mapping, actor,
         test.error("sampled_at", _l("A newer test is already on record."))
     fields.raise_if_invalid()
     source = health.enterprise_source(db.session.get(Enterprise, actor.enterprise_id).code)
-    health.record_code(person, health_code, now, source=source, actor=actor.username)
-    health.record_test(person, result, sampled_at, source=source, actor=actor.username)
+    with health.announcing_refusals(person):
+        health.record_code(person, health_code, now, source=source, actor=actor.username)
+        health.record_test(person, result, sampled_at, source=source, actor=actor.username)
     restore_if_cleared(person, now)
     return person

@@ -1,10 +1,13 @@
 """A person's health facts, from any source: the latest sample (or observation) decides."""
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, true, update
 
 from audit.service import record
+from core import events
 from core.db import db, insert_ignoring_conflict, utcnow
 from core.validators import resident_id_birth_date
 from people.models import HealthResult, Person
@@ -80,6 +83,23 @@ def _make_current(person: Person, later, **values) -> None:
     db.session.execute(update(Person).where(Person.id == person.id, later).values(**values)
                        .execution_options(synchronize_session=False))
     db.session.expire(person, list(values))
+
+
+def refusals(person: Person) -> tuple[str, ...]:
+    """The reason codes for which every checkpoint refuses the person's passes now."""
+    return tuple(code for code, applies in (
+        ("test_positive", person.test_result == "positive"),
+        ("driver_not_green", person.health_code not in (None, "green"))) if applies)
+
+
+@contextmanager
+def announcing_refusals(person: Person) -> Iterator[None]:
+    """Announce (events.holder_refused) the refusals that the changes made inside start."""
+    before = refusals(person)
+    yield
+    causes = [code for code in refusals(person) if code not in before]
+    if causes:
+        events.holder_refused.send(person, causes=causes)
 
 
 def other_name_on_record(person: Person | None, name: str) -> bool:

@@ -94,11 +94,12 @@ def _check_names(reports: list[Report | None], fields: Fields) -> None:
 def _record(report: Report, actor: str) -> int:
     person = health.person_for(report.id_number, report.name)
     stored = 0
-    if report.health_code:
-        stored += health.record_code(person, report.health_code, report.observed_at,
-                                     source=health.PLATFORM, actor=actor)
-    if report.test_result:
-        stored += health.record_test(person, report.test_result, report.sampled_at,
-                                     source=health.PLATFORM, actor=actor)
+    with health.announcing_refusals(person):
+        if report.health_code:
+            stored += health.record_code(person, report.health_code, report.observed_at,
+                                         source=health.PLATFORM, actor=actor)
+        if report.test_result:
+            stored += health.record_test(person, report.test_result, report.sampled_at,
+                                         source=health.PLATFORM, actor=actor)
     health.restore_if_cleared(person)
     return stored

@@ -156,6 +156,7 @@ def suspend(code: str, reason: str | None, actor) -> Enterprise:
     reason = _required_reason(reason)
     enterprise = _transition(code, actor, allowed_from=("approved",), to="suspended",
                              action="enterprise.suspend", reason=reason)
+    events.enterprise_suspended.send(enterprise, reason=reason, by=actor.username)
     return enterprise
 
 

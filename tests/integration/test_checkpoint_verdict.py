@@ -1,14 +1,21 @@
 """Everyone sees what the checkpoint sees, one route, copies caught at the gate, and the
 end-to-end scenarios of issue 12's first list that the verdict owns."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.db import db, utcnow
 from notifications.models import Notification
 from passes import keys
-from tests.integration.pass_data import make_clerk, personnel, starts, vehicle
+from tests.integration.pass_data import (
+    CST,
+    make_clerk,
+    personnel,
+    resident_id,
+    starts,
+    vehicle,
+)
 
 ADMIN = type("Admin", (), {"username": "fixture", "role": "admin", "enterprise_id": None})()
 
@@ -334,3 +341,71 @@ def test_pass_list_judges_its_page_in_one_registry_query(app, client, clerk, log
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 1
+
+
+def refused_notices(app, cause: str) -> dict[int, list[str]]:
+    """The passes.refused notifications of one cause: enterprise id -> numbers named."""
+    with app.app_context():
+        told = db.session.scalars(select(Notification).where(
+            Notification.kind == "passes.refused").order_by(Notification.id)).all()
+        return {n.enterprise_id: n.params["numbers"] for n in told if n.params["cause"] == cause}
+
+
+def health_result(client, admin_headers, **fields):
+    row = {"id_number": resident_id(123), "name": "张三明"} | fields
+    response = client.post("/api/v1/health-results", json={"results": [row]},
+                           headers=admin_headers)
+    assert response.status_code == 200, response.text
+
+
+def test_suspended_enterprise_is_told_which_passes_checkpoints_refuse(app, client, clerk, login):
+    from whitelist.service import suspend
+
+    issued = apply(client, clerk, live_now())
+    with app.app_context():
+        suspend(clerk.enterprise.code, "licence lapsed", ADMIN)
+    assert refused_notices(app, "enterprise_not_whitelisted") == {
+        clerk.enterprise.id: [issued["number"]]}
+    inbox = login(clerk.user).get("/notifications?lang=en").text
+    assert "because your enterprise was taken off the white list" in inbox
+    assert "原因：贵企业已被移出白名单" in client.get("/notifications?lang=zh").text
+
+
+def test_holder_turning_yellow_tells_every_enterprise_holding_their_live_passes(
+        app, client, clerk, make_user, make_enterprise, token_for, admin_headers, login):
+    ours = apply(client, clerk, live_now())
+    other = make_clerk(make_user, make_enterprise, token_for)
+    theirs = apply(client, other, live_now(plate="桂E44444"))
+    health_result(client, admin_headers, health_code="yellow")
+    assert refused_notices(app, "driver_not_green") == {
+        clerk.enterprise.id: [ours["number"]], other.enterprise.id: [theirs["number"]]}
+    inbox = login(clerk.user).get("/notifications?lang=en").text
+    assert "because their holder's health code is not green" in inbox
+    # The same colour again is no news.
+    health_result(client, admin_headers, health_code="yellow")
+    assert len(refused_notices(app, "driver_not_green")) == 2
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.kind == "passes.refused")) == 2
+
+
+def test_positive_test_through_the_platform_tells_the_enterprise(app, client, clerk,
+                                                                 admin_headers):
+    issued = apply(client, clerk, live_now())
+    sampled = (utcnow() - timedelta(minutes=10)).isoformat()
+    health_result(client, admin_headers, test={"result": "positive", "sampled_at": sampled})
+    assert refused_notices(app, "test_positive") == {clerk.enterprise.id: [issued["number"]]}
+
+
+def test_positive_test_on_the_people_page_tells_the_enterprise(app, client, clerk, login):
+    from passes.models import Person
+
+    issued = apply(client, clerk, live_now())
+    with app.app_context():
+        person_id = db.session.scalar(select(Person.id))
+    sampled = (datetime.now(CST) - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
+    done = login(clerk.user).post(f"/people/{person_id}/health", data={
+        "health_code": "green", "test.result": "positive", "test.sampled_at": sampled})
+    assert done.status_code == 302, done.text
+    assert refused_notices(app, "test_positive") == {clerk.enterprise.id: [issued["number"]]}
+    assert "原因：其持证人最近一次核酸检测为阳性" in client.get("/notifications").text
