@@ -13,7 +13,7 @@ from flask_wtf.csrf import generate_csrf
 
 from accounts import service as accounts_service
 from checkpoints import zxing
-from checkpoints.verify import reason_messages
+from checkpoints.verify import personnel_reason_messages, reason_messages
 from core.auth import public, role_required
 from core.db import utcnow
 from core.divisions import default_divisions
@@ -40,7 +40,10 @@ def scan():
     counties = {code: divisions.full_name(code) for code, _ in divisions.counties(area[:2])}
     # The same words online and offline: the server's reason table, in the page's language.
     reasons = {code: str(message) for code, message in reason_messages().items()}
+    personnel_reasons = {code: str(message)
+                         for code, message in personnel_reason_messages().items()}
     return render_template("checkpoints/scan.html", counties=counties, reasons=reasons,
+                           personnel_reasons=personnel_reasons,
                            province=divisions.name(area[:2] + "0000") or "",
                            zxing_version=zxing.VERSION, zxing_module=zxing.MODULE,
                            zxing_wasm=zxing.WASM)

@@ -259,6 +259,12 @@ def reason_messages() -> dict[str, object]:
     return messages
 
 
+def personnel_reason_messages() -> dict[str, object]:
+    """The reasons worded otherwise for a supply-staff pass (ReasonCode.message_for)."""
+    return {reason.code: reason.personnel_message for reason in REGISTRY
+            if reason.personnel_message}
+
+
 def checkpoint_verdict(pass_: Pass, now: datetime | None = None) -> Verdict:
     """What a checkpoint on the pass's route would answer now, by the same rules as a scan:
     its own QR text, at its origin county, with no plate seen and no other scans."""

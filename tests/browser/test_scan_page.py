@@ -544,3 +544,31 @@ def test_a_pass_of_another_city_names_its_issuing_city_online_and_offline(office
     finally:
         city.server.start()
         page.context.set_offline(False)
+
+
+def test_offline_verdict_on_a_supply_staff_pass_speaks_of_the_holder(officer_page, city):
+    """A personnel pass decided on the phone gets the server's personnel words."""
+    client = city.app.test_client()
+    started = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0) \
+        - timedelta(minutes=10)
+    issued = client.post("/api/v1/passes", json=personnel(108, valid_from=started.isoformat()),
+                         headers=city.passes["valid"]["headers"])
+    assert issued.status_code == 201, issued.text
+    page = officer_page(None, checkpoint="BH-TSG-GATE")  # 450512: not home 450503 or work 450502
+    _offline_ready(page)
+    city.server.stop()
+    page.context.set_offline(True)
+    try:
+        page.reload()
+        expect(page.locator("#scanner")).to_have_attribute("data-ready", "true")
+        expect(page.locator("#network")).to_have_attribute("data-state", "offline")
+        page.fill("#manual-code", issued.json["qr_text"])
+        page.press("#manual-code", "Enter")
+        expect(verdict(page)).to_have_attribute("data-verdict", "check")
+        expect(page.locator("#verdict-offline")).to_be_visible()
+        assert reason_codes(page) == ["off_route"]
+        reason = page.locator("#verdict-reasons li[data-code='off_route']")
+        expect(reason).to_have_text("本卡口不在持证人住地与工作地之间：请询问去向。")
+    finally:
+        city.server.start()
+        page.context.set_offline(False)

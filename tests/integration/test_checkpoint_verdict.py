@@ -1,5 +1,7 @@
 """Everyone sees what the checkpoint sees, one route, copies caught at the gate, and the
 end-to-end scenarios of issue 12's first list that the verdict owns."""
+import json
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -409,3 +411,23 @@ def test_positive_test_on_the_people_page_tells_the_enterprise(app, client, cler
     assert done.status_code == 302, done.text
     assert refused_notices(app, "test_positive") == {clerk.enterprise.id: [issued["number"]]}
     assert "原因：其持证人最近一次核酸检测为阳性" in client.get("/notifications").text
+
+
+def test_verify_words_a_supply_staff_pass_for_its_holder_not_a_driver(
+        client, officer_headers, make_pass):
+    issued = make_pass(kind="personnel", health_code="yellow")
+    result = verify(client, officer_headers, issued.qr_text)
+    assert (result["verdict"], codes(result)) == ("deny", ["driver_not_green"])
+    assert result["reasons"][0]["message"] == "持证人当前健康码非绿码。"
+    vehicle_pass = make_pass(plate="桂E22222", health_code="yellow")
+    assert verify(client, officer_headers, vehicle_pass.qr_text)["reasons"][0]["message"] == \
+        "司机当前健康码不是绿码。"
+
+
+def test_scanning_page_carries_the_supply_staff_words_for_offline_verdicts(
+        client, login, officer):
+    page = login(officer).get("/checkpoint/scan?lang=en").text
+    texts = json.loads(re.search(r'id="scan-texts"[^>]*>(.*?)</script>', page, re.S).group(1))
+    assert texts["personnel_reasons"]["off_route"].startswith(
+        "This checkpoint is not between the holder's home and work")
+    assert texts["reasons"]["off_route"].startswith("This checkpoint is not on the pass's route")

@@ -174,13 +174,20 @@ async function decide(qr, plate) {
   }
   const result = await desk.verify({ qr, plate, checkpoint: state.checkpoint, nowMs: api.now() });
   showQueue();
+  const facts = result.claims ? factsFrom(null, result.claims) : null;
+  const words = reasonWords(facts && facts.kind);
   return {
     verdict: result.verdict,
-    reasons: result.reasons.map((code) => ({ code, message: texts.reasons[code] })),
-    facts: result.claims ? factsFrom(null, result.claims) : null,
+    reasons: result.reasons.map((code) => ({ code, message: words[code] })),
+    facts,
     enterprise: result.enterprise,
     offlineAsOf: offlineLabel(),
   };
+}
+
+// The server words some reasons otherwise for a supply-staff pass (message_for): so here.
+function reasonWords(kind) {
+  return kind === 'personnel' ? { ...texts.reasons, ...texts.personnel_reasons } : texts.reasons;
 }
 
 function backToScanning() {
