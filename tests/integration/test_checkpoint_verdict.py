@@ -431,3 +431,56 @@ def test_scanning_page_carries_the_supply_staff_words_for_offline_verdicts(
     assert texts["personnel_reasons"]["off_route"].startswith(
         "This checkpoint is not between the holder's home and work")
     assert texts["reasons"]["off_route"].startswith("This checkpoint is not on the pass's route")
+
+
+def pass_api_verdict(client, clerk, number: str) -> dict:
+    return client.get(f"/api/v1/passes/{number}", headers=clerk.headers).json[
+        "checkpoint_verdict"]
+
+
+def says_refuse(page: str) -> bool:
+    """The holder page shows a deny verdict with the checkpoint's words."""
+    return 'data-verdict="deny"' in page and "Checkpoints will refuse this pass" in page
+
+
+def test_positive_latest_test_turns_pass_api_and_holder_page_to_refuse(
+        client, clerk, admin_headers):
+    issued = apply(client, clerk, live_now())
+    sampled = (utcnow() - timedelta(minutes=10)).isoformat()
+    health_result(client, admin_headers, test={"result": "positive", "sampled_at": sampled})
+    assert pass_api_verdict(client, clerk, issued["number"]) == {
+        "verdict": "deny", "reasons": ["test_positive"]}
+    holder = client.get(issued["holder_url"] + "?lang=en").text
+    assert says_refuse(holder) and "because your latest test is positive" in holder
+
+
+def test_driver_turning_yellow_turns_pass_api_holder_page_and_pass_page_to_refuse(
+        client, clerk, admin_headers, login):
+    issued = apply(client, clerk, live_now())
+    health_result(client, admin_headers, health_code="yellow")
+    assert pass_api_verdict(client, clerk, issued["number"]) == {
+        "verdict": "deny", "reasons": ["driver_not_green"]}
+    holder = client.get(issued["holder_url"] + "?lang=en").text
+    assert says_refuse(holder) and "because your health code is not green" in holder
+    page = login(clerk.user).get(f"/passes/{issued['number']}?lang=en").text
+    assert 'id="checkpoint-verdict" data-verdict="deny"' in page
+    assert "because your health code is not green" in page
+
+
+def test_revoked_key_turns_holder_page_and_pass_page_to_refuse(app, client, clerk, login):
+    issued = apply(client, clerk, live_now())
+    with app.app_context():
+        keys.revoke_key(issued["kid"], "admin")
+    holder = client.get(issued["holder_url"] + "?lang=en").text
+    assert says_refuse(holder) and "the key that signed it was withdrawn" in holder
+    page = login(clerk.user).get(f"/passes/{issued['number']}?lang=en").text
+    assert 'id="checkpoint-verdict" data-verdict="deny"' in page
+    assert "the key that signed it was withdrawn" in page
+
+
+def test_admin_pass_page_shows_the_checkpoint_verdict(app, client, clerk, login, make_user):
+    issued = apply(client, clerk, live_now())
+    turn_red(app, clerk.enterprise.code)
+    page = login(make_user("admin")).get(f"/passes/{issued['number']}?lang=en").text
+    assert 'id="checkpoint-verdict" data-verdict="deny"' in page
+    assert "Checkpoints will refuse this pass because your enterprise" in page
