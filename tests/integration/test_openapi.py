@@ -43,3 +43,31 @@ def test_document_is_served(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert response.json["openapi"].startswith("3.")
+
+
+JSON_TYPES = {"string": str, "integer": int, "boolean": bool, "object": dict, "array": list}
+
+
+def test_offline_bundle_is_as_documented(client, officer_headers, make_pass):
+    from tests.integration.test_verify_offline_bundle import read_bundle
+
+    issued = make_pass(via=("450503",))
+    _, payload = read_bundle(client, officer_headers)
+    schema = document()["components"]["schemas"]["OfflineBundle"]["properties"]
+    assert set(payload) == set(schema)
+    holder = payload["people"][issued.number]
+    documented = schema["people"]["additionalProperties"]["properties"]
+    assert set(holder) == set(documented)
+    for name, value in holder.items():
+        assert isinstance(value, JSON_TYPES[documented[name]["type"]]), name
+
+
+def test_stats_document_says_what_valid_counts(app):
+    """passes.models.valid_condition: not handed over and its signing key not revoked."""
+    from core.db import utcnow
+    from passes.models import valid_condition
+
+    counted = str(valid_condition(utcnow()))
+    assert "handed_over_at" in counted and "signing_keys.revoked_at" in counted
+    described = document()["paths"]["/api/v1/stats"]["get"]["description"]
+    assert "not handed over and its key not revoked" in described
