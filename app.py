@@ -5,7 +5,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import accounts
 import audit
-import checkpoints
+import checkpoints.blueprints
 import dashboard
 import federation
 import notifications
@@ -96,12 +96,13 @@ def trust_proxies(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     for blueprint in (accounts.bp, accounts.admin, whitelist.bp, passes.bp, passes.people_bp,
-                      passes.holder, passes.bulk, checkpoints.bp, checkpoints.scanner,
-                      checkpoints.scan_log, passes.quota_pages,
+                      passes.holder, passes.bulk, checkpoints.blueprints.bp,
+                      checkpoints.blueprints.scanner, checkpoints.blueprints.scan_log,
+                      passes.quota_pages,
                       audit.bp, dashboard.bp, transfers.bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts.api, whitelist.api, passes.api, passes.well_known,
-                      checkpoints.api, dashboard.api, transfers.api, people.api, openapi.bp,
-                      health.bp, passes.quota_api, federation.api, divisions_api.bp):
+                      checkpoints.blueprints.api, dashboard.api, transfers.api, people.api,
+                      openapi.bp, health.bp, passes.quota_api, federation.api, divisions_api.bp):
         auth.csrf.exempt(blueprint)  # bearer tokens only: the cookie is never read there
         app.register_blueprint(blueprint)

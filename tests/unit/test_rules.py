@@ -4,6 +4,8 @@ Every vector of tests/vectors/verify.json whose QR is the pass's own runs here t
 `rules.decide`, as the offline page's twin runs them under node (tests/js/rules.test.mjs).
 """
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -138,3 +140,12 @@ def test_scanning_pages_service_worker_keeps_every_module_for_offline_use():
     worker = (scripts / "sw.js").read_text(encoding="utf-8")
     modules = {path.stem for path in scripts.glob("*.js")} - {"sw"}
     assert all(f"'{name}'" in worker for name in modules), modules
+
+
+def test_rules_import_without_flask_or_a_database():
+    """The verdict is a pure function: importing it loads no Flask, Babel or SQLAlchemy."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, checkpoints.rules; print(' '.join(sorted("
+         "m for m in sys.modules if m.startswith(('flask', 'sqlalchemy')))))"],
+        capture_output=True, text=True, check=True, cwd=ROOT)
+    assert loaded.stdout.split() == []
