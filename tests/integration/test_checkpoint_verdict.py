@@ -308,6 +308,9 @@ def test_pass_list_badge_and_valid_filter_agree_with_stats_after_a_key_revocatio
     assert "pass-closed" in row and "pass-valid" not in row
     assert "Checkpoints will refuse this pass because the key that signed it was withdrawn" in row
     assert dead["number"] in client.get("/passes?status=closed").text
+    for status, number in (("valid", live["number"]), ("closed", dead["number"])):
+        listed_by_api = client.get(f"/api/v1/passes?status={status}", headers=clerk.headers)
+        assert [item["number"] for item in listed_by_api.json["items"]] == [number]
     admin = login(make_user("admin")).get("/admin/passes?status=valid&lang=en").text
     assert live["number"] in admin and dead["number"] not in admin
 

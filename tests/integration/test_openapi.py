@@ -71,3 +71,11 @@ def test_stats_document_says_what_valid_counts(app):
     assert "handed_over_at" in counted and "signing_keys.revoked_at" in counted
     described = document()["paths"]["/api/v1/stats"]["get"]["description"]
     assert "not handed over and its key not revoked" in described
+
+
+def test_pass_list_status_filter_documents_every_status_it_takes():
+    from passes.service import STATUSES
+
+    parameters = document()["paths"]["/api/v1/passes"]["get"]["parameters"]
+    status, = (parameter for parameter in parameters if parameter["name"] == "status")
+    assert set(status["schema"]["enum"]) == set(STATUSES)
