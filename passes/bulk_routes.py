@@ -1,5 +1,16 @@
 """Bulk application pages: the template, the upload and its report, the confirmation."""
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+import io
+
+from flask import (
+    Blueprint,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -44,9 +55,8 @@ def _index_page(error: str | None = None, status: int = 200):
 @bulk.get("/template.<any(csv, xlsx):kind>")
 @role_required("enterprise")
 def template(kind: str):
-    filename = f"bulk-template.{kind}"
-    return Response(bulk_service.template(kind, current_user), mimetype=MIME[kind],
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return _download(bulk_service.template(kind, current_user), f"bulk-template.{kind}",
+                     MIME[kind])
 
 
 @bulk.post("/upload")
@@ -93,16 +103,15 @@ def batch(batch_id: int):
 @role_required("enterprise")
 def report(batch_id: int):
     batch = bulk_service.get_batch(batch_id, current_user)
-    return Response(bulk_service.report_csv(batch), mimetype=MIME["csv"], headers={
-        "Content-Disposition": f"attachment; filename=bulk-{batch.id}-report.csv"})
+    return _download(bulk_service.report_csv(batch), f"bulk-{batch.id}-report.csv", MIME["csv"])
 
 
 @bulk.get("/<int:batch_id>/links.csv")
 @role_required("enterprise")
 def links(batch_id: int):
     batch = bulk_service.get_batch(batch_id, current_user)
-    return Response(bulk_links.links_csv(batch), mimetype=MIME["csv"], headers={
-        "Content-Disposition": f"attachment; filename=bulk-{batch.id}-holder-links.csv"})
+    return _download(bulk_links.links_csv(batch), f"bulk-{batch.id}-holder-links.csv",
+                     MIME["csv"])
 
 
 @bulk.post("/<int:batch_id>/confirm")
@@ -118,3 +127,8 @@ def confirm(batch_id: int):
     else:
         flash(_("This file was already confirmed: no pass was issued twice."), "info")
     return redirect(url_for(".batch", batch_id=batch.id))
+
+
+def _download(content: bytes, filename: str, mimetype: str):
+    return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
+                     download_name=filename)
