@@ -8,7 +8,7 @@ from core.db import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.unit_of_work import unit_of_work
 from passes.application import check_enterprise, read_application
-from passes.models import Pass
+from passes.models import Pass, Person
 from passes.service import get_pass, issue, own_enterprise, revoke
 
 RENEWED = "renewed"
@@ -60,7 +60,7 @@ def _as_application(old: Pass, data: Mapping, key: str, now: datetime) -> dict:
     return application
 
 
-def _as_member(person) -> dict:
+def _as_member(person: Person) -> dict:
     """A crew member as the renewal carries them on: their health facts on record now, which
     the issuing rules judge again."""
     return {"name": person.name, "id_number": person.id_number, "phone": person.phone,

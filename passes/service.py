@@ -17,7 +17,7 @@ from core.unit_of_work import in_unit_of_work, unit_of_work
 from core.validation import Fields
 from core.validators import id_last4, mask_name
 from passes import keys, qr, quota, tokens
-from passes.application import Application, check_enterprise, read_application
+from passes.application import Application, Holder, check_enterprise, read_application
 from passes.models import KINDS, Pass, PassCrew, PassSerial, closed_condition, valid_condition
 from passes.people import record_holder
 from passes.plates import ensure_plate_free
@@ -83,7 +83,7 @@ def issue(application: Application, enterprise: Enterprise, actor,
     return pass_
 
 
-def _crew_seat(position: int, enterprise: Enterprise, member, actor) -> PassCrew:
+def _crew_seat(position: int, enterprise: Enterprise, member: Holder, actor) -> PassCrew:
     """A crew member on the enterprise's roster, their health facts recorded as the driver's."""
     person = record_holder(enterprise, member, actor.username)
     return PassCrew(position=position, person=person, name=mask_name(member.name),
