@@ -60,6 +60,7 @@ DETAILS = {
     "by_enterprise": _l("By enterprise"),
     "cargo": _l("Cargo"),
     "categories": _l("Categories"),
+    "crew": _l("Crew"),
     "checkpoint": _l("Checkpoint"),
     "checkpoints": _l("Checkpoints"),
     "count": _l("How many"),

@@ -104,4 +104,5 @@ def pass_facts(pass_: PassStatus) -> dict:
         "valid_from": pass_.valid_from.isoformat(), "valid_until": pass_.valid_until.isoformat(),
         "cargo": pass_.cargo,
         "cargo_name": pass_.cargo_name_zh if str(get_locale()) == "zh" else pass_.cargo_name_en,
+        "crew": [{"name": member.name, "id_last4": member.id_last4} for member in pass_.crew],
     }

@@ -10,7 +10,7 @@ from core import crypto
 from core.db import db, utcnow
 from federation.peers import bundle_issuers
 from passes import keys
-from passes.models import Pass
+from passes.models import Pass, PassCrew
 from people.models import Person
 from whitelist.models import Enterprise
 from whitelist.service import colour_policy
@@ -44,6 +44,10 @@ def bundle_payload(now: datetime) -> dict:
                Person.test_sampled_at, Pass.via)
         .join(Person, Pass.person_id == Person.id).where(Pass.revoked_at.is_(None), unexpired)
     ).all()
+    crew = connection.execute(
+        select(Pass.number, PassCrew.name, PassCrew.id_last4)
+        .join(Pass, PassCrew.pass_id == Pass.id).where(Pass.revoked_at.is_(None), unexpired)
+        .order_by(PassCrew.pass_id, PassCrew.position)).all()
     checkpoints = connection.execute(
         select(Checkpoint.code, Checkpoint.area).where(Checkpoint.active)).all()
     return {
@@ -73,6 +77,8 @@ def bundle_payload(now: datetime) -> dict:
                    for number, health_code, positive, sampled_at, _ in holders},
         "routes": {number: via for number, _, _, _, via in holders if via},
         "checkpoints": dict(checkpoints),
+        # crew: the co-drivers and escorts of the passes that have them, masked as issued.
+        "crew": _by_number(crew),
         "handed_over": handed_over,
         # The other cities on the trust list in force, so that their passes are judged
         # offline as online: {area: {"name", "jwks", "feed": summary or None}}; `area` tells
@@ -80,3 +86,10 @@ def bundle_payload(now: datetime) -> dict:
         "area": current_app.config["AREA_CODE"],
         "issuers": bundle_issuers(current_app.config["AREA_CODE"]),
     }
+
+
+def _by_number(crew_rows) -> dict[str, list[dict]]:
+    crew: dict[str, list[dict]] = {}
+    for number, name, last4 in crew_rows:
+        crew.setdefault(number, []).append({"name": name, "id_last4": last4})
+    return crew

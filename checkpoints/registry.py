@@ -1,4 +1,5 @@
-"""What the registry says of a pass now: everything a verdict needs, in one query.
+"""What the registry says of a pass now: everything a verdict needs, in one query (and one
+more, on the primary key, for a vehicle pass's crew).
 
 A checkpoint asks this for every truck, so it reads plain rows, not ORM objects: the pass,
 its enterprise's state and colour with the colour's policy, the holder's latest health
@@ -12,8 +13,16 @@ from sqlalchemy import bindparam, select
 
 from core.db import UTCDateTime, db
 from passes import keys
-from passes.models import Pass, Person, SigningKey
+from passes.models import Pass, PassCrew, Person, SigningKey
 from whitelist.models import Category, ColourPolicy, Enterprise
+
+
+@dataclass(frozen=True)
+class CrewMember:
+    """A co-driver or escort as the officer compares them: masked as issued."""
+
+    name: str
+    id_last4: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,7 @@ class PassStatus:
     policy_reason_code: str | None
     policy_action_zh: str | None
     policy_action_en: str | None
+    crew: tuple[CrewMember, ...] = ()
 
     @property
     def route(self) -> tuple[str, ...]:
@@ -107,9 +117,32 @@ def _rows():
     )
 
 
+@cache
+def _crew_rows():
+    """The crew of the passes numbered, in seat order; the caller chooses which."""
+    passes, crew = Pass.__table__, PassCrew.__table__
+    return (select(passes.c.number, crew.c.name, crew.c.id_last4)
+            .select_from(crew).join(passes, passes.c.id == crew.c.pass_id)
+            .order_by(crew.c.pass_id, crew.c.position))
+
+
+def _crews(numbers: list[str]) -> dict[str, tuple[CrewMember, ...]]:
+    """The crew of each of these passes that has one, by number."""
+    rows = db.session.connection().execute(
+        _crew_rows().where(Pass.__table__.c.number.in_(numbers)))
+    crews: dict[str, list[CrewMember]] = {}
+    for number, name, last4 in rows:
+        crews.setdefault(number, []).append(CrewMember(name, last4))
+    return {number: tuple(members) for number, members in crews.items()}
+
+
 def pass_status(number: str, now: datetime) -> PassStatus | None:
     row = db.session.connection().execute(_statement(), {"number": number, "now": now}).first()
-    return None if row is None else PassStatus(**row._mapping)
+    if row is None:
+        return None
+    # Only a vehicle pass may carry crew: a personnel pass costs no second query.
+    crew = _crews([number]).get(number, ()) if row.kind == "vehicle" else ()
+    return PassStatus(**row._mapping, crew=crew)
 
 
 def pass_statuses(numbers: list[str], now: datetime) -> dict[str, PassStatus]:
@@ -118,4 +151,6 @@ def pass_statuses(numbers: list[str], now: datetime) -> dict[str, PassStatus]:
         return {}
     rows = db.session.connection().execute(
         _rows().where(Pass.__table__.c.number.in_(numbers)), {"now": now})
-    return {row.number: PassStatus(**row._mapping) for row in rows}
+    crews = _crews(numbers)
+    return {row.number: PassStatus(**row._mapping, crew=crews.get(row.number, ()))
+            for row in rows}

@@ -46,6 +46,7 @@ class ForeignPass:
     cargo_name_zh: str | None = None
     cargo_name_en: str | None = None
     revoked_at: datetime | None = None
+    crew: tuple = ()  # another city's token names no crew
 
     @property
     def route(self) -> tuple[str, ...]:

@@ -41,6 +41,7 @@ def pass_json(pass_: Pass, now: datetime) -> dict:
             "by": pass_.revoked_by},
         "renewed_from": pass_.renewed_from.number if pass_.renewed_from else None,
         "via": list(pass_.via or ()),
+        "crew": [{"name": seat.name, "id_last4": seat.id_last4} for seat in pass_.crew],
         "handed_over_at": pass_.handed_over_at.isoformat() if pass_.handed_over_at else None,
         "checkpoint_verdict": checkpoint_view(pass_, now).as_json(),
     }

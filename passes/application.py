@@ -24,6 +24,7 @@ from whitelist.models import Enterprise
 from whitelist.service import categories
 
 MAX_VIA = 8  # shared/CONTRACT.md: up to 8 counties between origin and destination
+MAX_CREW = 2  # co-drivers and escorts (随车人员) on a vehicle pass
 
 
 class NoEnterprise(DomainError):
@@ -67,6 +68,7 @@ class Application:
     plate: str | None = None
     cargo: str | None = None
     via: tuple[str, ...] = ()
+    crew: tuple[Holder, ...] = ()
 
     @property
     def holder_key(self) -> str:
@@ -93,6 +95,7 @@ def read_application(data: Mapping, enterprise: Enterprise, now: datetime) -> Ap
     if kind == "personnel":
         fields.reject_extra("plate", "driver", "cargo",
                             message=_l("A personnel pass has no vehicle, driver or cargo."))
+        fields.reject_extra("crew", message=_l("A personnel pass has no crew."))
         holder_fields = fields.nested("person")
     elif kind == "vehicle":
         fields.reject_extra("person", message=_l("A vehicle pass names a driver instead."))
@@ -106,10 +109,46 @@ def read_application(data: Mapping, enterprise: Enterprise, now: datetime) -> Ap
     # Without a known kind the holder's object has no name to be read under.
     holder = (_holder(holder_fields, kind, valid_from, now) if holder_fields is not None
               else None)
+    crew = _crew(fields, holder, valid_from, now) if kind == "vehicle" else ()
     fields.raise_if_invalid()
     return Application(kind=kind, holder=holder, origin=origin, destination=destination,
                        valid_from=valid_from, valid_until=valid_until, plate=plate, cargo=cargo,
-                       via=via)
+                       via=via, crew=crew)
+
+
+def _crew(fields: Fields, driver: Holder | None, valid_from: datetime | None,
+          now: datetime) -> tuple[Holder, ...]:
+    """Up to MAX_CREW co-drivers and escorts, each held to the driver's rules, reported as
+    crew.0.id_number and so on."""
+    value = fields.data.get("crew")
+    if not value:
+        return ()
+    if not isinstance(value, list):
+        fields.error("crew", _l("Must be a list of persons."))
+        return ()
+    if len(value) > MAX_CREW:
+        fields.error("crew", _l("At most %(count)d crew members.", count=MAX_CREW))
+        return ()
+    crew = tuple(_holder(Fields(member, fields.path(f"crew.{index}."), fields.errors),
+                         "vehicle", valid_from, now)
+                 for index, member in enumerate(value))
+    _refuse_repeated_people(fields, driver, crew)
+    return crew
+
+
+def _refuse_repeated_people(fields: Fields, driver: Holder | None,
+                            crew: tuple[Holder | None, ...]) -> None:
+    """One person travels in one seat: the driver is not crew, and no one is listed twice."""
+    seen = {driver.id_number} if driver else set()
+    for index, member in enumerate(crew):
+        if member is None:
+            continue
+        if driver and member.id_number == driver.id_number:
+            fields.error(f"crew.{index}.id_number", _l("This is the driver: list only the "
+                                                       "other people on board."))
+        elif member.id_number in seen:
+            fields.error(f"crew.{index}.id_number", _l("This person is already listed."))
+        seen.add(member.id_number)
 
 
 def _cargo(fields: Fields, enterprise: Enterprise) -> str | None:
@@ -190,8 +229,8 @@ def _holder(fields: Fields, kind: str, valid_from: datetime | None,
         _check_record(fields, health.find_person(id_number), name, sampled_at)
     if id_number and valid_from and kind == "vehicle" \
             and not health.adult_on(id_number, valid_from.date()):
-        fields.error("id_number", _l("A driver must be at least 18 years old when the pass "
-                                     "starts."))
+        # Driver and crew alike: the field the error is under says whose ID it is.
+        fields.error("id_number", _l("Must be at least 18 years old when the pass starts."))
     values = (name, id_number, phone, health_code, result, sampled_at)
     if None in values:
         return None  # the errors are recorded; raise_if_invalid refuses

@@ -14,6 +14,10 @@ from core.validation import county_by_name
 
 HOLDER = "person"
 ROUTE_FIELDS = ("origin", "destination")
+CREW_SEATS = 2  # the form's crew sections: crew.0.name, crew.1.name, ...
+PERSON_FIELDS = ("name", "id_number", "phone", "health_code")
+# What a clerk types for a crew member; the health code and result come preset.
+TYPED_FIELDS = ("name", "id_number", "phone", "test.sampled_at")
 
 
 def local_zone() -> ZoneInfo:
@@ -46,9 +50,7 @@ def test_from_form(form: Mapping, prefix: str) -> dict:
 def application_from_form(form: Mapping) -> dict:
     """The application form as the JSON body POST /api/v1/passes takes."""
     kind = form.get("kind")
-    holder = {name: form.get(f"{HOLDER}.{name}") for name in ("name", "id_number", "phone",
-                                                               "health_code")}
-    holder["test"] = test_from_form(form, f"{HOLDER}.")
+    holder = person_from_form(form, f"{HOLDER}.")
     data = {"kind": kind, "driver" if kind == "vehicle" else "person": holder,
             "origin": form.get("origin"), "destination": form.get("destination"),
             "valid_from": local_to_iso(form.get("valid_from")),
@@ -56,7 +58,26 @@ def application_from_form(form: Mapping) -> dict:
     if kind == "vehicle":
         data |= {"plate": form.get("plate"), "cargo": form.get("cargo"),
                  "via": form.get("via") or None}
+        crew = crew_from_form(form)
+        if crew:
+            data["crew"] = crew
     return data
+
+
+def person_from_form(form: Mapping, prefix: str) -> dict:
+    person = {name: form.get(f"{prefix}{name}") for name in PERSON_FIELDS}
+    person["test"] = test_from_form(form, prefix)
+    return person
+
+
+def crew_from_form(form: Mapping) -> list[dict]:
+    """The crew sections up to the last one the clerk typed into: an untouched last section is
+    no one, while one left empty before a filled one keeps its place, so that each error's
+    path (crew.1.phone) names the input it is about."""
+    seats = [f"crew.{index}." for index in range(CREW_SEATS)]
+    typed = [index for index, prefix in enumerate(seats)
+             if any((form.get(prefix + name) or "").strip() for name in TYPED_FIELDS)]
+    return [person_from_form(form, prefix) for prefix in seats[:typed[-1] + 1]] if typed else []
 
 
 def county_codes(data: dict) -> dict:
@@ -99,6 +120,8 @@ def blank_application() -> dict:
     the driver reaches before it."""
     start = utcnow().replace(second=0, microsecond=0)
     days = min(7, current_app.config["MAX_VALIDITY_DAYS"])
-    return {"kind": "vehicle", f"{HOLDER}.health_code": "green",
-            f"{HOLDER}.test.result": "negative", "valid_from": iso_to_local(start),
-            "valid_until": iso_to_local(start + timedelta(days=days))}
+    blank = {"kind": "vehicle", "valid_from": iso_to_local(start),
+             "valid_until": iso_to_local(start + timedelta(days=days))}
+    for prefix in (f"{HOLDER}.", *(f"crew.{index}." for index in range(CREW_SEATS))):
+        blank |= {f"{prefix}health_code": "green", f"{prefix}test.result": "negative"}
+    return blank

@@ -91,6 +91,8 @@ class Pass(db.Model):
     person: Mapped[Person] = relationship(lazy="joined")
     category = relationship("Category", lazy="joined")
     renewed_from: Mapped["Pass | None"] = relationship(remote_side=[id])
+    crew: Mapped[list["PassCrew"]] = relationship(order_by="PassCrew.position",
+                                                  cascade="all, delete-orphan")
 
     @property
     def route(self) -> tuple[str, ...]:
@@ -117,6 +119,24 @@ class Pass(db.Model):
 
     def __repr__(self) -> str:
         return f"<Pass {self.number} {self.kind}>"
+
+
+class PassCrew(db.Model):
+    """A co-driver or escort (随车人员) travelling on a vehicle pass, masked as issued."""
+
+    __tablename__ = "pass_crew"
+
+    pass_id: Mapped[int] = mapped_column(ForeignKey("passes.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # Frozen at issuance, as the pass's holder_name and id_last4 are.
+    name: Mapped[str] = mapped_column(String(50))
+    id_last4: Mapped[str] = mapped_column(String(4))
+
+    person: Mapped[Person] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PassCrew {self.pass_id}#{self.position}>"
 
 
 def valid_condition(now):

@@ -8,7 +8,7 @@ from core.db import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.unit_of_work import unit_of_work
 from passes.application import check_enterprise, read_application
-from passes.models import Pass
+from passes.models import Pass, Person
 from passes.service import get_pass, issue, own_enterprise, revoke
 
 RENEWED = "renewed"
@@ -55,7 +55,19 @@ def _as_application(old: Pass, data: Mapping, key: str, now: datetime) -> dict:
     }
     if old.kind == "vehicle":
         application |= {"plate": old.plate, "cargo": old.cargo}
+    if old.crew:
+        application["crew"] = [_as_member(seat.person) for seat in old.crew]
     return application
+
+
+def _as_member(person: Person) -> dict:
+    """A crew member as the renewal carries them on: their health facts on record now, which
+    the issuing rules judge again."""
+    return {"name": person.name, "id_number": person.id_number, "phone": person.phone,
+            "health_code": person.health_code,
+            "test": {"result": person.test_result,
+                     "sampled_at": person.test_sampled_at.isoformat()
+                     if person.test_sampled_at else None}}
 
 
 def _renewal_path(path: str, key: str) -> str:

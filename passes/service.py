@@ -7,6 +7,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import selectinload
 
 from audit.service import record
 from core import events
@@ -16,8 +17,8 @@ from core.unit_of_work import in_unit_of_work, unit_of_work
 from core.validation import Fields
 from core.validators import id_last4, mask_name
 from passes import keys, qr, quota, tokens
-from passes.application import Application, check_enterprise, read_application
-from passes.models import KINDS, Pass, PassSerial, closed_condition, valid_condition
+from passes.application import Application, Holder, check_enterprise, read_application
+from passes.models import KINDS, Pass, PassCrew, PassSerial, closed_condition, valid_condition
 from passes.people import record_holder
 from passes.plates import ensure_plate_free
 from whitelist.models import Category, Enterprise
@@ -69,6 +70,8 @@ def issue(application: Application, enterprise: Enterprise, actor,
         id_last4=id_last4(holder.id_number), test_sampled_at=holder.test_sampled_at,
         holder_secret=secrets.token_urlsafe(32), created_by=actor.username,
         renewed_from_id=renewed_from.id if renewed_from else None,
+        crew=[_crew_seat(position, enterprise, member, actor)
+              for position, member in enumerate(application.crew)],
     )
     cargo = db.session.get(Category, application.cargo) if application.cargo else None
     tokens.sign_pass(pass_, cargo.position if cargo else None, key)
@@ -76,8 +79,16 @@ def issue(application: Application, enterprise: Enterprise, actor,
     record(actor.username, "pass.renew" if renewed_from else "pass.issue", pass_.number,
            kind=pass_.kind, enterprise=enterprise.code, plate=pass_.plate, kid=pass_.kid,
            valid_from=pass_.valid_from.isoformat(), valid_until=pass_.valid_until.isoformat(),
-           renewed_from=renewed_from.number if renewed_from else None)
+           renewed_from=renewed_from.number if renewed_from else None,
+           crew=[f"{seat.name} **{seat.id_last4}" for seat in pass_.crew])
     return pass_
+
+
+def _crew_seat(position: int, enterprise: Enterprise, member: Holder, actor) -> PassCrew:
+    """A crew member on the enterprise's roster, their health facts recorded as the driver's."""
+    person = record_holder(enterprise, member, actor.username)
+    return PassCrew(position=position, person=person, name=mask_name(member.name),
+                    id_last4=id_last4(member.id_number))
 
 
 def _next_number() -> str:
@@ -124,7 +135,9 @@ def list_passes(actor, *, status: str | None = None, kind: str | None = None,
                 query: str | None = None, enterprise: str | None = None, now=None):
     """A select over the passes the actor may see, newest first, for paging."""
     now = now or utcnow()
-    statement = select(Pass).order_by(Pass.created_at.desc(), Pass.id.desc())
+    # The crew in one query per page: the API shows each pass's.
+    statement = (select(Pass).options(selectinload(Pass.crew))
+                 .order_by(Pass.created_at.desc(), Pass.id.desc()))
     if actor.role != "admin":
         statement = statement.where(Pass.enterprise_id == actor.enterprise_id)
     elif enterprise:

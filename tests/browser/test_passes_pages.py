@@ -72,6 +72,29 @@ def test_clerk_applies_on_a_phone_and_opens_the_holder_page(phone_page):
     screenshot(page, "65-holder-print")
 
 
+def test_clerk_adds_a_crew_member_on_a_phone_and_the_pass_page_lists_them(phone_page):
+    page = phone_page
+    log_in(page, "clerk")
+    page.goto("/passes/new")
+    fill_application(page, "桂E68867")
+    page.click("details.crew summary")
+    id17 = "45050219920202123"
+    id_number = id17 + resident_id_check_char(id17)
+    page.fill("[name='crew.0.name']", "李四海")
+    page.fill("[name='crew.0.id_number']", id_number)
+    page.fill("[name='crew.0.phone']", "13907795678")
+    sampled = page.input_value("[name='person.test.sampled_at']")
+    page.fill("[name='crew.0.test.sampled_at']", sampled)
+    screenshot(page, "66-pass-form-crew")
+    with page.expect_navigation():
+        page.click("form.form button.primary")
+    expect(page).to_have_url(re.compile(r"/passes/4505\d{8}$"))
+    crew = page.locator("dd.crew")
+    expect(crew).to_contain_text("李四海")
+    expect(crew).to_contain_text(id_number[-4:])
+    screenshot(page, "67-pass-detail-crew")
+
+
 def test_revoked_pass_shows_grey_on_the_holder_page(desktop_page):
     page = desktop_page
     log_in(page, "clerk")

@@ -572,3 +572,42 @@ def test_offline_verdict_on_a_supply_staff_pass_speaks_of_the_holder(officer_pag
     finally:
         city.server.start()
         page.context.set_offline(False)
+
+
+def test_verdict_shows_the_crew_online_and_offline(officer_page, city, camera_file):
+    """Issue 15 #9: the co-drivers and escorts, masked, on a row a pass without crew hides."""
+    client = city.app.test_client()
+    started = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0) \
+        - timedelta(minutes=10)
+    crew = _vehicle("桂E20202", 141)["driver"] | {"name": "李四海", "id_number": resident_id(142)}
+    application = _vehicle("桂E20202", 141) | {"valid_from": started.isoformat(), "crew": [crew]}
+    issued = client.post("/api/v1/passes", json=application,
+                         headers=city.passes["valid"]["headers"])
+    assert issued.status_code == 201, issued.text
+    page = officer_page("valid")
+    expect(verdict(page)).to_have_attribute("data-verdict", "pass")
+    expect(page.locator("#fact-crew")).to_be_hidden()
+    page.click("#scan-next")
+    page.fill("#manual-code", issued.json["qr_text"])
+    page.press("#manual-code", "Enter")
+    expect(verdict(page)).to_have_attribute("data-verdict", "pass")
+    expect(page.locator("#fact-crew")).to_be_visible()
+    expect(page.locator("#fact-crew")).to_contain_text("随车人员")
+    expect(page.locator("[data-fact='crew']")).to_have_text(f"李*海 **{resident_id(142)[-4:]}")
+    screenshot(page, "49-scan-crew")
+    _offline_ready(page)
+
+    city.server.stop()
+    page.context.set_offline(True)
+    try:
+        write_camera_feed(None, camera_file)
+        page.reload()
+        expect(page.locator("#scanner")).to_have_attribute("data-ready", "true")
+        page.fill("#manual-code", issued.json["qr_text"])
+        page.press("#manual-code", "Enter")
+        expect(page.locator("#verdict-offline")).to_be_visible()
+        expect(page.locator("[data-fact='crew']")).to_have_text(f"李*海 **{resident_id(142)[-4:]}")
+    finally:
+        city.server.start()
+        page.context.set_offline(False)
+    expect(page.locator("#queue-note")).to_be_hidden(timeout=30_000)

@@ -64,6 +64,40 @@ def test_form_errors_show_beside_their_fields_and_keep_what_was_typed(app, clien
     assert db_count(app) == 0
 
 
+def crew_member(index: int, serial: int, name: str) -> dict:
+    sampled = datetime.now(CST).replace(second=0, microsecond=0) - timedelta(hours=6)
+    prefix = f"crew.{index}."
+    return {prefix + "name": name, prefix + "id_number": resident_id(serial),
+            prefix + "phone": "13900000000", prefix + "health_code": "green",
+            prefix + "test.result": "negative", prefix + "test.sampled_at": local(sampled)}
+
+
+def test_form_issues_a_pass_with_its_crew_and_the_pass_page_lists_them(app, client, login,
+                                                                       clerk):
+    login(clerk.user)
+    untouched = {"crew.1.health_code": "green", "crew.1.test.result": "negative"}
+    response = client.post("/passes/new", data=form(**crew_member(0, 201, "李四海"), **untouched))
+    assert response.status_code == 302, response.text
+    with app.app_context():
+        pass_ = db.session.scalar(select(Pass))
+        assert [seat.person.name for seat in pass_.crew] == ["李四海"]
+    page = client.get(response.headers["Location"]).text
+    assert "随车人员" in page and "李四海" in page and resident_id(201)[-4:] in page
+
+
+def test_form_names_a_refused_crew_member_in_chinese_and_keeps_what_was_typed(app, client,
+                                                                              login, clerk):
+    login(clerk.user)
+    bad = crew_member(1, 202, "欧阳小红") | {"crew.1.id_number": "450502198503120000"}
+    response = client.post("/passes/new", data=form(**crew_member(0, 201, "李四海"), **bad))
+    assert response.status_code == 422
+    page = response.text
+    assert 'id="e-crew-1-id_number"' in page and "身份证" in page
+    assert 'value="李四海"' in page and 'value="欧阳小红"' in page
+    assert '<details class="vehicle-only crew" id="crew" open>' in page
+    assert db_count(app) == 0
+
+
 def db_count(app) -> int:
     with app.app_context():
         return len(db.session.scalars(select(Pass)).all())

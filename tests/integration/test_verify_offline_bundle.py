@@ -36,7 +36,7 @@ def test_bundle_is_signed_with_the_current_pass_key_and_verifies_with_the_jwks(
     assert set(payload) >= CONTRACT_KEYS
     assert set(payload) - CONTRACT_KEYS == {"colour_policy", "people", "test_window_s",
                                             "names", "routes", "checkpoints", "handed_over",
-                                            "area", "issuers"}
+                                            "area", "issuers", "crew"}
     assert payload["test_window_s"] == 48 * 3600
     generated = datetime.fromisoformat(payload["generated_at"])
     assert generated.tzinfo is not None

@@ -202,6 +202,18 @@ describe('offline bundle', () => {
     const result = await checkOffline({ qr, now: NOW, keys: await passKeys(published, bundle), bundle });
     assert.deepEqual([result.verdict, result.reasons], ['check', ['test_expired']]);
   });
+
+  test('names the crew it lists for the pass, and none for a pass it lists no crew for', async () => {
+    const { jws, published } = await bundleFor(fresh);
+    const bundle = await openBundle(jws, await passKeys(published, null));
+    const keys = await passKeys(published, bundle);
+    const qr = await scannedText({ form: 'genuine' }, claimsFor(fresh.pass));
+    const crew = [{ name: '李*海', id_last4: '2019' }];
+    bundle.crew = { [NUMBER]: crew };
+    assert.deepEqual((await checkOffline({ qr, now: NOW, keys, bundle })).crew, crew);
+    bundle.crew = {};
+    assert.deepEqual((await checkOffline({ qr, now: NOW, keys, bundle })).crew, []);
+  });
 });
 
 describe('pass token made by the server (tests/vectors/server_token.json)', () => {

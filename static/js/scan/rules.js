@@ -127,7 +127,9 @@ export async function checkOffline({
   // Exactly the window's age is still inside it; a positive test needs no age.
   if (!holder.test_positive && now - holder.test_sampled_at > testWindow) reasons.push('test_expired');
   reasons.push(...sceneReasons(claims, plate, area, bundle && bundle.routes));
-  return result(reasons, claims, enterprise, policy);
+  // The crew is shown, not judged: each member passed the driver's rules at issue.
+  const crew = own(bundle && bundle.crew, claims.jti) || [];
+  return { ...result(reasons, claims, enterprise, policy), crew };
 }
 
 /**

@@ -174,7 +174,7 @@ async function decide(qr, plate) {
   }
   const result = await desk.verify({ qr, plate, checkpoint: state.checkpoint, nowMs: api.now() });
   showQueue();
-  const facts = result.claims ? factsFrom(null, result.claims) : null;
+  const facts = result.claims ? factsFrom(null, result.claims, result.crew) : null;
   const words = reasonWords(facts && facts.kind);
   return {
     verdict: result.verdict,

@@ -19,8 +19,11 @@ export async function claimsOf(qr) {
   }
 }
 
-/** The facts to compare, from the server's `pass` when it sent one, else from the claims. */
-export function factsFrom(serverPass, claims) {
+/**
+ * The facts to compare, from the server's `pass` when it sent one, else from the claims (and
+ * the crew the offline bundle lists: the token does not sign them).
+ */
+export function factsFrom(serverPass, claims, bundleCrew = null) {
   const pass = serverPass || {};
   const c = claims || {};
   const time = (iso, seconds) => (iso ? Date.parse(iso) : seconds ? seconds * 1000 : null);
@@ -36,6 +39,7 @@ export function factsFrom(serverPass, claims) {
     destinationName: pass.destination_name ?? null,
     validFrom: time(pass.valid_from, c.nbf),
     validUntil: time(pass.valid_until, c.exp),
+    crew: pass.crew ?? bundleCrew ?? [],
   };
 }
 
@@ -112,7 +116,12 @@ export class VerdictView {
       label.textContent = personnel ? label.dataset.personnel : label.dataset.vehicle;
     }
     put('plate', personnel ? this.texts.personnel : facts.plate);
-    put('holder', [facts.holder, facts.idLast4 && `**${facts.idLast4}`].filter(Boolean).join(' '));
+    const person = (name, last4) => [name, last4 && `**${last4}`].filter(Boolean).join(' ');
+    put('holder', person(facts.holder, facts.idLast4));
+    // Co-drivers and escorts, one to a line; the row is hidden on a pass without any.
+    const crew = facts.crew || [];
+    this.root.querySelector('#fact-crew').hidden = crew.length === 0;
+    put('crew', crew.map((member) => person(member.name, member.id_last4)).join('\n'));
     // Every local route is inside the deployment's province: its name only adds length.
     const place = (code, name) => {
       const full = name || this.counties[code] || code;
