@@ -8,6 +8,7 @@ from core.auth import public
 from core.db import utcnow
 from passes import qr, service, tokens
 from passes.models import Pass
+from passes.renewal import RENEWED
 from passes.responses import png_response
 from passes.verdicts import checkpoint_view
 
@@ -16,10 +17,18 @@ holder = Blueprint("holder", __name__, url_prefix="/h", template_folder="templat
 PRINTED_QR_MM = 60  # the rules ask for at least 40 mm; larger scans better off paper
 
 
+@holder.app_template_global()
+def revocation_reason(pass_: Pass) -> str:
+    """What the clerk wrote, or in words what revoked it on its own (a renewal)."""
+    if pass_.revoked_reason == RENEWED:
+        return _("replaced by its renewal")
+    return pass_.revoked_reason or ""
+
+
 def status_message(pass_: Pass, status: str) -> str:
     """Why a pass is not valid, in words for the driver and the officer."""
     if status == "revoked":
-        return _("Revoked: %(reason)s", reason=pass_.revoked_reason)
+        return _("Revoked: %(reason)s", reason=revocation_reason(pass_))
     return {
         "expired": _("Expired: the validity window has ended."),
         "not_yet_valid": _("Not valid yet: the validity window has not started."),

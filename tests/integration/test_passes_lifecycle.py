@@ -1,6 +1,7 @@
 """Revocation, renewal, listing, isolation between enterprises and the people records."""
 from datetime import timedelta
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select, update
@@ -246,3 +247,11 @@ def test_whitelisted_drivers_counts_cleared_drivers_of_vehicle_passes(app, clien
                            .values(test_sampled_at=starts() - timedelta(days=3)))
         db.session.commit()
         assert whitelisted_drivers() == 1
+
+
+def test_a_renewed_pass_says_so_in_words_not_as_a_code(client, clerk):
+    """Issue 15 #3: "已作废：renewed" on the holder page."""
+    old = issue(client, clerk)
+    client.post(url(old["number"], "/renew"), json=renewal(), headers=clerk.headers)
+    page = client.get(urlsplit(old["holder_url"]).path).text
+    assert "已由续期后的新通行证取代" in page and "renewed" not in page
