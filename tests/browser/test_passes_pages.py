@@ -173,3 +173,22 @@ def test_a_form_refused_for_an_expired_token_comes_back_filled_in(phone_page):
     with page.expect_navigation():
         page.click("form.form button.primary")
     expect(page).to_have_url(re.compile(r"/passes/4505\d{8}$"))
+
+
+def test_a_revoked_pass_holder_page_fits_a_412_px_phone(browser, desktop_page):
+    """Issue 15 #7: the revoked holder page scrolled sideways (445 px on a 412 px screen)."""
+    log_in(desktop_page, "admin")
+    desktop_page.goto("/admin/passes?status=revoked")
+    with desktop_page.expect_navigation():
+        desktop_page.locator("td.title a").first.click()
+    holder_url = desktop_page.locator("input.copy-link").input_value()
+    context = browser.new_context(viewport={"width": 412, "height": 915}, is_mobile=True,
+                                  has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
+        phone = context.new_page()
+        phone.goto(holder_url)
+        expect(phone.locator("body")).to_have_attribute("data-status", "revoked")
+        width = phone.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+        assert width[0] <= width[1], width
+    finally:
+        context.close()
