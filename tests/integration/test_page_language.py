@@ -21,7 +21,7 @@ ACCOUNTS = ("admin", "clerk", "newclerk", "officer")
 MAX_PAGES = 120
 # Links that end the session, switch the language, or lead to files rather than pages.
 SKIPPED = re.compile(r"/logout|[?&]lang=|/api/|/static/|/vendor/|\.(csv|xlsx|png|pdf|json)\b"
-                     r"|/export|/download|/licence/file|/qr|/sheet")
+                     r"|/export|/download|/licence\b|/qr|/sheet")
 
 
 def _catalogue_texts() -> tuple[set[str], set[str]]:
