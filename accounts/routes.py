@@ -72,6 +72,8 @@ def index():
 @public
 def login():
     if request.method == "GET":
+        if current_user.is_authenticated:  # e.g. the scanning page's "sign in again" link
+            return redirect(_safe_next(request.args.get("next")) or home_url(current_user))
         return render_template("accounts/login.html", username="")
     username = request.form.get("username", "")
     device = request.cookies.get(login_limits.DEVICE_COOKIE)

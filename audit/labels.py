@@ -62,7 +62,7 @@ DETAILS = {
     "categories": _l("Categories"),
     "crew": _l("Crew"),
     "checkpoint": _l("Checkpoint"),
-    "checkpoints": _l("Checkpoints"),
+    "checkpoints": _l("Checkpoints staffed"),
     "count": _l("How many"),
     "created_at": _l("Made at"),
     "dropped": _l("Dropped"),
@@ -78,7 +78,7 @@ DETAILS = {
     "kind": _l("Kind"),
     "latitude": _l("Latitude"),
     "longitude": _l("Longitude"),
-    "name": _l("Name"),
+    "name": _l("Registered name"),
     "notification": _l("Notification"),
     "off_list": _l("Off the white list"),
     "passes": _l("Passes"),
@@ -116,6 +116,9 @@ PASS_KIND_NAMES = {"vehicle": _l("Vehicle pass"), "personnel": _l("Supply-staff 
 HEALTH_FACT_NAMES = {"health_code": _l("Health code"), "test": _l("Nucleic-acid test")}
 TEST_RESULT_NAMES = {"negative": _l("Negative"), "positive": _l("Positive")}
 SOURCE_NAMES = {PLATFORM: _l("Health-code and testing platforms")}
+SMS_SENDER_NAMES = {"log": _l("Demo (written to the log)"), "http": _l("SMS gateway")}
+SMS_STATUS_NAMES = {"logged": _l("Logged, not delivered"), "sent": _l("Sent"),
+                    "failed": _l("Not sent")}
 
 
 def _category(code: str) -> str:
@@ -150,6 +153,8 @@ VALUE_WORDS = {
     "role": _named(ROLE_NAMES),
     "value": _named({**COLOUR_NAMES, **TEST_RESULT_NAMES}),
     "test_result": _named(TEST_RESULT_NAMES),
+    "sender": _named(SMS_SENDER_NAMES),
+    "status": _named(SMS_STATUS_NAMES),
     "cargo": _category,
     "categories": _category,
     "source": _source,

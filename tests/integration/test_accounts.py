@@ -119,3 +119,11 @@ def test_page_forms_require_a_csrf_token(app, make_user):
                                                        "password": PASSWORD})
     assert response.status_code == 400
     assert "此表单打开时间过长" in response.text  # the refused-form page, in the user's language
+
+
+def test_a_signed_in_user_opening_the_login_page_goes_on_to_where_they_were_headed(
+        client, make_user, login):
+    login(make_user("officer"))
+    response = client.get("/login?next=/checkpoint/scan")
+    assert response.status_code == 302 and response.headers["Location"] == "/checkpoint/scan"
+    assert client.get("/login").headers["Location"].endswith("/checkpoint/scan")
