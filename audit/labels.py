@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from core.divisions import default_divisions
 from core.ui import COLOUR_NAMES, KIND_NAMES, ROLE_NAMES, STATE_NAMES
 from people.health import PLATFORM
+from whitelist.reasons import reason_in_words
 from whitelist.reference import CATEGORIES
 
 ACTIONS = {
@@ -158,6 +159,7 @@ VALUE_WORDS = {
     "cargo": _category,
     "categories": _category,
     "source": _source,
+    "reason": reason_in_words,
     "area": _county,
     "origin": _county,
     "destination": _county,

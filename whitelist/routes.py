@@ -11,8 +11,11 @@ from core.ui import STATE_NAMES
 from core.unit_of_work import unit_of_work
 from whitelist import licence, service
 from whitelist.models import COLOURS, STATES
+from whitelist.reasons import reason_in_words
 
 bp = Blueprint("whitelist", __name__, template_folder="templates")
+
+bp.add_app_template_global(reason_in_words)
 
 STATE_ACTIONS = {
     "approve": lambda code, reason, actor: service.approve(code, actor, reason),
