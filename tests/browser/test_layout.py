@@ -24,9 +24,9 @@ OVERFLOWING = """() => {
     for (let up = element.parentElement; up && up !== document.body; up = up.parentElement) {
       if (['auto', 'scroll'].includes(getComputedStyle(up).overflowX)) return false;
     }
-    return box.right > width + 1 || box.left < -1;
+    return box.right > width + 0.5 || box.left < -0.5;
   });
-  return {scrolls: document.documentElement.scrollWidth > width + 1,
+  return {scrolls: document.documentElement.scrollWidth > width,
           wide: wide.slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className}`)};
 }"""
 
