@@ -78,7 +78,7 @@ def test_red_enterprise_turns_pass_api_holder_page_and_pass_page_to_refuse(
     assert body["checkpoint_verdict"] == {"verdict": "deny", "reasons": ["enterprise_red"]}
     holder = client.get(issued["holder_url"] + "?lang=en")
     assert 'data-verdict="deny"' in holder.text
-    assert "Checkpoints will refuse this pass because your enterprise" in holder.text
+    assert "Checkpoints will refuse this pass because the enterprise" in holder.text
     status = client.get(issued["holder_url"] + "/status.json?lang=en").json
     assert status["checkpoint_verdict"]["verdict"] == "deny"
     assert status["checkpoint_message"].startswith("Checkpoints will refuse this pass")
@@ -90,7 +90,7 @@ def test_holder_page_speaks_chinese_by_default(app, client, clerk):
     issued = apply(client, clerk, live_now())
     turn_red(app, clerk.enterprise.code)
     page = client.get(issued["holder_url"])
-    assert "卡口将不予认可本通行证，原因：您的企业为红色" in page.text
+    assert "卡口将不予认可本通行证，原因：企业为红色" in page.text
 
 
 def test_revoked_key_turns_pass_api_holder_status_and_stats_to_not_valid(
@@ -323,7 +323,7 @@ def test_pass_list_says_checkpoints_refuse_the_passes_of_a_red_enterprise(
     turn_red(app, clerk.enterprise.code)
     row = listed(client.get("/passes?status=valid&lang=en").text, issued["number"])
     assert 'data-verdict="deny"' in row
-    assert "Checkpoints will refuse this pass because your enterprise&#39;s status is red" in row
+    assert "Checkpoints will refuse this pass because the enterprise&#39;s status is red" in row
 
 
 def test_pass_list_judges_its_page_in_one_registry_query(app, client, clerk, login):
@@ -454,7 +454,7 @@ def test_positive_latest_test_turns_pass_api_and_holder_page_to_refuse(
     assert pass_api_verdict(client, clerk, issued["number"]) == {
         "verdict": "deny", "reasons": ["test_positive"]}
     holder = client.get(issued["holder_url"] + "?lang=en").text
-    assert says_refuse(holder) and "because your latest test is positive" in holder
+    assert says_refuse(holder) and "because the holder&#39;s latest test is positive" in holder
 
 
 def test_driver_turning_yellow_turns_pass_api_holder_page_and_pass_page_to_refuse(
@@ -464,10 +464,10 @@ def test_driver_turning_yellow_turns_pass_api_holder_page_and_pass_page_to_refus
     assert pass_api_verdict(client, clerk, issued["number"]) == {
         "verdict": "deny", "reasons": ["driver_not_green"]}
     holder = client.get(issued["holder_url"] + "?lang=en").text
-    assert says_refuse(holder) and "because your health code is not green" in holder
+    assert says_refuse(holder) and "because the holder&#39;s health code is not green" in holder
     page = login(clerk.user).get(f"/passes/{issued['number']}?lang=en").text
     assert 'id="checkpoint-verdict" data-verdict="deny"' in page
-    assert "because your health code is not green" in page
+    assert "because the holder&#39;s health code is not green" in page
 
 
 def test_revoked_key_turns_holder_page_and_pass_page_to_refuse(app, client, clerk, login):
@@ -486,4 +486,4 @@ def test_admin_pass_page_shows_the_checkpoint_verdict(app, client, clerk, login,
     turn_red(app, clerk.enterprise.code)
     page = login(make_user("admin")).get(f"/passes/{issued['number']}?lang=en").text
     assert 'id="checkpoint-verdict" data-verdict="deny"' in page
-    assert "Checkpoints will refuse this pass because your enterprise" in page
+    assert "Checkpoints will refuse this pass because the enterprise" in page
