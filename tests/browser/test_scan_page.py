@@ -220,6 +220,23 @@ def officer_page(camera_browser, city, camera_file):
     assert not failures
 
 
+def type_code(page: Page, text: str) -> None:
+    """Verify a code as a hand scanner or the keyboard enters it."""
+    page.fill("#manual-code", text)
+    page.press("#manual-code", "Enter")
+
+
+def _live_personnel_pass(city, serial: int):
+    """A supply-staff pass of the clerk's that started ten minutes ago: the API's answer."""
+    started = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0) \
+        - timedelta(minutes=10)
+    issued = city.app.test_client().post(
+        "/api/v1/passes", json=personnel(serial, valid_from=started.isoformat()),
+        headers=city.passes["valid"]["headers"])
+    assert issued.status_code == 201, issued.text
+    return issued
+
+
 def verdict(page: Page):
     return page.locator("#verdict")
 
@@ -279,8 +296,7 @@ def test_scan_next_returns_to_the_camera(officer_page):
 
 def test_typed_code_is_verified_and_a_wrong_plate_is_not_honoured(officer_page, city):
     page = officer_page(None)
-    page.fill("#manual-code", city.passes["valid"]["qr"])
-    page.press("#manual-code", "Enter")
+    type_code(page, city.passes["valid"]["qr"])
     expect(verdict(page)).to_have_attribute("data-verdict", "pass")
     page.fill("#plate-seen", "桂E99999")
     page.press("#plate-seen", "Enter")
@@ -302,8 +318,7 @@ def test_a_hand_scanner_typing_anywhere_on_the_page_is_verified(officer_page, ci
 
 def test_random_text_is_not_honoured(officer_page):
     page = officer_page(None)
-    page.fill("#manual-code", "https://example.com/some-other-code")
-    page.press("#manual-code", "Enter")
+    type_code(page, "https://example.com/some-other-code")
     expect(verdict(page)).to_have_attribute("data-verdict", "deny")
     assert reason_codes(page) == ["malformed"]
     expect(page.locator("#verdict-facts")).to_be_hidden()
@@ -360,8 +375,7 @@ def test_offline_scans_are_verified_on_the_phone_and_uploaded_when_back(officer_
         write_camera_feed(None, camera_file)  # read when the camera opens: at the reload
         page.reload()
         expect(page.locator("#scanner")).to_have_attribute("data-ready", "true")
-        page.fill("#manual-code", city.passes["revoked"]["qr"])
-        page.press("#manual-code", "Enter")
+        type_code(page, city.passes["revoked"]["qr"])
         expect(verdict(page)).to_have_attribute("data-verdict", "deny")
         assert reason_codes(page) == ["revoked"]
         screenshot(page, "44-scan-offline-deny")
@@ -442,8 +456,7 @@ def test_officer_sees_possible_copy_with_the_earlier_scans_place_and_time(office
                         headers={"Authorization": f"Bearer {token['access_token']}"})
     assert first.json["verdict"] == "check"  # 450512 is off this pass's route: off_route
     page = officer_page(None)  # at BH-G75-EXIT
-    page.fill("#manual-code", copied["qr"])
-    page.press("#manual-code", "Enter")
+    type_code(page, copied["qr"])
     expect(verdict(page)).to_have_attribute("data-verdict", "check")
     assert reason_codes(page) == ["possible_copy"]
     earlier = page.locator("#verdict-reasons li[data-code='earlier-scan']")
@@ -475,16 +488,9 @@ def test_holder_page_of_a_red_enterprise_says_checkpoints_will_refuse(browser, c
 
 def test_a_supply_staff_pass_is_labelled_as_one_not_as_a_vehicle(officer_page, city):
     """Issue 15 #6: no "plate: supply-staff pass (no vehicle)" and no "driver"."""
-    client = city.app.test_client()
-    headers = city.passes["valid"]["headers"]  # the clerk's
-    started = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0) \
-        - timedelta(minutes=10)
-    issued = client.post("/api/v1/passes", json=personnel(107, valid_from=started.isoformat()),
-                         headers=headers)
-    assert issued.status_code == 201, issued.text
+    issued = _live_personnel_pass(city, 107)
     page = officer_page(None)
-    page.fill("#manual-code", issued.json["qr_text"])
-    page.press("#manual-code", "Enter")
+    type_code(page, issued.json["qr_text"])
     expect(verdict(page)).to_have_attribute("data-verdict", "pass")
     facts = page.locator("#verdict-facts")
     expect(facts).to_contain_text("通行证类型")
@@ -525,8 +531,7 @@ def qinzhou(city):
 def test_a_pass_of_another_city_names_its_issuing_city_online_and_offline(officer_page, city,
                                                                          qinzhou):
     page = officer_page(None)
-    page.fill("#manual-code", qinzhou)
-    page.press("#manual-code", "Enter")
+    type_code(page, qinzhou)
     expect(verdict(page)).to_have_attribute("data-verdict", "pass")
     expect(page.locator("[data-fact='enterprise']")).to_contain_text("钦州市签发")
     screenshot(page, "47-scan-foreign-pass")
@@ -536,8 +541,7 @@ def test_a_pass_of_another_city_names_its_issuing_city_online_and_offline(office
     try:
         page.reload()
         expect(page.locator("#network")).to_have_attribute("data-state", "offline")
-        page.fill("#manual-code", qinzhou)
-        page.press("#manual-code", "Enter")
+        type_code(page, qinzhou)
         expect(verdict(page)).to_have_attribute("data-verdict", "pass")
         expect(page.locator("#verdict-offline")).to_be_visible()
         expect(page.locator("[data-fact='enterprise']")).to_contain_text("钦州市签发")
@@ -548,12 +552,7 @@ def test_a_pass_of_another_city_names_its_issuing_city_online_and_offline(office
 
 def test_offline_verdict_on_a_supply_staff_pass_speaks_of_the_holder(officer_page, city):
     """A personnel pass decided on the phone gets the server's personnel words."""
-    client = city.app.test_client()
-    started = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0) \
-        - timedelta(minutes=10)
-    issued = client.post("/api/v1/passes", json=personnel(108, valid_from=started.isoformat()),
-                         headers=city.passes["valid"]["headers"])
-    assert issued.status_code == 201, issued.text
+    issued = _live_personnel_pass(city, 108)
     page = officer_page(None, checkpoint="BH-TSG-GATE")  # 450512: not home 450503 or work 450502
     _offline_ready(page)
     city.server.stop()
@@ -562,8 +561,7 @@ def test_offline_verdict_on_a_supply_staff_pass_speaks_of_the_holder(officer_pag
         page.reload()
         expect(page.locator("#scanner")).to_have_attribute("data-ready", "true")
         expect(page.locator("#network")).to_have_attribute("data-state", "offline")
-        page.fill("#manual-code", issued.json["qr_text"])
-        page.press("#manual-code", "Enter")
+        type_code(page, issued.json["qr_text"])
         expect(verdict(page)).to_have_attribute("data-verdict", "check")
         expect(page.locator("#verdict-offline")).to_be_visible()
         assert reason_codes(page) == ["off_route"]
@@ -588,8 +586,7 @@ def test_verdict_shows_the_crew_online_and_offline(officer_page, city, camera_fi
     expect(verdict(page)).to_have_attribute("data-verdict", "pass")
     expect(page.locator("#fact-crew")).to_be_hidden()
     page.click("#scan-next")
-    page.fill("#manual-code", issued.json["qr_text"])
-    page.press("#manual-code", "Enter")
+    type_code(page, issued.json["qr_text"])
     expect(verdict(page)).to_have_attribute("data-verdict", "pass")
     expect(page.locator("#fact-crew")).to_be_visible()
     expect(page.locator("#fact-crew")).to_contain_text("随车人员")
@@ -603,8 +600,7 @@ def test_verdict_shows_the_crew_online_and_offline(officer_page, city, camera_fi
         write_camera_feed(None, camera_file)
         page.reload()
         expect(page.locator("#scanner")).to_have_attribute("data-ready", "true")
-        page.fill("#manual-code", issued.json["qr_text"])
-        page.press("#manual-code", "Enter")
+        type_code(page, issued.json["qr_text"])
         expect(page.locator("#verdict-offline")).to_be_visible()
         expect(page.locator("[data-fact='crew']")).to_have_text(f"李*海 **{resident_id(142)[-4:]}")
     finally:
