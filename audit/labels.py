@@ -122,8 +122,11 @@ SMS_STATUS_NAMES = {"logged": _l("Logged, not delivered"), "sent": _l("Sent"),
                     "failed": _l("Not sent")}
 
 
+CATEGORY_ROWS = {row["code"]: row for row in CATEGORIES}
+
+
 def _category(code: str) -> str:
-    names = {row["code"]: row for row in CATEGORIES}.get(code)
+    names = CATEGORY_ROWS.get(code)
     if names is None:
         return code
     return names["name_en" if str(get_locale()).startswith("en") else "name_zh"]
