@@ -5,12 +5,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import accounts
 import audit
+import bulk
 import checkpoints.blueprints
 import dashboard
 import federation
 import notifications
 import passes
 import people
+import quotas
 import transfers
 import whitelist
 from audit.cli import audit_cli
@@ -31,7 +33,7 @@ from core import (
     ui,
 )
 from passes.cli import keys_cli
-from passes.people_cli import people_cli
+from people.cli import people_cli
 
 NAV = {
     "admin": [
@@ -95,14 +97,14 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (accounts.bp, accounts.admin, whitelist.bp, passes.bp, passes.people_bp,
-                      passes.holder, passes.bulk, checkpoints.blueprints.bp,
+    for blueprint in (accounts.bp, accounts.admin, whitelist.bp, passes.bp, people.people_bp,
+                      passes.holder, bulk.bulk, checkpoints.blueprints.bp,
                       checkpoints.blueprints.scanner, checkpoints.blueprints.scan_log,
-                      passes.quota_pages,
+                      quotas.quota_pages,
                       audit.bp, dashboard.bp, transfers.bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts.api, whitelist.api, passes.api, passes.well_known,
                       checkpoints.blueprints.api, dashboard.api, transfers.api, people.api,
-                      openapi.bp, health.bp, passes.quota_api, federation.api, divisions_api.bp):
+                      openapi.bp, health.bp, quotas.quota_api, federation.api, divisions_api.bp):
         auth.csrf.exempt(blueprint)  # bearer tokens only: the cookie is never read there
         app.register_blueprint(blueprint)

@@ -22,9 +22,9 @@ from core import crypto  # noqa: E402
 from core.db import db  # noqa: E402
 from demo import PASSWORD, seed  # noqa: E402
 from federation.models import IssuerFeed, TrustedIssuer  # noqa: E402
-from passes import tokens  # noqa: E402
 from passes.models import Pass  # noqa: E402
-from passes.qr import to_qr_text  # noqa: E402
+from passtokens import tokens  # noqa: E402
+from passtokens.qr import to_qr_text  # noqa: E402
 
 CHECKPOINT = "BH-G75-EXIT"
 ENTERPRISE = "91450700MA5KA1001P"

@@ -16,7 +16,7 @@ from qrcode.constants import ERROR_CORRECT_M
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core import crypto  # noqa: E402
-from passes import qr, tokens  # noqa: E402
+from passtokens import qr, tokens  # noqa: E402
 from tests.longest_passes import longest_passes  # noqa: E402
 
 PASSES = 2000  # sized for the version distribution; the timings use the first RENDERED

@@ -13,9 +13,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 
-from core.spreadsheet import csv_writer
-from core.validation import storable
-from passes.bulk_limits import (
+from bulk.limits import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_ROWS,
@@ -28,6 +26,8 @@ from passes.bulk_limits import (
     too_many_columns,
     too_many_rows,
 )
+from core.spreadsheet import csv_writer
+from core.validation import storable
 
 MAX_ROWS_TEXT = f"{MAX_ROWS:,}"  # 5,000
 # (key, header): the template's columns in order; a header's bracketed hint is optional.

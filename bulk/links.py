@@ -6,10 +6,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from bulk.models import BulkBatch
 from core.db import db
 from core.errors import Conflict
 from core.spreadsheet import csv_writer
-from passes.bulk_models import BulkBatch
 from passes.models import Pass
 from passes.sms import holder_url
 

@@ -15,17 +15,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from bulk import links as bulk_links
+from bulk import service as bulk_service
+from bulk.files import MAX_ROWS, MAX_ROWS_TEXT, FileRefused, column_name
+from bulk.service import RowsNoLongerValid
 from core.auth import role_required
 from core.errors import DomainError, error_response, wants_json
-from passes import bulk_links, bulk_service
 from passes.application import (
     EnterpriseNotApproved,
     EnterpriseRed,
     NoEnterprise,
     check_enterprise,
 )
-from passes.bulk_files import MAX_ROWS, MAX_ROWS_TEXT, FileRefused, column_name
-from passes.bulk_service import RowsNoLongerValid
 from passes.service import own_enterprise
 
 bulk = Blueprint("bulk", __name__, url_prefix="/passes/bulk", template_folder="templates")
@@ -47,7 +48,7 @@ def index():
 
 
 def _index_page(error: str | None = None, status: int = 200):
-    return render_template("passes/bulk_index.html", error=error, refusal=_refusal(),
+    return render_template("bulk/index.html", error=error, refusal=_refusal(),
                            batches=bulk_service.recent_batches(current_user),
                            max_rows=MAX_ROWS), status
 
@@ -95,7 +96,7 @@ def _upload_refused(message: str):
 @bulk.get("/<int:batch_id>")
 @role_required("enterprise")
 def batch(batch_id: int):
-    return render_template("passes/bulk_batch.html", batch=bulk_service.get_batch(
+    return render_template("bulk/batch.html", batch=bulk_service.get_batch(
         batch_id, current_user), refusal=_refusal(), max_rows=MAX_ROWS, column_name=column_name)
 
 

@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from bulk.files import COLUMNS, OPTIONAL_COLUMNS, column_name
 from core.errors import ValidationFailed
 from core.validators import normalize_plate, resident_id_check_char
 from passes.application import Application, read_application
-from passes.bulk_files import COLUMNS, OPTIONAL_COLUMNS, column_name
 from passes.forms import county_codes, local_zone
 from passes.plates import PlateTaken, ensure_plate_free
 from whitelist.models import Category, Enterprise

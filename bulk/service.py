@@ -14,17 +14,17 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from audit.service import record
+from bulk.files import read_table, template_csv, template_xlsx
+from bulk.models import BulkBatch
+from bulk.rows import check_rows, example_rows, report_rows, template_notes
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.spreadsheet import csv_writer
 from core.unit_of_work import unit_of_work
-from passes import keys
 from passes.application import check_enterprise, read_application
-from passes.bulk import check_rows, example_rows, report_rows, template_notes
-from passes.bulk_files import read_table, template_csv, template_xlsx
-from passes.bulk_models import BulkBatch
 from passes.plates import PlateTaken
 from passes.service import issue, own_enterprise
+from passtokens import keys
 
 
 class RowsNoLongerValid(Conflict):

@@ -9,8 +9,8 @@ from checkpoints.registry import latest_test_positive
 from core import crypto
 from core.db import db, utcnow
 from federation.peers import bundle_issuers
-from passes import keys
 from passes.models import Pass, PassCrew
+from passtokens import keys
 from people.models import Person
 from whitelist.models import Enterprise
 from whitelist.service import colour_policy

@@ -12,8 +12,8 @@ from functools import cache
 from sqlalchemy import bindparam, select
 
 from core.db import UTCDateTime, db
-from passes import keys
 from passes.models import Pass, PassCrew, Person, SigningKey
+from passtokens import keys
 from whitelist.models import Category, ColourPolicy, Enterprise
 
 

@@ -19,7 +19,7 @@ from checkpoints.verify import facts_of, horizon, jws_of, policy_with, read_jws
 from core import crypto
 from core.db import db
 from federation import foreign
-from passes import keys, qr
+from passtokens import keys, qr
 from whitelist.models import ColourChange, Enterprise
 from whitelist.service import colour_policy
 

@@ -16,10 +16,10 @@ from core import crypto
 from core.db import utcnow
 from core.validation import Fields
 from federation import foreign
-from passes import keys, qr, tokens
 from passes import service as passes
 from passes.models import Pass
-from passes.tokens import MalformedClaims, PassFacts
+from passtokens import keys, qr, tokens
+from passtokens.tokens import MalformedClaims, PassFacts
 from whitelist.service import colour_policy
 
 # A QR symbol holds at most 7,089 digits; anything longer was never read from one.

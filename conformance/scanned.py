@@ -10,7 +10,7 @@ from qrcode.constants import ERROR_CORRECT_M
 from conformance.cases import CLOCK, HOME, HOUR, PEER, Case
 from conformance.keys import KEYS
 from core import crypto
-from passes import qr
+from passtokens import qr
 
 ORIGINS = {HOME: 450502, PEER: 450702}  # any other issuer: Shenzhen's Futian
 DESTINATION = 450521

@@ -10,8 +10,8 @@ from checkpoints.models import REASON_BITS, REASON_CODES, VERDICTS, Checkpoint, 
 from checkpoints.scans import verdict_counts
 from core.db import db, utcnow
 from passes.models import Pass, Person, valid_condition
-from passes.people import whitelisted_drivers
-from passes.recheck import cleared_condition, retest_by_enterprise
+from people.recheck import cleared_condition, retest_by_enterprise
+from people.roster import whitelisted_drivers
 from whitelist import service as whitelist
 from whitelist.models import COLOURS, STATES, Enterprise
 

@@ -10,7 +10,7 @@ from flask import current_app
 from checkpoints import bundle
 from core import crypto
 from federation.trust import jwks_keys
-from passes import keys
+from passtokens import keys
 
 FEED_FIELDS = ("colours", "states", "revoked", "revoked_kids", "holds")
 

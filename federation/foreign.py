@@ -16,7 +16,7 @@ from core import crypto
 from core.db import db
 from federation.models import IssuerFeed, TrustedIssuer
 from federation.trust import jwks_keys
-from passes.tokens import PassFacts
+from passtokens.tokens import PassFacts
 
 # A holder the issuer does not clear now is told apart from a cleared one only by the feed's
 # `holds`; their health code stands for "not cleared", as a local holder's would.

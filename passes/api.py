@@ -7,10 +7,12 @@ from flask_login import current_user
 from core.api import json_body, page_args
 from core.auth import role_required
 from core.db import db, utcnow
-from passes import people, renewal, service, tokens
+from passes import renewal, service
 from passes.models import Pass, Person
 from passes.responses import png_response
 from passes.verdicts import checkpoint_view
+from passtokens import tokens
+from people import roster as people
 
 api = Blueprint("passes_api", __name__, url_prefix="/api/v1")
 

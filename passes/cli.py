@@ -3,7 +3,7 @@ import click
 from flask.cli import AppGroup
 
 from core.errors import DomainError
-from passes import keys
+from passtokens import keys
 
 keys_cli = AppGroup("keys", help="Pass signing keys.")
 OPERATOR = "cli"

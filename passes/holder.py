@@ -6,11 +6,12 @@ from flask_babel import gettext as _
 
 from core.auth import public
 from core.db import utcnow
-from passes import qr, service, tokens
+from passes import service
 from passes.models import Pass
 from passes.renewal import RENEWED
 from passes.responses import png_response
 from passes.verdicts import checkpoint_view
+from passtokens import qr, tokens
 
 holder = Blueprint("holder", __name__, url_prefix="/h", template_folder="templates")
 

@@ -17,12 +17,14 @@ from core.auth import public, role_required
 from core.db import db, utcnow
 from core.divisions import default_divisions
 from core.errors import DomainError, ValidationFailed
-from passes import forms, keys, people, renewal, service, sms
+from passes import forms, renewal, service, sms
 from passes.application import check_enterprise
 from passes.models import KINDS
 from passes.plates import PlateTaken
 from passes.responses import png_response
 from passes.verdicts import checkpoint_view, checkpoint_views
+from passtokens import keys
+from people import roster as people
 
 bp = Blueprint("passes", __name__, template_folder="templates")
 well_known = Blueprint("well_known", __name__, url_prefix="/.well-known")

@@ -16,11 +16,12 @@ from core.errors import Conflict, DomainError, NotFound
 from core.unit_of_work import in_unit_of_work, unit_of_work
 from core.validation import Fields
 from core.validators import id_last4, mask_name
-from passes import keys, qr, quota, tokens
 from passes.application import Application, Holder, check_enterprise, read_application
 from passes.models import KINDS, Pass, PassCrew, PassSerial, closed_condition, valid_condition
-from passes.people import record_holder
 from passes.plates import ensure_plate_free
+from passtokens import keys, qr, tokens
+from people.roster import record_holder
+from quotas import service as quota
 from whitelist.models import Category, Enterprise
 
 STATUSES = ("valid", "revoked", "expired", "not_yet_valid", "closed")

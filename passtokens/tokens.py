@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core import crypto
-from passes import keys, qr
 from passes.models import Pass, SigningKey
+from passtokens import keys, qr
 
 KIND_CODES = {"vehicle": 1, "personnel": 2}
 KIND_NAMES = {code: name for name, code in KIND_CODES.items()}

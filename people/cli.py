@@ -2,7 +2,7 @@
 import click
 from flask.cli import AppGroup
 
-from passes import recheck
+from people import recheck
 
 people_cli = AppGroup("people", help="Drivers and supply staff.")
 OPERATOR = "cli"

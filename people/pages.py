@@ -8,7 +8,8 @@ from core.auth import role_required
 from core.db import db, utcnow
 from core.errors import ValidationFailed
 from core.ui import query_args
-from passes import forms, people
+from passes import forms
+from people import roster as people
 
 # A blueprint of its own, so the menu marks "Drivers and staff" apart from "Passes".
 people_bp = Blueprint("people", __name__, template_folder="templates")
@@ -26,7 +27,7 @@ def _roster_page(editing: int | None = None, errors=None, form=None, status=200)
     statement = people.list_people(current_user, query=filters["q"], lapsed=bool(filters["lapsed"]),
                                    retest=bool(filters["retest"]))
     result = db.paginate(statement, page=page, per_page=per_page, error_out=False)
-    return render_template("passes/people.html", result=result, filters=filters, now=utcnow(),
+    return render_template("people/roster.html", result=result, filters=filters, now=utcnow(),
                            people=people, retest_count=people.retest_count(current_user),
                            editing=editing, errors=errors or {},
                            form=form or {}), status

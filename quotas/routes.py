@@ -6,7 +6,7 @@ from flask_login import current_user
 from core.api import json_body
 from core.auth import role_required
 from core.errors import ValidationFailed
-from passes import quota
+from quotas import service as quota
 from whitelist.models import Enterprise
 from whitelist.service import get_enterprise
 
@@ -29,7 +29,7 @@ def _page(enterprise: Enterprise, errors=None, form=None, status=200):
     usage = quota.usage(enterprise)
     form = form or {"per_hour": usage.override_per_hour or "",
                     "per_day": usage.override_per_day or ""}
-    return render_template("passes/quota.html", enterprise=enterprise, usage=usage,
+    return render_template("quotas/quota.html", enterprise=enterprise, usage=usage,
                            errors=errors or {}, form=form, defaults=quota.defaults()), status
 
 

@@ -17,7 +17,7 @@ from core.db import db, insert_ignoring_conflict, utcnow
 from core.errors import DomainError
 from core.unit_of_work import unit_of_work
 from core.validation import Fields
-from passes.quota_models import IssuingQuota
+from quotas.models import IssuingQuota
 from whitelist.models import Enterprise
 
 MAX_LIMIT = 999_999

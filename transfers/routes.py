@@ -7,8 +7,8 @@ from core.api import page_args
 from core.auth import role_required
 from core.db import db
 from core.errors import ValidationFailed
-from passes import qr, tokens
 from passes.plates import PlateTaken
+from passtokens import qr, tokens
 from transfers import forms, service
 from whitelist.service import categories
 

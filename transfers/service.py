@@ -18,7 +18,7 @@ from passes import service as passes
 from passes.application import Application, check_enterprise, read_application
 from passes.models import Pass
 from passes.plates import PlateTaken
-from passes.tokens import qr_text
+from passtokens.tokens import qr_text
 from transfers.models import Handover
 
 SEAL = re.compile(r"[A-Za-z0-9-]{1,32}")

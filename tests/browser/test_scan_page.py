@@ -25,7 +25,7 @@ from core import crypto
 from core.db import db
 from core.validators import uscc_check_char
 from federation.models import IssuerFeed, TrustedIssuer
-from passes.qr import to_qr_text
+from passtokens.qr import to_qr_text
 from tests.browser.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,

@@ -15,7 +15,7 @@ from accounts.service import create_user
 from core.db import db, utcnow
 from core.validators import resident_id_check_char
 from passes.models import Pass
-from passes.tokens import qr_text
+from passtokens.tokens import qr_text
 from tests.browser.conftest import close_database, demo_city_app, log_in, screenshot, serving
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from openpyxl import Workbook
 
-from passes.bulk_files import COLUMNS
+from bulk.files import COLUMNS
 from tests.integration.pass_data import resident_id, starts
 
 HEADERS = [header for _, header in COLUMNS]

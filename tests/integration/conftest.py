@@ -1,6 +1,6 @@
 """Fixtures for the checkpoint tests: checkpoints, an officer, and passes in any state.
 
-Passes are written straight into the registry and signed with passes.tokens.sign_pass, so
+Passes are written straight into the registry and signed with passtokens.tokens.sign_pass, so
 tests can make passes the application rules would refuse (expired, an old test...).
 """
 import secrets
@@ -14,8 +14,8 @@ from checkpoints.service import create_checkpoint
 from core.db import db, utcnow
 from core.validators import resident_id_check_char
 from passes.models import Pass
-from passes.qr import to_qr_text
-from passes.tokens import sign_pass
+from passtokens.qr import to_qr_text
+from passtokens.tokens import sign_pass
 from people.models import EnterprisePerson, Person
 from tests.integration.webhook_receiver import (  # noqa: F401 - fixtures
     certificate,

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from app import create_app
 from audit.models import AuditEntry
 from core.db import db
-from passes import keys
 from passes.models import Pass, SigningKey
+from passtokens import keys
 from tests.conftest import DATABASES
 
 

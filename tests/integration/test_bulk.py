@@ -10,10 +10,10 @@ from openpyxl import load_workbook
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from bulk import service as bulk_service
+from bulk.models import BulkBatch
+from bulk.service import RowsNoLongerValid
 from core.db import db
-from passes import bulk_service
-from passes.bulk_models import BulkBatch
-from passes.bulk_service import RowsNoLongerValid
 from passes.models import Pass
 from tests.conftest import count_rows
 from tests.integration.bulk_data import (

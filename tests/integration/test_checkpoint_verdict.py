@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core.db import db, utcnow
 from notifications.models import Notification
-from passes import keys
+from passtokens import keys
 from tests.integration.pass_data import (
     CST,
     make_clerk,
@@ -269,8 +269,8 @@ def test_application_form_takes_via_counties(app, client, clerk, login):
 
 
 def test_bulk_file_may_add_a_via_column(app):
-    from passes.bulk import to_application
-    from passes.bulk_files import read_table
+    from bulk.files import read_table
+    from bulk.rows import to_application
     from tests.integration.bulk_data import HEADERS, as_lines, vehicle_row
 
     rows = as_lines([vehicle_row(1)], headers=HEADERS)

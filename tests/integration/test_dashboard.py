@@ -13,7 +13,7 @@ from core.db import db, utcnow
 from dashboard import service
 from dashboard.charts import donut, nice_ceiling, stacked_columns
 from passes.models import Pass
-from passes.people import whitelisted_drivers
+from people.roster import whitelisted_drivers
 from tests.conftest import PASSWORD
 
 ADMIN_ONLY = ["/admin/dashboard", "/admin/dashboard/panel", "/admin/dashboard/checkpoints.csv"]

@@ -14,7 +14,7 @@ from core.db import db, utcnow
 from federation.models import IssuerFeed, TrustedIssuer
 from federation.operator import operator_kid
 from federation.trust import sign_trust_list
-from passes import keys
+from passtokens import keys
 from whitelist.service import ensure_reference_data
 
 PEER_AREA = "450700"

@@ -25,9 +25,9 @@ from demo import PASSWORD, seed
 from federation.models import TrustedIssuer
 from federation.operator import operator_kid
 from federation.trust import sign_trust_list
-from passes import tokens
 from passes.models import Pass
 from passes.service import revoke_pass
+from passtokens import tokens
 from tests.conftest import DATABASES, PG_SERVER
 from whitelist.service import set_colour
 

@@ -11,7 +11,7 @@ from checkpoints.verify import check
 from core import crypto
 from core.db import db
 from federation.models import IssuerFeed, TrustedIssuer
-from passes.qr import to_qr_text
+from passtokens.qr import to_qr_text
 
 VECTORS = json.loads((Path(__file__).parents[1] / "vectors" / "foreign.json").read_text())
 NOW = datetime.fromtimestamp(VECTORS["now"], UTC)

@@ -13,8 +13,8 @@ from core.db import db, utcnow
 from core.openapi import document
 from federation.feed import feed_payload
 from federation.models import IssuerFeed, TrustedIssuer
-from passes import keys
-from passes.qr import to_qr_text
+from passtokens import keys
+from passtokens.qr import to_qr_text
 
 URL = "/api/v1/verify"
 AREA = "450700"

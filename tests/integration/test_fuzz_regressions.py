@@ -8,8 +8,8 @@ from checkpoints.models import Checkpoint, Scan
 from core import crypto
 from core.db import db
 from core.openapi import document
-from passes import keys
-from passes.qr import to_qr_text
+from passtokens import keys
+from passtokens.qr import to_qr_text
 from tests.conftest import count_rows
 
 TOO_BIG = "9" * 20  # past SQLite's 64-bit integers

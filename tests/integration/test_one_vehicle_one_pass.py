@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from bulk import service as bulk_service
+from bulk.service import RowsNoLongerValid
 from core.db import db
-from passes import bulk_service
-from passes.bulk_service import RowsNoLongerValid
 from passes.models import Pass
 from passes.plates import PlateTaken
 from passes.service import apply_for_pass

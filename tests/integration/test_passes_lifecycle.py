@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from audit.models import AuditEntry
 from core.db import db
 from passes.models import Pass, Person
-from passes.people import whitelisted_drivers
+from people.roster import whitelisted_drivers
 from tests.integration.pass_data import (
     make_clerk,
     personnel,

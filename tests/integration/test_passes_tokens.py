@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 
 from core import crypto
 from core.db import db, utcnow
-from passes import keys, qr
 from passes.models import Pass, SigningKey
+from passtokens import keys, qr
 from tests.integration.pass_data import make_clerk, personnel, resident_id, vehicle
 
 

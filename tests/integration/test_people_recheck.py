@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from audit.models import AuditEntry
 from core.db import db, utcnow
-from passes import people, recheck
 from passes.models import Person
+from people import recheck
+from people import roster as people
 from tests.integration.pass_data import clerk_actor
 
 

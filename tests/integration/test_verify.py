@@ -9,9 +9,9 @@ from checkpoints.models import Scan
 from core import crypto
 from core.db import db, utcnow
 from core.validation import storable
-from passes import keys
 from passes.models import Pass, Person
-from passes.qr import to_qr_text
+from passtokens import keys
+from passtokens.qr import to_qr_text
 from tests.conftest import count_rows
 from whitelist.models import ColourPolicy
 from whitelist.service import set_colour

@@ -7,8 +7,8 @@ from sqlalchemy import BigInteger, String, cast, column, insert, literal, select
 from checkpoints.bundle import offline_bundle
 from core import crypto
 from core.db import UTCDateTime, db, utcnow
-from passes import keys
 from passes.models import Pass
+from passtokens import keys
 from whitelist.models import Enterprise
 
 URL = "/api/v1/offline-bundle"

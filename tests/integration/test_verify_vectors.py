@@ -13,8 +13,8 @@ from checkpoints.models import Checkpoint, Scan
 from checkpoints.service import create_checkpoint
 from core import crypto
 from core.db import db, utcnow
-from passes import keys
-from passes.qr import to_qr_text
+from passtokens import keys
+from passtokens.qr import to_qr_text
 from tests.vectors import generate_verify
 
 VECTORS = json.loads(generate_verify.PATH.read_text(encoding="utf-8"))

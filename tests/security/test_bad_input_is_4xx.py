@@ -8,7 +8,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from passes.bulk_models import BulkBatch
+from bulk.models import BulkBatch
 from tests.conftest import count_rows
 from tests.integration.bulk_data import csv_file, fleet
 from tests.integration.pass_data import make_clerk, vehicle

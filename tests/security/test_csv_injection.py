@@ -5,10 +5,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from bulk import service as bulk_service
+from bulk.files import template_csv
 from core.spreadsheet import defuse
 from dashboard import tables
-from passes import bulk_service
-from passes.bulk_files import template_csv
 
 HOSTILE = ['=HYPERLINK("http://evil.test","x")', "+1+cmd|' /C calc'!A0", "-2+3",
            "@SUM(1+1)", "\t=1+1", "\r=1+1"]

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from audit.models import AuditEntry
+from bulk import service as bulk_service
 from core.db import db
-from passes import bulk_service, quota
 from passes.models import Pass
+from quotas import service as quota
 from tests.conftest import count_rows
 from tests.integration.bulk_data import csv_file, fleet
 from tests.integration.pass_data import CST, make_clerk, resident_id, vehicle

@@ -9,9 +9,9 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from passes.bulk_files import read_table
-from passes.bulk_limits import FileRefused
-from passes.bulk_models import BulkBatch
+from bulk.files import read_table
+from bulk.limits import FileRefused
+from bulk.models import BulkBatch
 from tests.conftest import count_rows
 from tests.integration.bulk_data import HEADERS, csv_file, fleet, xlsx_file
 from tests.integration.pass_data import make_clerk

@@ -14,8 +14,8 @@ from core import crypto
 from federation.feed import read_feed
 from federation.foreign import issuer_area, read_with, with_scene
 from federation.trust import jwks_keys, load_anchor, read_trust_list
-from passes import qr
-from passes.tokens import MalformedClaims, PassFacts
+from passtokens import qr
+from passtokens.tokens import MalformedClaims, PassFacts
 
 CORPUS = Path(__file__).resolve().parents[2] / "conformance"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ from conformance import generate
 from conformance.cases import CASES
 from conformance.keys import KEYS, jwks
 from conformance.scanned import claims_of
-from passes import qr
+from passtokens import qr
 
 CORPUS = generate.ROOT
 COMMITTED = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from core import crypto
 from core.crypto import BadSignature, MalformedToken, TokenError
-from passes.qr import from_qr_text
+from passtokens.qr import from_qr_text
 from tests.vectors import generate_server_token
 
 NOW = 1_658_300_000

@@ -1,4 +1,4 @@
-"""passes.tokens.check_claims: the one Python definition of well-formed pass claims.
+"""passtokens.tokens.check_claims: the one Python definition of well-formed pass claims.
 
 Its JS twin is checkClaims in static/js/scan/rules.js, tested with the same cases in
 tests/js/claims.test.mjs: keep the two lists alike.
@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from passes.tokens import LATEST_TIME_S, MalformedClaims, PassFacts, check_claims
+from passtokens.tokens import LATEST_TIME_S, MalformedClaims, PassFacts, check_claims
 
 VEHICLE = {"jti": "450500000001", "nbf": 1658275200, "exp": 1658880000, "t": 1658232000,
            "k": 1, "e": "91450500MA0000001X", "n": "张*明", "i": "002X", "p": "桂E12345",

@@ -14,8 +14,8 @@ from qrcode import util
 from qrcode.constants import ERROR_CORRECT_M
 
 from core import crypto
-from passes import qr
-from passes.qr import QR_PREFIX, BadQrText
+from passtokens import qr
+from passtokens.qr import QR_PREFIX, BadQrText
 
 JWS_ALPHABET = string.ascii_letters + string.digits + "-_."
 jws_text = st.text(alphabet=JWS_ALPHABET, min_size=1)

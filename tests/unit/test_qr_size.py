@@ -4,7 +4,7 @@ from collections import Counter
 import pytest
 
 from core import crypto
-from passes import qr, tokens
+from passtokens import qr, tokens
 from tests.longest_passes import longest_passes
 
 PASSES = longest_passes(2000)

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from passes.tokens import MalformedClaims, PassFacts
+from passtokens.tokens import MalformedClaims, PassFacts
 
 properties = settings(max_examples=300, derandomize=True, database=None)
 

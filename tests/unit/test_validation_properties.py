@@ -20,7 +20,7 @@ from core.validators import (
     uscc_check_char,
     uscc_is_valid,
 )
-from passes import qr
+from passtokens import qr
 
 properties = settings(max_examples=200, derandomize=True, database=None)
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from core import crypto
-from passes.qr import to_qr_text
+from passtokens.qr import to_qr_text
 
 PATH = Path(__file__).with_name("server_token.json")
 KID = "srv"

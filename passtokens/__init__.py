@@ -1,0 +1,1 @@
+"""What makes a pass checkable offline: the signing keys, the signed token and its QR code."""
