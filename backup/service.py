@@ -18,7 +18,7 @@ from core import crypto
 from core.config import INSTANCE_SECRETS, update_instance_secrets
 from core.db import db, utcnow
 from core.unit_of_work import unit_of_work
-from passes.models import SigningKey
+from passtokens.models import SigningKey
 
 FORMAT = "logistics-pass-backup/1"
 MANIFEST = "manifest.json"

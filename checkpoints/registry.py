@@ -12,8 +12,9 @@ from functools import cache
 from sqlalchemy import bindparam, select
 
 from core.db import UTCDateTime, db
-from passes.models import Pass, PassCrew, Person, SigningKey
+from passes.models import Pass, PassCrew, Person
 from passtokens import keys
+from passtokens.models import SigningKey
 from whitelist.models import Category, ColourPolicy, Enterprise
 
 

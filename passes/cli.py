@@ -3,6 +3,7 @@ import click
 from flask.cli import AppGroup
 
 from core.errors import DomainError
+from passes import revocation
 from passtokens import keys
 
 keys_cli = AppGroup("keys", help="Pass signing keys.")
@@ -39,10 +40,10 @@ def revoke(kid: str, yes: bool) -> None:
     """Revoke a compromised key: its passes are denied at the next scan."""
     try:
         if not yes:
-            count = keys.passes_refused_by_revoking(kid)
+            count = revocation.passes_refused_by_revoking(kid)
             click.confirm(f"{count} passes will be refused at every checkpoint. "
                           f"Revoke key {kid}?", abort=True)
-        affected = keys.revoke_key(kid, OPERATOR)
+        affected = revocation.revoke_key(kid, OPERATOR)
     except DomainError as error:
         raise click.ClickException(f"{kid}: {error.message}") from None
     click.echo(f"revoked {kid}; {len(affected)} valid passes to re-issue:")

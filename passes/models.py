@@ -1,4 +1,4 @@
-"""Passes, the keys that sign them and the serials that number them."""
+"""Passes and the serials that number them."""
 from datetime import datetime
 
 from sqlalchemy import (
@@ -15,30 +15,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
+from passtokens.models import SigningKey
 
 # Person lives in people/ (one natural person across enterprises); named here for the code
 # that reads passes with their holders.
 from people.models import HEALTH_CODES, TEST_RESULTS, Person  # noqa: F401
 
 KINDS = ("vehicle", "personnel")
-
-
-class SigningKey(db.Model):
-    """An ES256 key; the private half is encrypted at rest with KEY_ENCRYPTION_SECRET."""
-
-    __tablename__ = "signing_keys"
-
-    kid: Mapped[str] = mapped_column(String(16), primary_key=True)
-    private_key: Mapped[bytes] = mapped_column(LargeBinary)
-    public_jwk: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The latest valid_until among the passes it signed: published until then.
-    last_pass_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    def __repr__(self) -> str:
-        return f"<SigningKey {self.kid}>"
 
 
 class PassSerial(db.Model):

@@ -1,13 +1,18 @@
 """What a pass signs (shared/CONTRACT.md, "The QR text") and how it is read back."""
+from __future__ import annotations
+
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core import crypto
-from passes.models import Pass, SigningKey
 from passtokens import keys, qr
+from passtokens.models import SigningKey
+
+if TYPE_CHECKING:  # a pass is signed, but this package depends on no pass code
+    from passes.models import Pass
 
 KIND_CODES = {"vehicle": 1, "personnel": 2}
 KIND_NAMES = {code: name for name, code in KIND_CODES.items()}
@@ -65,7 +70,7 @@ class PassFacts:
     test_sampled_at: datetime
 
     @classmethod
-    def from_claims(cls, claims: Mapping[str, Any]) -> "PassFacts":
+    def from_claims(cls, claims: Mapping[str, Any]) -> PassFacts:
         """The facts of verified claims; raises MalformedClaims when they do not fit."""
         check_claims(claims)
         return cls(

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from app import create_app
 from audit.models import AuditEntry
 from core.db import db
-from passes.models import Pass, SigningKey
+from passes.models import Pass
 from passtokens import keys
+from passtokens.models import SigningKey
 from tests.conftest import DATABASES
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core.db import db, utcnow
 from notifications.models import Notification
-from passtokens import keys
+from passes.revocation import revoke_key
 from tests.integration.pass_data import (
     CST,
     make_clerk,
@@ -98,7 +98,7 @@ def test_revoked_key_turns_pass_api_holder_status_and_stats_to_not_valid(
     issued = apply(client, clerk, live_now())
     assert client.get("/api/v1/stats", headers=admin_headers).json["passes"]["valid"] == 1
     with app.app_context():
-        keys.revoke_key(issued["kid"], "admin")
+        revoke_key(issued["kid"], "admin")
     body = client.get(f"/api/v1/passes/{issued['number']}", headers=clerk.headers).json
     assert body["checkpoint_verdict"] == {"verdict": "deny", "reasons": ["key_revoked"]}
     status = client.get(issued["holder_url"] + "/status.json?lang=en").json
@@ -109,7 +109,7 @@ def test_revoked_key_turns_pass_api_holder_status_and_stats_to_not_valid(
 def test_revoking_the_signing_key_publishes_the_next_one_at_once(app, client, clerk):
     issued = apply(client, clerk, live_now())
     with app.app_context():
-        keys.revoke_key(issued["kid"], "admin")
+        revoke_key(issued["kid"], "admin")
     published = [key["kid"] for key in client.get("/.well-known/jwks.json").json["keys"]]
     assert issued["kid"] not in published and len(published) == 1
     renewed = apply(client, clerk, live_now(plate="桂E33333"))
@@ -123,7 +123,7 @@ def test_enterprise_is_told_when_its_passes_go_dead(app, client, clerk, make_use
     theirs = apply(client, other, live_now(plate="桂E44444", serial=200))
     turn_red(app, clerk.enterprise.code)
     with app.app_context():
-        keys.revoke_key(theirs["kid"], "admin")
+        revoke_key(theirs["kid"], "admin")
         told = db.session.scalars(select(Notification).where(
             Notification.kind == "passes.refused").order_by(Notification.id)).all()
         by_enterprise = {(n.enterprise_id, n.params["cause"]): n.params for n in told}
@@ -298,7 +298,7 @@ def test_pass_list_badge_and_valid_filter_agree_with_stats_after_a_key_revocatio
         app, client, clerk, login, make_user, admin_headers):
     dead = apply(client, clerk, live_now())
     with app.app_context():
-        keys.revoke_key(dead["kid"], "admin")
+        revoke_key(dead["kid"], "admin")
     live = apply(client, clerk, live_now(plate="桂E33333"))
     assert client.get("/api/v1/stats", headers=admin_headers).json["passes"]["valid"] == 1
     login(clerk.user)
@@ -473,7 +473,7 @@ def test_driver_turning_yellow_turns_pass_api_holder_page_and_pass_page_to_refus
 def test_revoked_key_turns_holder_page_and_pass_page_to_refuse(app, client, clerk, login):
     issued = apply(client, clerk, live_now())
     with app.app_context():
-        keys.revoke_key(issued["kid"], "admin")
+        revoke_key(issued["kid"], "admin")
     holder = client.get(issued["holder_url"] + "?lang=en").text
     assert says_refuse(holder) and "the key that signed it was withdrawn" in holder
     page = login(clerk.user).get(f"/passes/{issued['number']}?lang=en").text

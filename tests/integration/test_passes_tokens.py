@@ -10,8 +10,9 @@ from sqlalchemy import select, update
 
 from core import crypto
 from core.db import db, utcnow
-from passes.models import Pass, SigningKey
+from passes.models import Pass
 from passtokens import keys, qr
+from passtokens.models import SigningKey
 from tests.integration.pass_data import make_clerk, personnel, resident_id, vehicle
 
 

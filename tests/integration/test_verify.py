@@ -10,6 +10,7 @@ from core import crypto
 from core.db import db, utcnow
 from core.validation import storable
 from passes.models import Pass, Person
+from passes.revocation import revoke_key
 from passtokens import keys
 from passtokens.qr import to_qr_text
 from tests.conftest import count_rows
@@ -124,7 +125,7 @@ def test_key_revocation_takes_effect_at_the_next_scan(app, verify, make_pass):
     issued = make_pass()
     assert verify(issued.qr_text).json["verdict"] == "pass"
     with app.app_context():
-        keys.revoke_key(issued.kid, "test")
+        revoke_key(issued.kid, "test")
     response = verify(issued.qr_text)
     assert (response.json["verdict"], codes(response)) == ("deny", ["key_revoked"])
 

@@ -8,6 +8,7 @@ from checkpoints.bundle import offline_bundle
 from core import crypto
 from core.db import UTCDateTime, db, utcnow
 from passes.models import Pass
+from passes.revocation import revoke_key
 from passtokens import keys
 from whitelist.models import Enterprise
 
@@ -54,7 +55,7 @@ def test_bundle_holds_colours_states_revocations_and_holders(app, client, office
     with app.app_context():
         retired = keys.signing_key().kid
         keys.create_key("test")
-        keys.revoke_key(retired, "test")
+        revoke_key(retired, "test")
     _, payload = read_bundle(client, officer_headers)
     assert payload["colours"] == {red.code: "red"}
     assert payload["names"] == {red.code: red.name}

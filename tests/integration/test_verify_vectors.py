@@ -13,6 +13,7 @@ from checkpoints.models import Checkpoint, Scan
 from checkpoints.service import create_checkpoint
 from core import crypto
 from core.db import db, utcnow
+from passes.revocation import revoke_key
 from passtokens import keys
 from passtokens.qr import to_qr_text
 from tests.vectors import generate_verify
@@ -138,7 +139,7 @@ def materialise(app, make_enterprise, make_pass, make_user, token_for):
                               earlier["minutes_ago"])
             text = scanned_text(case["qr"], issued)
             if case["key_revoked"]:
-                keys.revoke_key(issued.kid, "test")
+                revoke_key(issued.kid, "test")
         return text, code, token_for(officer)
 
     return build

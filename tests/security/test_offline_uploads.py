@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 
 from checkpoints.models import Scan
 from core.db import db, utcnow
-from passes.models import Pass, SigningKey
+from passes.models import Pass
+from passtokens.models import SigningKey
 from whitelist.models import ColourChange, Enterprise
 
 URL = "/api/v1/scans"

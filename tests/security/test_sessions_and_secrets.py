@@ -12,8 +12,8 @@ from werkzeug.routing.converters import AnyConverter
 
 from app import create_app
 from core.db import db
-from passes.models import SigningKey
 from passtokens import keys
+from passtokens.models import SigningKey
 from tests.conftest import PASSWORD
 from tests.integration.pass_data import make_clerk, vehicle
 

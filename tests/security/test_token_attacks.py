@@ -15,8 +15,8 @@ from accounts.models import ApiToken
 from accounts.service import set_active
 from core import crypto
 from core.db import db, utcnow
-from passes.models import SigningKey
 from passtokens import keys
+from passtokens.models import SigningKey
 
 
 def b64(data: bytes) -> str:
