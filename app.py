@@ -13,6 +13,7 @@ import notifications
 import passes
 import people
 import quotas
+import staff
 import transfers
 import whitelist
 from audit.cli import audit_cli
@@ -97,7 +98,7 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (accounts.bp, accounts.admin, whitelist.bp, passes.bp, people.people_bp,
+    for blueprint in (accounts.bp, staff.admin, whitelist.bp, passes.bp, people.people_bp,
                       passes.holder, bulk.bulk, checkpoints.blueprints.bp,
                       checkpoints.blueprints.scanner, checkpoints.blueprints.scan_log,
                       quotas.quota_pages,

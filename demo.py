@@ -3,8 +3,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from accounts.service import create_user, find_user
+from accounts.service import find_user
 from checkpoints.service import create_checkpoint
+from checkpoints.staffing import create_account
 from core.db import db, utcnow
 from core.unit_of_work import unit_of_work
 from core.validators import resident_id_check_char, uscc_check_char
@@ -105,7 +106,7 @@ def _seed_city() -> None:
          "checkpoints": [checkpoint["code"] for checkpoint in CHECKPOINTS]},
     ]
     for account in accounts:
-        create_user(account | {"password": PASSWORD}, OPERATOR)
+        create_account(account | {"password": PASSWORD}, OPERATOR)
     _seed_passes()
 
 

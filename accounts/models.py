@@ -1,11 +1,15 @@
 """Accounts: who may act, in which role, for which enterprise or checkpoints."""
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.db import UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:  # checkpoints depends on accounts, not the other way
+    from checkpoints.models import Checkpoint
 
 ROLES = ("admin", "enterprise", "officer")
 
@@ -34,6 +38,9 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     enterprise = relationship("Enterprise", lazy="joined")
+    # The checkpoints an officer staffs; checkpoints.staffing assigns them.
+    checkpoints: Mapped[list["Checkpoint"]] = relationship(secondary="officer_checkpoints",
+                                                         back_populates="officers")
 
     @validates("username")
     def _fold_username(self, _, username: str) -> str:

@@ -34,7 +34,7 @@ def _load_session_user(session_id: str):
     user_id, _, generation = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id), options=service.USER_LOAD_OPTIONS)
+    user = db.session.get(User, int(user_id), options=service.user_load_options())
     if user is None or generation != str(user.session_generation):
         return None
     return user

@@ -1,8 +1,12 @@
 """Accounts: creation, password checks and API bearer tokens."""
+from __future__ import annotations
+
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -12,12 +16,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from accounts.models import ROLES, ApiToken, User, fold_username
 from audit.service import record
-from checkpoints.models import Checkpoint
 from core.db import UTCDateTime, db, utcnow
 from core.errors import Conflict, DomainError, NotFound
 from core.unit_of_work import unit_of_work
 from core.validation import Fields, storable
 from whitelist.models import Enterprise
+
+if TYPE_CHECKING:  # assignment to checkpoints is checkpoints.staffing's
+    from checkpoints.models import Checkpoint
 
 # Checked against when the account does not exist, so both paths cost the same time.
 _DUMMY_HASH = generate_password_hash("not a real password")
@@ -39,9 +45,11 @@ def password_problem(password: str | None):
 
 
 @unit_of_work()
-def create_user(data, actor_name: str) -> User:
-    """Add an account; enterprise clerks may be tied to an enterprise, officers to checkpoints."""
-    fields = Fields(data)
+def create_user(data, actor_name: str, *, errors: dict | None = None,
+                checkpoints: Sequence[Checkpoint] = ()) -> User:
+    """Add an account; enterprise clerks may be tied to an enterprise. Officers' checkpoints
+    are named by checkpoints.staffing.create_account, with `errors` already found in them."""
+    fields = Fields(data, errors=errors)
     username = fields.text("username", max_length=64)
     role = fields.choice("role", ROLES)
     password = data.get("password")
@@ -56,20 +64,12 @@ def create_user(data, actor_name: str) -> User:
             fields.error("enterprise", _l("No enterprise with this code."))
         elif role != "enterprise":
             fields.error("enterprise", _l("Only enterprise accounts belong to an enterprise."))
-    checkpoints = []
-    for code in data.get("checkpoints") or []:
-        checkpoint = db.session.scalar(select(Checkpoint).where(Checkpoint.code == code))
-        if checkpoint is None:
-            fields.error("checkpoints", _l("No checkpoint with code %(code)s.", code=code))
-        checkpoints.append(checkpoint)
-    if checkpoints and role != "officer":
-        fields.error("checkpoints", _l("Only officers are assigned to checkpoints."))
     fields.raise_if_invalid()
 
     method = current_app.config["PASSWORD_HASH_METHOD"]
     user = User(username=username, role=role, enterprise=enterprise,
                 password_hash=generate_password_hash(password, method=method))
-    user.checkpoints = checkpoints
+    user.checkpoints = list(checkpoints)
     db.session.add(user)
     record(actor_name, "user.create", username, role=role,
            enterprise=enterprise.code if enterprise else None,
@@ -126,9 +126,12 @@ def issue_token(user: User, ttl_seconds: int) -> str:
     return token
 
 
-# Whoever calls is loaded on every request: with the enterprise (joined), but not the
-# enterprise's categories, which few views need (they load when asked).
-USER_LOAD_OPTIONS = (defaultload(User.enterprise).lazyload(Enterprise.categories),)
+@cache
+def user_load_options() -> tuple:
+    """Whoever calls is loaded on every request: with the enterprise (joined), but not the
+    enterprise's categories, which few views need (they load when asked). Built on first use:
+    the mappers are complete only once every package's models are imported."""
+    return (defaultload(User.enterprise).lazyload(Enterprise.categories),)
 
 
 def user_for_token(token: str) -> User | None:
@@ -144,7 +147,7 @@ def _user_for_token():
         .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
                ApiToken.expires_at > bindparam("now", type_=UTCDateTime), User.active,
                ApiToken.session_generation == User.session_generation)
-        .options(*USER_LOAD_OPTIONS)
+        .options(*user_load_options())
     )
 
 

@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, Float, ForeignKey, Index, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from accounts.models import User
 from checkpoints import reasons
 from core.db import UTCDateTime, db, utcnow
 
@@ -50,7 +51,9 @@ class Checkpoint(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    officers = relationship("User", secondary=officer_checkpoints, backref="checkpoints")
+    # Assignment is the checkpoints' business; User.checkpoints is its other side.
+    officers: Mapped[list[User]] = relationship(secondary=officer_checkpoints,
+                                                back_populates="checkpoints")
 
     def __repr__(self) -> str:
         return f"<Checkpoint {self.code}>"
@@ -100,7 +103,7 @@ class Scan(db.Model):
         return self.client_verdict is not None and self.client_verdict != self.verdict
 
     checkpoint: Mapped[Checkpoint] = relationship(lazy="joined")
-    officer = relationship("User", lazy="joined")
+    officer: Mapped[User] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<Scan {self.id} {self.verdict} at {self.checkpoint_id}>"

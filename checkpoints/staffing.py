@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from accounts.models import User
+from accounts.service import create_user
 from audit.service import record
 from checkpoints.models import KINDS, Checkpoint
 from checkpoints.service import get_checkpoint
@@ -35,6 +36,23 @@ def update_checkpoint(code: str, data: Mapping, actor) -> Checkpoint:
             setattr(checkpoint, name, value)
         record(actor.username, "checkpoint.update", code, **changed)
     return checkpoint
+
+
+@unit_of_work()
+def create_account(data: Mapping, actor_name: str) -> User:
+    """Add an account (accounts.service.create_user); an officer's may name the checkpoints
+    they staff, checked with the account's other fields."""
+    errors: dict = {}
+    fields = Fields(data, errors=errors)
+    checkpoints = []
+    for code in data.get("checkpoints") or []:
+        checkpoint = db.session.scalar(select(Checkpoint).where(Checkpoint.code == code))
+        if checkpoint is None:
+            fields.error("checkpoints", _l("No checkpoint with code %(code)s.", code=code))
+        checkpoints.append(checkpoint)
+    if checkpoints and data.get("role") != "officer":
+        fields.error("checkpoints", _l("Only officers are assigned to checkpoints."))
+    return create_user(data, actor_name, errors=errors, checkpoints=checkpoints)
 
 
 def get_officer(username: str) -> User:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from accounts import passwords, service
 from accounts.models import ROLES, User
 from checkpoints.service import list_checkpoints
+from checkpoints.staffing import create_account
 from core.api import page_args
 from core.auth import role_required
 from core.db import db
@@ -23,7 +24,7 @@ def users():
     if request.method == "POST":
         form = request.form.to_dict() | {"checkpoints": request.form.getlist("checkpoints")}
         try:
-            user = service.create_user(form, current_user.username)
+            user = create_account(form, current_user.username)
         except ValidationFailed as error:
             errors, status = error.fields, 422
         else:
@@ -36,7 +37,7 @@ def users():
     page, per_page = page_args(current_app.config["PAGE_SIZE"])
     result = db.paginate(statement, page=page, per_page=per_page, error_out=False)
     checkpoints = db.session.scalars(list_checkpoints()).all()
-    return render_template("accounts/users.html", result=result, form=form, errors=errors,
+    return render_template("staff/users.html", result=result, form=form, errors=errors,
                            roles=ROLES, role=role, checkpoints=checkpoints), status
 
 
@@ -65,6 +66,6 @@ def reset_password(username: str):
     except DomainError as error:
         flash(str(error.message), "error")
         return redirect(url_for(".users"))
-    page = render_template("accounts/temporary_password.html", username=username,
+    page = render_template("staff/temporary_password.html", username=username,
                            temporary=temporary)
     return page, 200, {"Cache-Control": "no-store"}

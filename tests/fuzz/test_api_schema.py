@@ -13,9 +13,10 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
-from accounts.service import create_user, find_user, issue_token
+from accounts.service import find_user, issue_token
 from app import create_app
 from checkpoints.service import create_checkpoint
+from checkpoints.staffing import create_account
 from core.db import db
 from core.openapi import DOCUMENT
 from passes.service import apply_for_pass
@@ -107,8 +108,8 @@ def _make_records() -> dict:
                        "area": "450502"}, admin)
     for role, extra in (("admin", {}), ("enterprise", {"enterprise": codes[0]}),
                         ("officer", {"checkpoints": ["CP-FUZZ"]})):
-        create_user({"role": role, "username": f"fuzz-{role}", "password": PASSWORD} | extra,
-                    "fixture")
+        create_account({"role": role, "username": f"fuzz-{role}", "password": PASSWORD} | extra,
+                       "fixture")
     pass_ = apply_for_pass(vehicle(), find_user("fuzz-enterprise"))
     return {"admin": {"code": codes[1], "number": pass_.number},
             "enterprise": {"code": codes[0], "number": pass_.number,
