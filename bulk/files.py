@@ -1,7 +1,7 @@
 """Spreadsheets in and out: reading an uploaded CSV or .xlsx into rows, writing the template.
 
 Whole-file refusals (not a spreadsheet, missing headers, too many rows, formulas, empty,
-past a bound of passes/bulk_limits.py) are raised here, before any row is checked.
+past a bound of bulk/limits.py) are raised here, before any row is checked.
 """
 import csv
 import io

@@ -38,7 +38,7 @@ DEFAULTS = {
     "LOGIN_LIMITS": "5 per minute;30 per hour",
     "PAGE_SIZE": 20,
     # Passes one enterprise may be issued per clock hour and per local calendar day
-    # (passes/quota.py): no clerk can use up the area's serials. The authority may set
+    # (quotas/service.py): no clerk can use up the area's serials. The authority may set
     # an enterprise's own limits.
     "ISSUE_QUOTA_PER_HOUR": 500,
     "ISSUE_QUOTA_PER_DAY": 3000,

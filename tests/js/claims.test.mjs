@@ -1,5 +1,5 @@
 // checkClaims (static/js/scan/rules.js): the one JS definition of well-formed pass claims.
-// Its Python twin is check_claims in passes/tokens.py, tested with the same cases in
+// Its Python twin is check_claims in passtokens/tokens.py, tested with the same cases in
 // tests/unit/test_pass_claims.py: keep the two lists alike.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

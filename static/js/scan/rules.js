@@ -234,7 +234,7 @@ function enterpriseReasons({ state, colour }, policy) {
 }
 
 // The one definition of well-formed pass claims (shared/CONTRACT.md, "The QR text";
-// conformance/README.md lists them). Its twin is check_claims in passes/tokens.py: the same
+// conformance/README.md lists them). Its twin is check_claims in passtokens/tokens.py: the same
 // checks in the same order, so both rule engines refuse the same tokens. Change both.
 const PASS_NUMBER = /^[0-9]{12}$/; // the issuer's area (6 digits), then a serial (6)
 export const LATEST_TIME_S = 253402300799; // 9999-12-31T23:59:59Z, as far as Python's datetime goes
