@@ -9,7 +9,7 @@ from audit.models import AuditEntry
 from checkpoints.models import REASON_BITS, REASON_CODES, VERDICTS, Checkpoint, Scan
 from checkpoints.scans import verdict_counts
 from core.db import db, utcnow
-from passes.models import Pass, Person, valid_condition
+from passes.models import Pass, Person
 from passes.people import whitelisted_drivers
 from passes.recheck import cleared_condition, retest_by_enterprise
 from whitelist import service as whitelist
@@ -28,11 +28,11 @@ def stats(now: datetime | None = None) -> dict:
 
 
 def pass_counts(now: datetime) -> dict[str, int]:
-    """Passes issued by kind, valid now (passes.models.valid_condition), and revoked."""
-    valid = valid_condition(now)
+    """Passes issued by kind, valid now (Pass.valid_at), and revoked."""
+    valid = Pass.valid_at(now)
     row = db.session.execute(select(
         func.count().filter(Pass.kind == "vehicle"), func.count().filter(Pass.kind == "personnel"),
-        func.count().filter(valid), func.count().filter(Pass.revoked_at.is_not(None)),
+        func.count().filter(valid), func.count().filter(Pass.revoked),
     ).select_from(Pass)).one()
     return dict(zip(("vehicle", "personnel", "valid", "revoked"), (n or 0 for n in row),
                     strict=True))

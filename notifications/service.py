@@ -17,7 +17,7 @@ from core.unit_of_work import unit_of_work
 from core.validation import Fields
 from notifications.addresses import AddressRefused, check_url
 from notifications.models import Notification, WebhookDelivery, WebhookEndpoint
-from passes.models import Pass, closed_condition
+from passes.models import Pass
 from whitelist.models import Enterprise
 
 # A notification names this many passes at most; its count says how many there are.
@@ -44,9 +44,7 @@ def _on_holder_refused(person, *, causes) -> None:
 def _tell_of_live_passes(which, cause: str) -> None:
     """Tell each enterprise holding live passes among `which` that checkpoints now refuse them."""
     rows = db.session.execute(
-        select(Pass.enterprise_id, Pass.number).where(which, Pass.revoked_at.is_(None),
-                                                      Pass.valid_until > utcnow(),
-                                                      ~closed_condition())
+        select(Pass.enterprise_id, Pass.number).where(which, Pass.open_at(utcnow()))
         .order_by(Pass.enterprise_id, Pass.number)).all()
     for enterprise_id, group in groupby(rows, key=lambda row: row.enterprise_id):
         _on_passes_refused(enterprise_id, cause=cause, numbers=[row.number for row in group])

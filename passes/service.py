@@ -18,12 +18,12 @@ from core.validation import Fields
 from core.validators import id_last4, mask_name
 from passes import keys, qr, quota, tokens
 from passes.application import Application, Holder, check_enterprise, read_application
-from passes.models import KINDS, Pass, PassCrew, PassSerial, closed_condition, valid_condition
+from passes.models import KINDS, STANDINGS, Pass, PassCrew, PassSerial
 from passes.people import record_holder
 from passes.plates import ensure_plate_free
 from whitelist.models import Category, Enterprise
 
-STATUSES = ("valid", "revoked", "expired", "not_yet_valid", "closed")
+STATUSES = STANDINGS  # what the list filters by
 LAST_SERIAL = 999_999
 
 
@@ -145,24 +145,11 @@ def list_passes(actor, *, status: str | None = None, kind: str | None = None,
     if kind in KINDS:
         statement = statement.where(Pass.kind == kind)
     if status in STATUSES:
-        statement = statement.where(status_is(status, now))
+        statement = statement.where(Pass.standing_at(now) == status)
     if query:
         pattern = f"%{query.strip().upper()}%"
         statement = statement.where(Pass.number.like(pattern) | Pass.plate.like(pattern))
     return statement
-
-
-def status_is(status: str, now: datetime):
-    """The SQL twin of Pass.standing; "valid" is valid_condition, as stats.valid counts."""
-    live = Pass.revoked_at.is_(None)
-    unended = live & (Pass.valid_until > now)
-    return {
-        "revoked": Pass.revoked_at.is_not(None),
-        "expired": live & (Pass.valid_until <= now),
-        "closed": unended & closed_condition(),
-        "not_yet_valid": unended & (Pass.valid_from > now) & ~closed_condition(),
-        "valid": valid_condition(now),
-    }[status]
 
 
 @unit_of_work()

@@ -66,7 +66,7 @@ def sent_messages(pass_: Pass) -> list[SmsMessage]:
 def send_to_holder(pass_: Pass, actor) -> SmsMessage:
     """Text the holder link to the phone on the pass, within the daily limits; audited."""
     now = utcnow()
-    if pass_.status(now) not in ("valid", "not_yet_valid"):
+    if not pass_.live_at(now):
         raise PassNotSendable()
     # Two clicks at once must not both pass the count: they take turns on the pass's row
     # (PostgreSQL; SQLite's single writer refuses one whose count went stale).
