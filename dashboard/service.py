@@ -11,7 +11,7 @@ from checkpoints.scans import verdict_counts
 from core.db import db, utcnow
 from passes.models import Pass, Person
 from passes.people import whitelisted_drivers
-from passes.recheck import cleared_condition, retest_by_enterprise
+from passes.recheck import retest_by_enterprise
 from whitelist import service as whitelist
 from whitelist.models import COLOURS, STATES, Enterprise
 
@@ -50,7 +50,7 @@ def enterprise_grid() -> dict[str, dict[str, int]]:
 
 def people_figures(now: datetime) -> dict:
     """The drivers' and staff's white list: cleared now, and the re-check's standing."""
-    cleared = cleared_condition(now)
+    cleared = Person.cleared_at(now)
     row = db.session.execute(select(
         func.count().filter(cleared), func.count().filter(not_(cleared)),
         func.count().filter(not_(Person.whitelisted)),

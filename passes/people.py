@@ -12,13 +12,7 @@ from core.validation import Fields
 from passes.application import Holder, read_test
 from passes.models import HEALTH_CODES, Pass
 from people import health
-from people.health import (  # noqa: F401 (re-exported for pages and the API)
-    cleared,
-    cleared_condition,
-    restore_if_cleared,
-    test_lapsed,
-    test_window,
-)
+from people.health import restore_if_cleared
 from people.models import EnterprisePerson, Person
 from whitelist.models import Enterprise
 
@@ -44,7 +38,7 @@ def whitelisted_drivers(now: datetime | None = None) -> int:
     """Distinct drivers of vehicle passes who are cleared now, whatever their passes' state."""
     drives = select(Pass.id).where(Pass.person_id == Person.id, Pass.kind == "vehicle")
     return db.session.scalar(select(func.count()).select_from(Person)
-                             .where(cleared_condition(now or utcnow()), drives.exists()))
+                             .where(Person.cleared_at(now or utcnow()), drives.exists()))
 
 
 def _on_roster(actor):
@@ -60,9 +54,7 @@ def list_people(actor, *, query: str | None = None, lapsed: bool = False, retest
         pattern = f"%{query.strip()}%"
         statement = statement.where(Person.name.like(pattern) | Person.id_number.like(pattern))
     if lapsed:
-        since = (now or utcnow()) - test_window()
-        statement = statement.where(Person.test_sampled_at.is_(None)
-                                    | (Person.test_sampled_at < since))
+        statement = statement.where(Person.test_lapsed_at(now or utcnow()))
     if retest:
         statement = statement.where(Person.whitelisted.is_(False))
     return statement.order_by(Person.name, Person.id)

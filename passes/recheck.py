@@ -9,7 +9,6 @@ from audit.service import record
 from core.db import db, utcnow
 from core.unit_of_work import unit_of_work
 from passes.models import Pass
-from people.health import cleared_condition
 from people.models import EnterprisePerson, Person
 from whitelist.models import Enterprise
 
@@ -32,7 +31,7 @@ class RecheckResult:
 def recheck(actor: str, now: datetime | None = None) -> RecheckResult:
     """Drop people who are no longer cleared, restore those cleared again; audited, idempotent."""
     now = now or utcnow()
-    cleared = cleared_condition(now)
+    cleared = Person.cleared_at(now)
     dropped_people = db.session.scalars(
         update(Person).where(Person.whitelisted, not_(cleared))
         .values(whitelisted=False, delisted_at=now).returning(Person.id)).all()

@@ -41,7 +41,7 @@ def record_results(data: Mapping, actor, now: datetime | None = None) -> tuple[i
                    for index, row in enumerate(rows)]
         _check_names(reports, fields)
     fields.raise_if_invalid()
-    stored = sum(_record(report, actor.username) for report in reports)
+    stored = sum(_record(report, actor.username, now) for report in reports)
     return len(reports), stored
 
 
@@ -91,7 +91,7 @@ def _check_names(reports: list[Report | None], fields: Fields) -> None:
                 name=mask_name(known))
 
 
-def _record(report: Report, actor: str) -> int:
+def _record(report: Report, actor: str, now: datetime) -> int:
     person = health.person_for(report.id_number, report.name)
     stored = 0
     with health.announcing_refusals(person):
@@ -101,5 +101,5 @@ def _record(report: Report, actor: str) -> int:
         if report.test_result:
             stored += health.record_test(person, report.test_result, report.sampled_at,
                                          source=health.PLATFORM, actor=actor)
-    health.restore_if_cleared(person)
+    health.restore_if_cleared(person, now)
     return stored
