@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
+from core.access import Actor
 from core.db import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.unit_of_work import unit_of_work
@@ -17,7 +18,7 @@ _RENEWAL_FIELDS = ("health_code", "test")
 
 
 @unit_of_work()
-def renew_pass(number: str, data: Mapping, actor, now: datetime | None = None) -> Pass:
+def renew_pass(number: str, data: Mapping, actor: Actor, now: datetime | None = None) -> Pass:
     """Re-issue a live pass for a new test: same holder, route and plate; the window keeps its
     end unless a new one is given. Body: {"test": {...}, "health_code"?, "valid_from"?,
     "valid_until"?}."""

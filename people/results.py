@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core.access import Actor
 from core.db import utcnow
 from core.unit_of_work import unit_of_work
 from core.validation import Fields
@@ -27,7 +28,7 @@ class Report:
 
 
 @unit_of_work()
-def record_results(data: Mapping, actor, now: datetime | None = None) -> tuple[int, int]:
+def record_results(data: Mapping, actor: Actor, now: datetime | None = None) -> tuple[int, int]:
     """Record a batch, all or nothing: (rows accepted, facts not already on record)."""
     now = now or utcnow()
     fields = Fields(data)
