@@ -58,7 +58,7 @@ def people_figures(now: datetime) -> dict:
     last_run = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "people.recheck")
                                   .order_by(AuditEntry.id.desc()).limit(1)).first()
     return {"cleared": row[0] or 0, "not_cleared": row[1] or 0, "off_list": row[2] or 0,
-            "last_recheck": last_run, "retest": retest_by_enterprise()}
+            "last_recheck": last_run, "retest": retest_by_enterprise(now)}
 
 
 def hour_starts(now: datetime) -> list[datetime]:

@@ -52,10 +52,11 @@ def recheck(actor: str, now: datetime | None = None) -> RecheckResult:
     return result
 
 
-def retest_by_enterprise(limit: int | None = None) -> list[tuple[str, str, int, int]]:
+def retest_by_enterprise(now: datetime,
+                         limit: int | None = None) -> list[tuple[str, str, int, int]]:
     """(code, name, people off the list, their unexpired passes), most people first."""
     live = and_(Pass.person_id == Person.id, Pass.enterprise_id == Enterprise.id,
-                Pass.live_at(utcnow()))
+                Pass.live_at(now))
     people = func.count(distinct(Person.id))
     statement = (select(Enterprise.code, Enterprise.name, people, func.count(distinct(Pass.id)))
                  .join(EnterprisePerson, EnterprisePerson.enterprise_id == Enterprise.id)
