@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, false, true
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 
 class Actor(Protocol):
@@ -44,12 +45,12 @@ def may_see(actor: Actor, enterprise_id: int | None) -> bool:
     return actor.role == "admin" or acts_for(actor, enterprise_id)
 
 
-def acting_for(actor: Actor, enterprise_id: ColumnElement[int]) -> ColumnElement[bool]:
+def acting_for(actor: Actor, enterprise_id: SQLCoreOperations[int]) -> ColumnElement[bool]:
     """SQL: acts_for, over a column of enterprise ids."""
     own = clerk_of(actor)
     return false() if own is None else enterprise_id == own
 
 
-def visible_to(actor: Actor, enterprise_id: ColumnElement[int]) -> ColumnElement[bool]:
+def visible_to(actor: Actor, enterprise_id: SQLCoreOperations[int]) -> ColumnElement[bool]:
     """SQL: may_see, over a column of enterprise ids."""
     return true() if actor.role == "admin" else acting_for(actor, enterprise_id)

@@ -45,9 +45,9 @@ def feed_payload(now: datetime) -> dict:
 
 def held_passes(now: datetime) -> list[str]:
     """The numbers of live passes whose holder is not cleared now."""
-    return db.session.scalars(
+    return list(db.session.scalars(
         select(Pass.number).join(Person, Pass.person_id == Person.id)
-        .where(Pass.live_at(now), ~Person.cleared_at(now)).order_by(Pass.number)).all()
+        .where(Pass.live_at(now), ~Person.cleared_at(now)).order_by(Pass.number)))
 
 
 def read_feed(token: str, area: str, jwks: dict) -> dict:

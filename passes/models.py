@@ -140,7 +140,7 @@ class Pass(db.Model):
         """Neither revoked nor expired."""
         return not self.revoked and not self.expired_at(now)
 
-    @live_at.inplace.expression
+    @live_at.expression
     @classmethod
     def _live_at_expression(cls, now: datetime) -> ColumnElement[bool]:
         return and_(~cls.revoked, ~cls.expired_at(now))
@@ -150,7 +150,7 @@ class Pass(db.Model):
         """Live and not closed: checkpoints honour it in its window (valid or not yet)."""
         return self.live_at(now) and not self.closed
 
-    @open_at.inplace.expression
+    @open_at.expression
     @classmethod
     def _open_at_expression(cls, now: datetime) -> ColumnElement[bool]:
         return and_(cls.live_at(now), ~cls.closed)
@@ -160,7 +160,7 @@ class Pass(db.Model):
         """Every checkpoint would honour the pass itself now (stats.valid counts these)."""
         return self.open_at(now) and self.started_at(now)
 
-    @valid_at.inplace.expression
+    @valid_at.expression
     @classmethod
     def _valid_at_expression(cls, now: datetime) -> ColumnElement[bool]:
         return and_(cls.open_at(now), cls.started_at(now))
@@ -177,7 +177,7 @@ class Pass(db.Model):
             return "closed"
         return "valid" if self.started_at(now) else "not_yet_valid"
 
-    @standing_at.inplace.expression
+    @standing_at.expression
     @classmethod
     def _standing_at_expression(cls, now: datetime) -> ColumnElement[str]:
         return case((cls.revoked, "revoked"), (cls.expired_at(now), "expired"),

@@ -25,7 +25,7 @@ def renew_pass(number: str, data: Mapping, actor: Actor, now: datetime | None = 
     now = now or utcnow()
     old = get_pass(number, actor)
     enterprise = check_enterprise(own_enterprise(actor))
-    if old.revoked_at is not None:
+    if old.revoked:
         raise Conflict(_l("This pass is revoked: apply for a new one."))
     if not isinstance(data, Mapping):
         raise ValidationFailed({"body": _l("Must be an object.")})

@@ -155,7 +155,7 @@ def revoke_pass(number: str, reason: str | None, actor: Actor) -> Pass:
 
 
 def revoke(pass_: Pass, reason: str, actor: Actor) -> None:
-    if pass_.revoked_at is not None:
+    if pass_.revoked:
         raise Conflict(_l("This pass is already revoked."))
     pass_.revoked_at, pass_.revoked_reason, pass_.revoked_by = utcnow(), reason, actor.username
     record(actor.username, "pass.revoke", pass_.number, reason=reason)

@@ -48,7 +48,7 @@ class Person(db.Model):
         """No test on record, or the latest sampled before the test window."""
         return self.test_sampled_at is None or self.test_sampled_at < now - test_window()
 
-    @test_lapsed_at.inplace.expression
+    @test_lapsed_at.expression
     @classmethod
     def _test_lapsed_at_expression(cls, now: datetime) -> ColumnElement[bool]:
         return or_(cls.test_sampled_at.is_(None), cls.test_sampled_at < now - test_window())
@@ -59,7 +59,7 @@ class Person(db.Model):
         return (self.health_code == "green" and self.test_result == "negative"
                 and not self.test_lapsed_at(now))
 
-    @cleared_at.inplace.expression
+    @cleared_at.expression
     @classmethod
     def _cleared_at_expression(cls, now: datetime) -> ColumnElement[bool]:
         return and_(cls.health_code.is_not_distinct_from("green"),
