@@ -6,6 +6,7 @@ from sqlalchemy import select
 from accounts.service import find_user
 from checkpoints.service import create_checkpoint
 from checkpoints.staffing import create_account
+from core.access import Operator
 from core.db import db, utcnow
 from core.unit_of_work import unit_of_work
 from core.validators import resident_id_check_char, uscc_check_char
@@ -51,14 +52,6 @@ CHECKPOINTS = [
 ]
 
 
-class _Operator:
-    """Stands in for the authority when the seed acts through the services."""
-
-    username = OPERATOR
-    role = "admin"
-    enterprise_id = None
-
-
 def seed(base_url: str) -> list[str]:
     """Create the demo data once; return the lines to print, with links under `base_url`."""
     whitelist.ensure_reference_data()
@@ -80,7 +73,7 @@ def seed(base_url: str) -> list[str]:
 
 @unit_of_work()  # the whole demo city, or nothing of it
 def _seed_city() -> None:
-    actor = _Operator()
+    actor = Operator(OPERATOR)  # the authority, when the seed acts through the services
     codes = []
     for prefix, name, categories, state, colour, reason in ENTERPRISES:
         code = prefix + uscc_check_char(prefix)

@@ -14,7 +14,7 @@ import logging
 import os
 import syslog
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -154,7 +154,7 @@ def _due(entry_id: int) -> bool:
         return True
     interval = setting("AUDIT_ANCHOR_INTERVAL_SECONDS")
     return (entry_id - last.entry_id >= setting("AUDIT_ANCHOR_EVERY")
-            or (datetime.now(UTC) - last.at).total_seconds() >= interval)
+            or (utcnow() - last.at).total_seconds() >= interval)
 
 
 @event.listens_for(Session, "after_commit")

@@ -17,16 +17,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from accounts.service import create_user  # noqa: E402
 from app import create_app  # noqa: E402
+from core.access import Operator  # noqa: E402
 from core.db import db  # noqa: E402
 from tests.conftest import make_uscc  # noqa: E402
 from tests.integration.bulk_data import csv_file, fleet, xlsx_file  # noqa: E402
 from whitelist import service as whitelist  # noqa: E402
 
 PASSWORD = "bench-pass-1"
-
-
-class Operator:
-    username, role, enterprise_id = "bench", "admin", None
 
 
 def setup(folder: str):
@@ -41,8 +38,8 @@ def setup(folder: str):
         whitelist.register_enterprise({"code": code, "name": "北海基准物流有限公司",
                                        "categories": ["daily"], "contact_name": "王经理",
                                        "contact_phone": "13800000000", "address": "北海"},
-                                      Operator())
-        whitelist.approve(code, Operator())
+                                      Operator("bench"))
+        whitelist.approve(code, Operator("bench"))
         create_user({"role": "enterprise", "username": "clerk", "password": PASSWORD,
                      "enterprise": code}, "bench")
     client = app.test_client()

@@ -17,6 +17,8 @@ from audit.service import record
 from bulk.files import read_table, template_csv, template_xlsx
 from bulk.models import BulkBatch
 from bulk.rows import check_rows, example_rows, report_rows, template_notes
+from core import access
+from core.access import Actor
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.spreadsheet import csv_writer
@@ -35,7 +37,7 @@ class RowsNoLongerValid(Conflict):
 
 
 @unit_of_work()
-def upload(filename: str, content: bytes, actor, now: datetime | None = None) -> BulkBatch:
+def upload(filename: str, content: bytes, actor: Actor, now: datetime | None = None) -> BulkBatch:
     """Check every row of a file; the same file again gives back the same batch."""
     now = now or utcnow()
     enterprise = check_enterprise(own_enterprise(actor))
@@ -80,22 +82,22 @@ def _mark_issued(rows: list[dict], issued: dict[str, str]) -> None:
             row["number"], row["earlier"] = issued[row["fingerprint"]], True
 
 
-def get_batch(batch_id: int, actor) -> BulkBatch:
+def get_batch(batch_id: int, actor: Actor) -> BulkBatch:
     """A batch of the actor's own enterprise; anyone else's is reported as missing."""
     batch = db.session.get(BulkBatch, batch_id)
-    if batch is None or actor.role != "enterprise" or batch.enterprise_id != actor.enterprise_id:
+    if batch is None or not access.acts_for(actor, batch.enterprise_id):
         raise NotFound()
     return batch
 
 
-def recent_batches(actor, limit: int = 10) -> list[BulkBatch]:
+def recent_batches(actor: Actor, limit: int = 10) -> list[BulkBatch]:
     return db.session.scalars(select(BulkBatch).where(
-        BulkBatch.enterprise_id == actor.enterprise_id)
+        access.acting_for(actor, BulkBatch.enterprise_id))
         .order_by(BulkBatch.created_at.desc(), BulkBatch.id.desc()).limit(limit)).all()
 
 
 @unit_of_work()
-def confirm(batch_id: int, actor, now: datetime | None = None) -> tuple[BulkBatch, bool]:
+def confirm(batch_id: int, actor: Actor, now: datetime | None = None) -> tuple[BulkBatch, bool]:
     """Issue every valid row in one transaction, or none; (batch, False) if already done."""
     now = now or utcnow()
     batch = get_batch(batch_id, actor)
@@ -136,7 +138,7 @@ def report_csv(batch: BulkBatch) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def template(kind: str, actor, now: datetime | None = None) -> bytes:
+def template(kind: str, actor: Actor, now: datetime | None = None) -> bytes:
     """The template with one example row, in "csv" or "xlsx"."""
     enterprise = own_enterprise(actor)
     rows = example_rows(enterprise, now or utcnow())

@@ -32,9 +32,9 @@ def bundle_payload(now: datetime) -> dict:
     connection = db.session.connection()
     enterprises = connection.execute(
         select(Enterprise.code, Enterprise.state, Enterprise.colour, Enterprise.name)).all()
-    unexpired = Pass.valid_until > now
+    unexpired, live = ~Pass.expired_at(now), Pass.live_at(now)
     revoked = connection.execute(
-        select(Pass.number).where(Pass.revoked_at.is_not(None), unexpired).order_by(Pass.number)
+        select(Pass.number).where(Pass.revoked, unexpired).order_by(Pass.number)
     ).scalars().all()
     handed_over = connection.execute(
         select(Pass.number).where(Pass.handed_over_at.is_not(None), unexpired)
@@ -42,11 +42,11 @@ def bundle_payload(now: datetime) -> dict:
     holders = connection.execute(
         select(Pass.number, Person.health_code, latest_test_positive(),
                Person.test_sampled_at, Pass.via)
-        .join(Person, Pass.person_id == Person.id).where(Pass.revoked_at.is_(None), unexpired)
+        .join(Person, Pass.person_id == Person.id).where(live)
     ).all()
     crew = connection.execute(
         select(Pass.number, PassCrew.name, PassCrew.id_last4)
-        .join(Pass, PassCrew.pass_id == Pass.id).where(Pass.revoked_at.is_(None), unexpired)
+        .join(Pass, PassCrew.pass_id == Pass.id).where(live)
         .order_by(PassCrew.pass_id, PassCrew.position)).all()
     checkpoints = connection.execute(
         select(Checkpoint.code, Checkpoint.area).where(Checkpoint.active)).all()

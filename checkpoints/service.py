@@ -7,6 +7,7 @@ from sqlalchemy import Row, and_, bindparam, select
 
 from audit.service import record
 from checkpoints.models import KINDS, Checkpoint, officer_checkpoints
+from core.access import Actor
 from core.db import db
 from core.errors import Forbidden, NotFound
 from core.unit_of_work import despite_rollback, unit_of_work
@@ -21,7 +22,7 @@ class NotAssigned(Forbidden):
 
 
 @unit_of_work()
-def create_checkpoint(data: Mapping, actor) -> Checkpoint:
+def create_checkpoint(data: Mapping, actor: Actor) -> Checkpoint:
     fields = Fields(data)
     code = fields.text("code", max_length=32, check=_is_code,
                        invalid=_l("Use letters, digits, '-' or '_'."))

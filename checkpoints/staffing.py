@@ -9,6 +9,7 @@ from accounts.service import create_user
 from audit.service import record
 from checkpoints.models import KINDS, Checkpoint
 from checkpoints.service import get_checkpoint
+from core.access import Actor
 from core.db import db
 from core.errors import NotFound, ValidationFailed
 from core.unit_of_work import unit_of_work
@@ -18,7 +19,7 @@ EDITABLE = ("name", "kind", "area", "active")
 
 
 @unit_of_work()
-def update_checkpoint(code: str, data: Mapping, actor) -> Checkpoint:
+def update_checkpoint(code: str, data: Mapping, actor: Actor) -> Checkpoint:
     """Change a checkpoint's name, kind, area or whether it is in use; its code stays."""
     checkpoint = get_checkpoint(code)
     fields = Fields(data)
@@ -63,7 +64,7 @@ def get_officer(username: str) -> User:
 
 
 @unit_of_work()
-def assign_checkpoints(username: str, codes: list[str], actor) -> User:
+def assign_checkpoints(username: str, codes: list[str], actor: Actor) -> User:
     """Set exactly which checkpoints an officer staffs (none is allowed: off duty)."""
     officer = get_officer(username)
     wanted = db.session.scalars(select(Checkpoint).where(Checkpoint.code.in_(codes))).all()

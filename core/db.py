@@ -2,6 +2,7 @@
 import contextlib
 import fcntl
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,9 +34,18 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 
 
+def system_time() -> datetime:
+    return datetime.now(UTC)
+
+
+# Where the app reads the time: the rules take `now` from their callers, and the callers
+# ask utcnow(); tests stop this clock (the frozen_clock fixture) to judge exact moments.
+clock: Callable[[], datetime] = system_time
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
+    return clock()
 
 
 class UTCDateTime(TypeDecorator):

@@ -9,8 +9,8 @@ from audit.models import AuditEntry
 from checkpoints.models import REASON_BITS, REASON_CODES, VERDICTS, Checkpoint, Scan
 from checkpoints.scans import verdict_counts
 from core.db import db, utcnow
-from passes.models import Pass, Person, valid_condition
-from people.recheck import cleared_condition, retest_by_enterprise
+from passes.models import Pass, Person
+from people.recheck import retest_by_enterprise
 from people.roster import whitelisted_drivers
 from whitelist import service as whitelist
 from whitelist.models import COLOURS, STATES, Enterprise
@@ -28,11 +28,11 @@ def stats(now: datetime | None = None) -> dict:
 
 
 def pass_counts(now: datetime) -> dict[str, int]:
-    """Passes issued by kind, valid now (passes.models.valid_condition), and revoked."""
-    valid = valid_condition(now)
+    """Passes issued by kind, valid now (Pass.valid_at), and revoked."""
+    valid = Pass.valid_at(now)
     row = db.session.execute(select(
         func.count().filter(Pass.kind == "vehicle"), func.count().filter(Pass.kind == "personnel"),
-        func.count().filter(valid), func.count().filter(Pass.revoked_at.is_not(None)),
+        func.count().filter(valid), func.count().filter(Pass.revoked),
     ).select_from(Pass)).one()
     return dict(zip(("vehicle", "personnel", "valid", "revoked"), (n or 0 for n in row),
                     strict=True))
@@ -50,7 +50,7 @@ def enterprise_grid() -> dict[str, dict[str, int]]:
 
 def people_figures(now: datetime) -> dict:
     """The drivers' and staff's white list: cleared now, and the re-check's standing."""
-    cleared = cleared_condition(now)
+    cleared = Person.cleared_at(now)
     row = db.session.execute(select(
         func.count().filter(cleared), func.count().filter(not_(cleared)),
         func.count().filter(not_(Person.whitelisted)),
@@ -58,7 +58,7 @@ def people_figures(now: datetime) -> dict:
     last_run = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "people.recheck")
                                   .order_by(AuditEntry.id.desc()).limit(1)).first()
     return {"cleared": row[0] or 0, "not_cleared": row[1] or 0, "off_list": row[2] or 0,
-            "last_recheck": last_run, "retest": retest_by_enterprise()}
+            "last_recheck": last_run, "retest": retest_by_enterprise(now)}
 
 
 def hour_starts(now: datetime) -> list[datetime]:

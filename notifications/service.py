@@ -10,14 +10,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from audit.service import record
-from core import crypto, events
+from core import access, crypto, events
+from core.access import Actor
 from core.db import db, utcnow
 from core.errors import NotFound
 from core.unit_of_work import unit_of_work
 from core.validation import Fields
 from notifications.addresses import AddressRefused, check_url
 from notifications.models import Notification, WebhookDelivery, WebhookEndpoint
-from passes.models import Pass, closed_condition
+from passes.models import Pass
 from whitelist.models import Enterprise
 
 # A notification names this many passes at most; its count says how many there are.
@@ -44,9 +45,7 @@ def _on_holder_refused(person, *, causes) -> None:
 def _tell_of_live_passes(which, cause: str) -> None:
     """Tell each enterprise holding live passes among `which` that checkpoints now refuse them."""
     rows = db.session.execute(
-        select(Pass.enterprise_id, Pass.number).where(which, Pass.revoked_at.is_(None),
-                                                      Pass.valid_until > utcnow(),
-                                                      ~closed_condition())
+        select(Pass.enterprise_id, Pass.number).where(which, Pass.open_at(utcnow()))
         .order_by(Pass.enterprise_id, Pass.number)).all()
     for enterprise_id, group in groupby(rows, key=lambda row: row.enterprise_id):
         _on_passes_refused(enterprise_id, cause=cause, numbers=[row.number for row in group])
@@ -105,8 +104,10 @@ def recent(enterprise_id: int, limit: int = 50) -> list[Notification]:
 
 
 @unit_of_work()
-def mark_read(enterprise_id: int, actor, notification_id: int | None = None) -> int:
+def mark_read(enterprise_id: int, actor: Actor, notification_id: int | None = None) -> int:
     """Mark one of the enterprise's notifications read, or all of them; how many changed."""
+    if not access.acts_for(actor, enterprise_id):
+        raise NotFound()
     where = [Notification.enterprise_id == enterprise_id]
     if notification_id is not None:
         where.append(Notification.id == notification_id)
@@ -125,8 +126,10 @@ def endpoint_for(enterprise_id: int) -> WebhookEndpoint | None:
 
 
 @unit_of_work()
-def set_webhook(enterprise_id: int, data: Mapping, actor) -> WebhookEndpoint | None:
+def set_webhook(enterprise_id: int, data: Mapping, actor: Actor) -> WebhookEndpoint | None:
     """Set, change or (given no URL) remove the webhook; a new one gets a fresh secret."""
+    if not access.acts_for(actor, enterprise_id):
+        raise NotFound()
     fields = Fields(data)
     url = fields.text("url", required=False, max_length=500, check=url_is_allowed,
                       invalid=_l("Use an https:// address of a server on the public internet."))

@@ -31,7 +31,7 @@ def pass_json(pass_: Pass, now: datetime) -> dict:
         "enterprise": {"code": pass_.enterprise.code, "name": pass_.enterprise.name},
         "plate": pass_.plate,
         "holder": {"name": pass_.holder_name, "id_last4": pass_.id_last4,
-                   "test_lapsed": people.test_lapsed(pass_.person, now)},
+                   "test_lapsed": pass_.person.test_lapsed_at(now)},
         "cargo": pass_.cargo,
         "origin": pass_.origin,
         "destination": pass_.destination,
@@ -55,7 +55,7 @@ def person_json(person: Person, now: datetime) -> dict:
         "phone": person.phone, "health_code": person.health_code,
         "test": None if person.test_sampled_at is None else {
             "result": person.test_result, "sampled_at": person.test_sampled_at.isoformat()},
-        "test_lapsed": people.test_lapsed(person, now), "cleared": people.cleared(person, now),
+        "test_lapsed": person.test_lapsed_at(now), "cleared": person.cleared_at(now),
         "whitelisted": person.whitelisted,
         "delisted_at": person.delisted_at.isoformat() if person.delisted_at else None,
     }

@@ -7,13 +7,12 @@ from sqlalchemy import func, select
 from core import events
 from core.db import db
 from passes.models import Pass
-from passes.service import status_is
 
 
 def live_passes_of(enterprise, now: datetime) -> Mapping[str, int]:
     """Passes of the enterprise valid now, and the distinct holders (by ID number) on them."""
     live = select(Pass.id, Pass.person_id).where(Pass.enterprise_id == enterprise.id,
-                                                  status_is("valid", now)).subquery()
+                                                  Pass.valid_at(now)).subquery()
     passes, holders = db.session.execute(
         select(func.count(live.c.id), func.count(live.c.person_id.distinct()))).one()
     return {"passes": passes, "holders": holders}

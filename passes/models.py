@@ -3,15 +3,18 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     ForeignKey,
     Index,
     LargeBinary,
     String,
     Text,
     and_,
+    case,
     or_,
     select,
 )
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
@@ -22,6 +25,7 @@ from passtokens.models import SigningKey
 from people.models import HEALTH_CODES, TEST_RESULTS, Person  # noqa: F401
 
 KINDS = ("vehicle", "personnel")
+STANDINGS = ("valid", "revoked", "expired", "not_yet_valid", "closed")
 
 
 class PassSerial(db.Model):
@@ -71,6 +75,7 @@ class Pass(db.Model):
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     enterprise = relationship("Enterprise", lazy="joined")
+    key: Mapped[SigningKey] = relationship()
     person: Mapped[Person] = relationship(lazy="joined")
     category = relationship("Category", lazy="joined")
     renewed_from: Mapped["Pass | None"] = relationship(remote_side=[id])
@@ -82,23 +87,93 @@ class Pass(db.Model):
         """Origin, via counties and destination: every county the pass may be checked in."""
         return (self.origin, *(self.via or ()), self.destination)
 
-    def status(self, now: datetime) -> str:
-        """valid, revoked, expired or not_yet_valid at the given moment."""
-        if self.revoked_at is not None:
-            return "revoked"
-        if now >= self.valid_until:
-            return "expired"
-        if now < self.valid_from:
-            return "not_yet_valid"
-        return "valid"
+    # The pass's rules, each written once for a loaded pass and for SQL. A pass is live from
+    # issue until revoked or expired; a live pass is closed where every checkpoint refuses it
+    # itself (handed over, or its signing key revoked); valid: live, not closed, started.
 
-    def standing(self, now: datetime, key_revoked: bool) -> str:
-        """status, or closed where every checkpoint refuses the pass itself (handed over, or
-        its key revoked) though its window is not over: the Python twin of valid_condition."""
-        status = self.status(now)
-        if status in ("valid", "not_yet_valid") and (self.handed_over_at or key_revoked):
+    @hybrid_property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @revoked.inplace.expression
+    @classmethod
+    def _revoked_expression(cls) -> ColumnElement[bool]:
+        return cls.revoked_at.is_not(None)
+
+    @hybrid_property
+    def closed(self) -> bool:
+        return self.handed_over_at is not None or self.key.revoked_at is not None
+
+    @closed.inplace.expression
+    @classmethod
+    def _closed_expression(cls) -> ColumnElement[bool]:
+        revoked_kids = select(SigningKey.kid).where(SigningKey.revoked_at.is_not(None))
+        return or_(cls.handed_over_at.is_not(None), cls.kid.in_(revoked_kids))
+
+    @hybrid_method
+    def expired_at(self, now: datetime) -> bool:
+        return self.valid_until <= now
+
+    @hybrid_method
+    def started_at(self, now: datetime) -> bool:
+        return self.valid_from <= now
+
+    @hybrid_method
+    def live_at(self, now: datetime) -> bool:
+        """Neither revoked nor expired."""
+        return not self.revoked and not self.expired_at(now)
+
+    @live_at.expression
+    @classmethod
+    def _live_at_expression(cls, now: datetime) -> ColumnElement[bool]:
+        return and_(~cls.revoked, ~cls.expired_at(now))
+
+    @hybrid_method
+    def open_at(self, now: datetime) -> bool:
+        """Live and not closed: checkpoints honour it in its window (valid or not yet)."""
+        return self.live_at(now) and not self.closed
+
+    @open_at.expression
+    @classmethod
+    def _open_at_expression(cls, now: datetime) -> ColumnElement[bool]:
+        return and_(cls.live_at(now), ~cls.closed)
+
+    @hybrid_method
+    def valid_at(self, now: datetime) -> bool:
+        """Every checkpoint would honour the pass itself now (stats.valid counts these)."""
+        return self.open_at(now) and self.started_at(now)
+
+    @valid_at.expression
+    @classmethod
+    def _valid_at_expression(cls, now: datetime) -> ColumnElement[bool]:
+        return and_(cls.open_at(now), cls.started_at(now))
+
+    @hybrid_method
+    def standing_at(self, now: datetime) -> str:
+        """One of STANDINGS: revoked, expired or closed, the first that applies, else valid
+        or not_yet_valid."""
+        if self.revoked:
+            return "revoked"
+        if self.expired_at(now):
+            return "expired"
+        if self.closed:
             return "closed"
-        return status
+        return "valid" if self.started_at(now) else "not_yet_valid"
+
+    @standing_at.expression
+    @classmethod
+    def _standing_at_expression(cls, now: datetime) -> ColumnElement[str]:
+        return case((cls.revoked, "revoked"), (cls.expired_at(now), "expired"),
+                    (cls.closed, "closed"), (cls.started_at(now), "valid"),
+                    else_="not_yet_valid")
+
+    def status(self, now: datetime) -> str:
+        """The API's status (shared/CONTRACT.md): the standing, where a closed pass still
+        shows its window's."""
+        standing = self.standing_at(now)
+        if standing == "closed":
+            return "valid" if self.started_at(now) else "not_yet_valid"
+        return standing
 
     def __repr__(self) -> str:
         return f"<Pass {self.number} {self.kind}>"
@@ -121,15 +196,3 @@ class PassCrew(db.Model):
     def __repr__(self) -> str:
         return f"<PassCrew {self.pass_id}#{self.position}>"
 
-
-def valid_condition(now):
-    """SQL: the pass is valid now (stats.valid): in its window, not revoked, not handed over,
-    and its signing key not revoked, so every checkpoint would honour the pass itself."""
-    return and_(Pass.revoked_at.is_(None), ~closed_condition(),
-                Pass.valid_from <= now, Pass.valid_until > now)
-
-
-def closed_condition():
-    """SQL: every checkpoint refuses the pass itself: handed over, or its signing key revoked."""
-    revoked_kids = select(SigningKey.kid).where(SigningKey.revoked_at.is_not(None))
-    return or_(Pass.handed_over_at.is_not(None), Pass.kid.in_(revoked_kids))

@@ -22,8 +22,8 @@ class PlateTaken(Conflict):
 def live_passes_for_plate(plate: str, now: datetime) -> Select:
     """A select over the plate's live passes: not revoked, not handed over, not expired.
     The one place that says what "live" means for the plate rule."""
-    return select(Pass).where(Pass.plate == plate, Pass.revoked_at.is_(None),
-                              Pass.handed_over_at.is_(None), Pass.valid_until > now)
+    return select(Pass).where(Pass.plate == plate, Pass.live_at(now),
+                              Pass.handed_over_at.is_(None))
 
 
 def overlapping_pass(plate: str, valid_from: datetime, valid_until: datetime, now: datetime,

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
+from core.access import Actor
 from core.db import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.unit_of_work import unit_of_work
@@ -17,14 +18,14 @@ _RENEWAL_FIELDS = ("health_code", "test")
 
 
 @unit_of_work()
-def renew_pass(number: str, data: Mapping, actor, now: datetime | None = None) -> Pass:
+def renew_pass(number: str, data: Mapping, actor: Actor, now: datetime | None = None) -> Pass:
     """Re-issue a live pass for a new test: same holder, route and plate; the window keeps its
     end unless a new one is given. Body: {"test": {...}, "health_code"?, "valid_from"?,
     "valid_until"?}."""
     now = now or utcnow()
     old = get_pass(number, actor)
     enterprise = check_enterprise(own_enterprise(actor))
-    if old.revoked_at is not None:
+    if old.revoked:
         raise Conflict(_l("This pass is revoked: apply for a new one."))
     if not isinstance(data, Mapping):
         raise ValidationFailed({"body": _l("Must be an object.")})

@@ -28,7 +28,7 @@ def _unexpired_passes(kid: str, now: datetime) -> list[tuple[str, int]]:
     """(number, enterprise id) of each unexpired, unrevoked pass the key signed."""
     return db.session.execute(
         select(Pass.number, Pass.enterprise_id).where(
-            Pass.kid == kid, Pass.revoked_at.is_(None), Pass.valid_until > now)
+            Pass.kid == kid, Pass.live_at(now))
         .order_by(Pass.number)).all()
 
 

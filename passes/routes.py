@@ -70,7 +70,6 @@ def _list_page(endpoint: str):
     now = utcnow()
     return render_template("passes/list.html", result=result, filters=filters, endpoint=endpoint,
                            statuses=service.STATUSES, kinds=KINDS, now=now,
-                           test_lapsed=people.test_lapsed, revoked_kids=set(keys.revoked_kids()),
                            checkpoint=checkpoint_views(result.items, now))
 
 
@@ -114,7 +113,7 @@ def _detail_page(pass_, errors=None, form=None, status=200):
     now = utcnow()
     page = render_template("passes/detail.html", pass_=pass_, now=now,
                            errors=errors or {}, form=form or {},
-                           test_lapsed=people.test_lapsed(pass_.person),
+                           test_lapsed=pass_.person.test_lapsed_at(now),
                            checkpoint=checkpoint_view(pass_, now),
                            holder_url=sms.holder_url(pass_), sms_text=sms.message_text(pass_),
                            sms_phone=sms.masked_phone(pass_.person.phone),

@@ -10,21 +10,22 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
 from audit.service import record
-from core import events
+from core import access, events
+from core.access import Actor
 from core.db import db, insert_ignoring_conflict, utcnow
 from core.errors import Conflict, DomainError, NotFound
 from core.unit_of_work import in_unit_of_work, unit_of_work
 from core.validation import Fields
 from core.validators import id_last4, mask_name
 from passes.application import Application, Holder, check_enterprise, read_application
-from passes.models import KINDS, Pass, PassCrew, PassSerial, closed_condition, valid_condition
+from passes.models import KINDS, STANDINGS, Pass, PassCrew, PassSerial
 from passes.plates import ensure_plate_free
 from passtokens import keys, qr, tokens
 from people.roster import record_holder
 from quotas import service as quota
 from whitelist.models import Category, Enterprise
 
-STATUSES = ("valid", "revoked", "expired", "not_yet_valid", "closed")
+STATUSES = STANDINGS  # what the list filters by
 LAST_SERIAL = 999_999
 
 
@@ -34,7 +35,7 @@ class SerialsExhausted(DomainError):
     message = _l("This area has used all its pass numbers.")
 
 
-def apply_for_pass(data: Mapping, actor, now: datetime | None = None) -> Pass:
+def apply_for_pass(data: Mapping, actor: Actor, now: datetime | None = None) -> Pass:
     """Validate an application from an enterprise clerk and issue the signed pass."""
     now = now or utcnow()
     # Refused first: no point correcting a form the enterprise may not send at all.
@@ -44,13 +45,13 @@ def apply_for_pass(data: Mapping, actor, now: datetime | None = None) -> Pass:
         return issue(application, enterprise, actor)
 
 
-def own_enterprise(actor) -> Enterprise | None:
-    if actor.role != "enterprise" or actor.enterprise_id is None:
-        return None
-    return db.session.get(Enterprise, actor.enterprise_id)
+def own_enterprise(actor: Actor) -> Enterprise | None:
+    """The enterprise the actor is a clerk of, if any."""
+    own = access.clerk_of(actor)
+    return None if own is None else db.session.get(Enterprise, own)
 
 
-def issue(application: Application, enterprise: Enterprise, actor,
+def issue(application: Application, enterprise: Enterprise, actor: Actor,
           renewed_from: Pass | None = None) -> Pass:
     """Number, sign and store a validated application, in the caller's transaction."""
     key = keys.signing_key()
@@ -85,7 +86,7 @@ def issue(application: Application, enterprise: Enterprise, actor,
     return pass_
 
 
-def _crew_seat(position: int, enterprise: Enterprise, member: Holder, actor) -> PassCrew:
+def _crew_seat(position: int, enterprise: Enterprise, member: Holder, actor: Actor) -> PassCrew:
     """A crew member on the enterprise's roster, their health facts recorded as the driver's."""
     person = record_holder(enterprise, member, actor.username)
     return PassCrew(position=position, person=person, name=mask_name(member.name),
@@ -107,21 +108,12 @@ def _next_number() -> str:
     return f"{area}{serial:06d}"
 
 
-def get_pass(number: str, actor) -> Pass:
+def get_pass(number: str, actor: Actor) -> Pass:
     """A pass the actor may see: an admin any, an enterprise its own; others are missing."""
     pass_ = db.session.scalar(select(Pass).where(Pass.number == number))
-    if pass_ is None or not _may_see(pass_, actor):
+    if pass_ is None or not access.may_see(actor, pass_.enterprise_id):
         raise NotFound()
     return pass_
-
-
-def _may_see(pass_: Pass, actor) -> bool:
-    return _may_see_passes_of(pass_.enterprise_id, actor)
-
-
-def _may_see_passes_of(enterprise_id: int, actor) -> bool:
-    return actor.role == "admin" or (
-        actor.role == "enterprise" and actor.enterprise_id == enterprise_id)
 
 
 def pass_for_holder(secret: str) -> Pass:
@@ -132,42 +124,28 @@ def pass_for_holder(secret: str) -> Pass:
     return pass_
 
 
-def list_passes(actor, *, status: str | None = None, kind: str | None = None,
+def list_passes(actor: Actor, *, status: str | None = None, kind: str | None = None,
                 query: str | None = None, enterprise: str | None = None, now=None):
     """A select over the passes the actor may see, newest first, for paging."""
     now = now or utcnow()
     # The crew in one query per page: the API shows each pass's.
     statement = (select(Pass).options(selectinload(Pass.crew))
                  .order_by(Pass.created_at.desc(), Pass.id.desc()))
-    if actor.role != "admin":
-        statement = statement.where(Pass.enterprise_id == actor.enterprise_id)
-    elif enterprise:
+    statement = statement.where(access.visible_to(actor, Pass.enterprise_id))
+    if enterprise:
         statement = statement.join(Pass.enterprise).where(Enterprise.code == enterprise)
     if kind in KINDS:
         statement = statement.where(Pass.kind == kind)
     if status in STATUSES:
-        statement = statement.where(status_is(status, now))
+        statement = statement.where(Pass.standing_at(now) == status)
     if query:
         pattern = f"%{query.strip().upper()}%"
         statement = statement.where(Pass.number.like(pattern) | Pass.plate.like(pattern))
     return statement
 
 
-def status_is(status: str, now: datetime):
-    """The SQL twin of Pass.standing; "valid" is valid_condition, as stats.valid counts."""
-    live = Pass.revoked_at.is_(None)
-    unended = live & (Pass.valid_until > now)
-    return {
-        "revoked": Pass.revoked_at.is_not(None),
-        "expired": live & (Pass.valid_until <= now),
-        "closed": unended & closed_condition(),
-        "not_yet_valid": unended & (Pass.valid_from > now) & ~closed_condition(),
-        "valid": valid_condition(now),
-    }[status]
-
-
 @unit_of_work()
-def revoke_pass(number: str, reason: str | None, actor) -> Pass:
+def revoke_pass(number: str, reason: str | None, actor: Actor) -> Pass:
     """Withdraw a pass; checkpoints deny it from their next scan (or snapshot)."""
     fields = Fields({"reason": reason})
     reason = fields.text("reason", max_length=500)
@@ -177,19 +155,19 @@ def revoke_pass(number: str, reason: str | None, actor) -> Pass:
     return pass_
 
 
-def revoke(pass_: Pass, reason: str, actor) -> None:
-    if pass_.revoked_at is not None:
+def revoke(pass_: Pass, reason: str, actor: Actor) -> None:
+    if pass_.revoked:
         raise Conflict(_l("This pass is already revoked."))
     pass_.revoked_at, pass_.revoked_reason, pass_.revoked_by = utcnow(), reason, actor.username
     record(actor.username, "pass.revoke", pass_.number, reason=reason)
     events.pass_revoked.send(pass_, reason=reason, by=actor.username)
 
 
-def qr_png_of(number: str, actor) -> bytes:
+def qr_png_of(number: str, actor: Actor) -> bytes:
     """The QR image of a pass the actor may see: once rendered, one query, no objects."""
     found = db.session.execute(
         select(Pass.enterprise_id, Pass.qr_png).where(Pass.number == number)).one_or_none()
-    if found is None or not _may_see_passes_of(found.enterprise_id, actor):
+    if found is None or not access.may_see(actor, found.enterprise_id):
         raise NotFound()
     return found.qr_png if found.qr_png is not None else qr_png(get_pass(number, actor))
 

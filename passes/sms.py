@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from audit.service import record
+from core.access import Actor
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError
 from core.unit_of_work import unit_of_work
@@ -63,10 +64,10 @@ def sent_messages(pass_: Pass) -> list[SmsMessage]:
 
 
 @unit_of_work()
-def send_to_holder(pass_: Pass, actor) -> SmsMessage:
+def send_to_holder(pass_: Pass, actor: Actor) -> SmsMessage:
     """Text the holder link to the phone on the pass, within the daily limits; audited."""
     now = utcnow()
-    if pass_.status(now) not in ("valid", "not_yet_valid"):
+    if not pass_.live_at(now):
         raise PassNotSendable()
     # Two clicks at once must not both pass the count: they take turns on the pass's row
     # (PostgreSQL; SQLite's single writer refuses one whose count went stale).

@@ -1,14 +1,13 @@
 """A person's health facts, from any source: the latest sample (or observation) decides."""
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import and_, or_, select, true, update
 
 from audit.service import record
 from core import events
-from core.db import db, insert_ignoring_conflict, utcnow
+from core.db import db, insert_ignoring_conflict
 from core.validators import resident_id_birth_date
 from people.models import HealthResult, Person
 
@@ -128,29 +127,7 @@ def adult_on(id_number: str, day: date) -> bool:
     return day >= coming_of_age
 
 
-def test_window() -> timedelta:
-    return timedelta(hours=current_app.config["TEST_WINDOW_HOURS"])
-
-
-def test_lapsed(person: Person, now: datetime | None = None) -> bool:
-    """Whether the person has no test on record or their latest is older than the window."""
-    return (person.test_sampled_at is None
-            or person.test_sampled_at < (now or utcnow()) - test_window())
-
-
-def cleared(person: Person, now: datetime | None = None) -> bool:
-    """Green health code and a negative test inside the window: on the drivers' white list."""
-    return (person.health_code == "green" and person.test_result == "negative"
-            and not test_lapsed(person, now))
-
-
-def cleared_condition(now: datetime):
-    """The SQL twin of cleared()."""
-    return and_(Person.health_code == "green", Person.test_result == "negative",
-                Person.test_sampled_at >= now - test_window())
-
-
-def restore_if_cleared(person: Person, now: datetime | None = None) -> None:
+def restore_if_cleared(person: Person, now: datetime) -> None:
     """A fresh green, negative result puts a person the re-check dropped back on the list."""
-    if not person.whitelisted and cleared(person, now):
+    if not person.whitelisted and person.cleared_at(now):
         person.whitelisted, person.delisted_at = True, None

@@ -1,7 +1,9 @@
 """Natural persons, the enterprises that list them, and their health facts from any source."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, true
+from flask import current_app
+from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, and_, or_, true
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
@@ -9,6 +11,11 @@ from core.db import UTCDateTime, db, utcnow
 HEALTH_CODES = ("green", "yellow", "red")
 TEST_RESULTS = ("negative", "positive")
 FACT_KINDS = ("health_code", "test")
+
+
+def test_window() -> timedelta:
+    """How old a negative test may be for its holder to be cleared (TEST_WINDOW_HOURS)."""
+    return timedelta(hours=current_app.config["TEST_WINDOW_HOURS"])
 
 
 class Person(db.Model):
@@ -32,6 +39,32 @@ class Person(db.Model):
     # The daily re-check's verdict: off the list until a fresh green, negative result is recorded.
     whitelisted: Mapped[bool] = mapped_column(default=True, server_default=true(), index=True)
     delisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The holder's rules, each written once for a loaded person and for SQL. The SQL forms
+    # are false, never NULL, where a fact is missing, so that their negation holds there.
+
+    @hybrid_method
+    def test_lapsed_at(self, now: datetime) -> bool:
+        """No test on record, or the latest sampled before the test window."""
+        return self.test_sampled_at is None or self.test_sampled_at < now - test_window()
+
+    @test_lapsed_at.expression
+    @classmethod
+    def _test_lapsed_at_expression(cls, now: datetime) -> ColumnElement[bool]:
+        return or_(cls.test_sampled_at.is_(None), cls.test_sampled_at < now - test_window())
+
+    @hybrid_method
+    def cleared_at(self, now: datetime) -> bool:
+        """Green health code and a negative test inside the window: on the white list."""
+        return (self.health_code == "green" and self.test_result == "negative"
+                and not self.test_lapsed_at(now))
+
+    @cleared_at.expression
+    @classmethod
+    def _cleared_at_expression(cls, now: datetime) -> ColumnElement[bool]:
+        return and_(cls.health_code.is_not_distinct_from("green"),
+                    cls.test_result.is_not_distinct_from("negative"),
+                    cls.test_sampled_at.is_not(None), ~cls.test_lapsed_at(now))
 
     def __repr__(self) -> str:
         return f"<Person {self.id}>"

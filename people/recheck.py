@@ -9,7 +9,6 @@ from audit.service import record
 from core.db import db, utcnow
 from core.unit_of_work import unit_of_work
 from passes.models import Pass
-from people.health import cleared_condition
 from people.models import EnterprisePerson, Person
 from whitelist.models import Enterprise
 
@@ -32,7 +31,7 @@ class RecheckResult:
 def recheck(actor: str, now: datetime | None = None) -> RecheckResult:
     """Drop people who are no longer cleared, restore those cleared again; audited, idempotent."""
     now = now or utcnow()
-    cleared = cleared_condition(now)
+    cleared = Person.cleared_at(now)
     dropped_people = db.session.scalars(
         update(Person).where(Person.whitelisted, not_(cleared))
         .values(whitelisted=False, delisted_at=now).returning(Person.id)).all()
@@ -53,11 +52,11 @@ def recheck(actor: str, now: datetime | None = None) -> RecheckResult:
     return result
 
 
-def retest_by_enterprise(limit: int | None = None) -> list[tuple[str, str, int, int]]:
+def retest_by_enterprise(now: datetime,
+                         limit: int | None = None) -> list[tuple[str, str, int, int]]:
     """(code, name, people off the list, their unexpired passes), most people first."""
     live = and_(Pass.person_id == Person.id, Pass.enterprise_id == Enterprise.id,
-                Pass.revoked_at.is_(None),
-                Pass.valid_until > utcnow())
+                Pass.live_at(now))
     people = func.count(distinct(Person.id))
     statement = (select(Enterprise.code, Enterprise.name, people, func.count(distinct(Pass.id)))
                  .join(EnterprisePerson, EnterprisePerson.enterprise_id == Enterprise.id)

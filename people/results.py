@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from core.access import Actor
 from core.db import utcnow
 from core.unit_of_work import unit_of_work
 from core.validation import Fields
@@ -27,7 +28,7 @@ class Report:
 
 
 @unit_of_work()
-def record_results(data: Mapping, actor, now: datetime | None = None) -> tuple[int, int]:
+def record_results(data: Mapping, actor: Actor, now: datetime | None = None) -> tuple[int, int]:
     """Record a batch, all or nothing: (rows accepted, facts not already on record)."""
     now = now or utcnow()
     fields = Fields(data)
@@ -41,7 +42,7 @@ def record_results(data: Mapping, actor, now: datetime | None = None) -> tuple[i
                    for index, row in enumerate(rows)]
         _check_names(reports, fields)
     fields.raise_if_invalid()
-    stored = sum(_record(report, actor.username) for report in reports)
+    stored = sum(_record(report, actor.username, now) for report in reports)
     return len(reports), stored
 
 
@@ -91,7 +92,7 @@ def _check_names(reports: list[Report | None], fields: Fields) -> None:
                 name=mask_name(known))
 
 
-def _record(report: Report, actor: str) -> int:
+def _record(report: Report, actor: str, now: datetime) -> int:
     person = health.person_for(report.id_number, report.name)
     stored = 0
     with health.announcing_refusals(person):
@@ -101,5 +102,5 @@ def _record(report: Report, actor: str) -> int:
         if report.test_result:
             stored += health.record_test(person, report.test_result, report.sampled_at,
                                          source=health.PLATFORM, actor=actor)
-    health.restore_if_cleared(person)
+    health.restore_if_cleared(person, now)
     return stored

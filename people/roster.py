@@ -5,6 +5,8 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from core import access
+from core.access import Actor
 from core.db import db, insert_ignoring_conflict, utcnow
 from core.errors import NotFound
 from core.unit_of_work import unit_of_work
@@ -12,13 +14,7 @@ from core.validation import Fields
 from passes.application import Holder, read_test
 from passes.models import HEALTH_CODES, Pass
 from people import health
-from people.health import (  # noqa: F401 (re-exported for pages and the API)
-    cleared,
-    cleared_condition,
-    restore_if_cleared,
-    test_lapsed,
-    test_window,
-)
+from people.health import restore_if_cleared
 from people.models import EnterprisePerson, Person
 from whitelist.models import Enterprise
 
@@ -44,47 +40,45 @@ def whitelisted_drivers(now: datetime | None = None) -> int:
     """Distinct drivers of vehicle passes who are cleared now, whatever their passes' state."""
     drives = select(Pass.id).where(Pass.person_id == Person.id, Pass.kind == "vehicle")
     return db.session.scalar(select(func.count()).select_from(Person)
-                             .where(cleared_condition(now or utcnow()), drives.exists()))
+                             .where(Person.cleared_at(now or utcnow()), drives.exists()))
 
 
-def _on_roster(actor):
+def _on_roster(actor: Actor):
     return select(EnterprisePerson.person_id).where(
-        EnterprisePerson.enterprise_id == actor.enterprise_id)
+        access.acting_for(actor, EnterprisePerson.enterprise_id))
 
 
-def list_people(actor, *, query: str | None = None, lapsed: bool = False, retest: bool = False,
-                now=None):
+def list_people(actor: Actor, *, query: str | None = None, lapsed: bool = False,
+                retest: bool = False, now=None):
     """A select over the actor's enterprise's people, by name, for paging."""
     statement = select(Person).where(Person.id.in_(_on_roster(actor)))
     if query:
         pattern = f"%{query.strip()}%"
         statement = statement.where(Person.name.like(pattern) | Person.id_number.like(pattern))
     if lapsed:
-        since = (now or utcnow()) - test_window()
-        statement = statement.where(Person.test_sampled_at.is_(None)
-                                    | (Person.test_sampled_at < since))
+        statement = statement.where(Person.test_lapsed_at(now or utcnow()))
     if retest:
         statement = statement.where(Person.whitelisted.is_(False))
     return statement.order_by(Person.name, Person.id)
 
 
-def retest_count(actor) -> int:
+def retest_count(actor: Actor) -> int:
     """How many of the actor's enterprise's people the re-check dropped off the white list."""
     return db.session.scalar(select(func.count()).select_from(Person).where(
         Person.id.in_(_on_roster(actor)), Person.whitelisted.is_(False)))
 
 
-def get_person(person_id: int, actor) -> Person:
+def get_person(person_id: int, actor: Actor) -> Person:
     """A person on the actor's enterprise's roster; anyone else is reported as missing."""
     person = db.session.get(Person, person_id)
-    if person is None or actor.role != "enterprise" or db.session.get(
-            EnterprisePerson, (actor.enterprise_id, person_id)) is None:
+    if person is None or db.session.scalar(
+            _on_roster(actor).where(EnterprisePerson.person_id == person_id)) is None:
         raise NotFound()
     return person
 
 
 @unit_of_work()
-def update_person_health(person_id: int, data: Mapping, actor,
+def update_person_health(person_id: int, data: Mapping, actor: Actor,
                          now: datetime | None = None) -> Person:
     """Record a person's latest health code and test, e.g. at the daily re-check."""
     person = get_person(person_id, actor)
@@ -97,7 +91,7 @@ def update_person_health(person_id: int, data: Mapping, actor,
             and sampled_at < person.test_sampled_at:
         test.error("sampled_at", _l("A newer test is already on record."))
     fields.raise_if_invalid()
-    source = health.enterprise_source(db.session.get(Enterprise, actor.enterprise_id).code)
+    source = health.enterprise_source(db.session.get(Enterprise, access.clerk_of(actor)).code)
     with health.announcing_refusals(person):
         health.record_code(person, health_code, now, source=source, actor=actor.username)
         health.record_test(person, result, sampled_at, source=source, actor=actor.username)

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, update
 
 from audit.service import record
+from core.access import Actor
 from core.db import db, insert_ignoring_conflict, utcnow
 from core.errors import DomainError
 from core.unit_of_work import unit_of_work
@@ -141,7 +142,7 @@ def usage(enterprise: Enterprise, now: datetime | None = None) -> Usage:
 
 
 @unit_of_work()
-def set_limits(enterprise: Enterprise, data, actor) -> Usage:
+def set_limits(enterprise: Enterprise, data, actor: Actor) -> Usage:
     """Raise, lower or (given none) restore the default limits of one enterprise."""
     fields = Fields(data)
     per_hour, per_day = _limit(fields, "per_hour"), _limit(fields, "per_day")
@@ -154,7 +155,7 @@ def set_limits(enterprise: Enterprise, data, actor) -> Usage:
 
 
 @unit_of_work()
-def reset_usage(enterprise: Enterprise, actor) -> Usage:
+def reset_usage(enterprise: Enterprise, actor: Actor) -> Usage:
     """Lift the block for now: the current hour and day count from zero again."""
     before = usage(enterprise)
     row = _row(enterprise)

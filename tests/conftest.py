@@ -5,12 +5,14 @@ Each pytest run creates its own PostgreSQL database and drops it at the end.
 """
 import os
 import uuid
+from datetime import datetime, timedelta
 from itertools import count
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
+import core.db
 from app import create_app
 from core.db import db
 from core.validators import uscc_check_char
@@ -90,6 +92,29 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+class FrozenClock:
+    """The app's clock stopped at `now`; advance() moves it on."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Stops core.db's clock at the current whole second for the test: what the app, the
+    fixtures and the test call now is one moment, so rules can be judged at their edges."""
+    clock = FrozenClock(core.db.system_time().replace(microsecond=0))
+    monkeypatch.setattr(core.db, "clock", clock)
+    return clock
 
 
 def count_rows(app, model) -> int:

@@ -7,6 +7,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from audit.service import record
+from core.access import Actor
 from core.db import db, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.unit_of_work import unit_of_work
@@ -46,7 +47,8 @@ def check_file(content: bytes | None, field: str = "licence") -> str:
 
 
 @unit_of_work()
-def store(enterprise: Enterprise, filename: str | None, content: bytes, actor) -> BusinessLicence:
+def store(enterprise: Enterprise, filename: str | None, content: bytes,
+          actor: Actor) -> BusinessLicence:
     """Keep the enterprise's licence, replacing an earlier one; audited."""
     media_type = check_file(content)
     name = PurePath((filename or "").replace("\\", "/")).name[:200]

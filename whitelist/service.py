@@ -5,7 +5,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from audit.service import record
-from core import events
+from core import access, events
+from core.access import Actor
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound
 from core.unit_of_work import unit_of_work
@@ -47,9 +48,9 @@ def colour_policy() -> dict[str, ColourPolicy]:
 
 
 @unit_of_work()
-def register_enterprise(data: Mapping, actor) -> Enterprise:
+def register_enterprise(data: Mapping, actor: Actor) -> Enterprise:
     """Validate a registration and store it as pending; an enterprise clerk registers its own."""
-    if actor.role == "enterprise" and actor.enterprise_id is not None:
+    if access.clerk_of(actor) is not None:
         raise EnterpriseAlreadyLinked()
     fields = Fields(data)
     code = fields.text("code", max_length=18, check=lambda c: uscc_is_valid(c.upper()),
@@ -74,9 +75,9 @@ def register_enterprise(data: Mapping, actor) -> Enterprise:
         categories=[db.session.get(Category, c) for c in codes],
     )
     db.session.add(enterprise)
-    if actor.role == "enterprise":
-        actor.enterprise = enterprise
     db.session.flush()
+    if actor.role == "enterprise":  # a clerk without an enterprise registers their own
+        actor.enterprise_id = enterprise.id
     record(actor.username, "enterprise.register", code, name=name, categories=codes)
     return enterprise
 
@@ -85,10 +86,10 @@ def _find(code: str) -> Enterprise | None:
     return db.session.scalar(select(Enterprise).where(Enterprise.code == code))
 
 
-def get_enterprise(code: str, actor) -> Enterprise:
+def get_enterprise(code: str, actor: Actor) -> Enterprise:
     """An enterprise the actor may see; others are reported as missing, never as forbidden."""
     enterprise = _find(code.upper())
-    if enterprise is None or (actor.role == "enterprise" and actor.enterprise_id != enterprise.id):
+    if enterprise is None or not access.may_see(actor, enterprise.id):
         raise NotFound()
     return enterprise
 
@@ -121,7 +122,7 @@ def _optional_reason(reason) -> str | None:
     return reason
 
 
-def _transition(code: str, actor, *, allowed_from: tuple[str, ...], to: str, action: str,
+def _transition(code: str, actor: Actor, *, allowed_from: tuple[str, ...], to: str, action: str,
                 reason: str | None) -> Enterprise:
     enterprise = get_enterprise(code, actor)
     if enterprise.state not in allowed_from:
@@ -132,7 +133,7 @@ def _transition(code: str, actor, *, allowed_from: tuple[str, ...], to: str, act
 
 
 @unit_of_work()
-def approve(code: str, actor, reason: str | None = None) -> Enterprise:
+def approve(code: str, actor: Actor, reason: str | None = None) -> Enterprise:
     """Put an enterprise on the white list; a first approval starts it green."""
     reason = _optional_reason(reason)
     enterprise = _transition(code, actor, allowed_from=("pending", "rejected"), to="approved",
@@ -143,7 +144,7 @@ def approve(code: str, actor, reason: str | None = None) -> Enterprise:
 
 
 @unit_of_work()
-def reject(code: str, reason: str | None, actor) -> Enterprise:
+def reject(code: str, reason: str | None, actor: Actor) -> Enterprise:
     reason = _required_reason(reason)
     enterprise = _transition(code, actor, allowed_from=("pending",), to="rejected",
                              action="enterprise.reject", reason=reason)
@@ -151,7 +152,7 @@ def reject(code: str, reason: str | None, actor) -> Enterprise:
 
 
 @unit_of_work()
-def suspend(code: str, reason: str | None, actor) -> Enterprise:
+def suspend(code: str, reason: str | None, actor: Actor) -> Enterprise:
     """Take an enterprise off the white list: its passes stop being honoured."""
     reason = _required_reason(reason)
     enterprise = _transition(code, actor, allowed_from=("approved",), to="suspended",
@@ -161,7 +162,7 @@ def suspend(code: str, reason: str | None, actor) -> Enterprise:
 
 
 @unit_of_work()
-def reinstate(code: str, reason: str | None, actor) -> Enterprise:
+def reinstate(code: str, reason: str | None, actor: Actor) -> Enterprise:
     reason = _required_reason(reason)
     enterprise = _transition(code, actor, allowed_from=("suspended",), to="approved",
                              action="enterprise.reinstate", reason=reason)
@@ -169,7 +170,7 @@ def reinstate(code: str, reason: str | None, actor) -> Enterprise:
 
 
 @unit_of_work()
-def set_colour(code: str, data: Mapping, actor) -> Enterprise:
+def set_colour(code: str, data: Mapping, actor: Actor) -> Enterprise:
     """Change the three-colour status; every checkpoint reads it at its next scan."""
     fields = Fields(data)
     colour = fields.choice("colour", COLOURS)
@@ -194,7 +195,7 @@ def red_impact(enterprise: Enterprise) -> dict[str, int]:
     return impact
 
 
-def _change_colour(enterprise: Enterprise, colour: str, reason: str, actor) -> None:
+def _change_colour(enterprise: Enterprise, colour: str, reason: str, actor: Actor) -> None:
     change = ColourChange(enterprise=enterprise, from_colour=enterprise.colour, to_colour=colour,
                           reason=reason, by=actor.username)
     db.session.add(change)

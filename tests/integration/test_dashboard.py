@@ -16,6 +16,9 @@ from passes.models import Pass
 from people.roster import whitelisted_drivers
 from tests.conftest import PASSWORD
 
+# The figures are judged at one stopped moment: a test 47 h old must not lapse mid-test.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 ADMIN_ONLY = ["/admin/dashboard", "/admin/dashboard/panel", "/admin/dashboard/checkpoints.csv"]
 
 

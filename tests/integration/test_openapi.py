@@ -63,11 +63,11 @@ def test_offline_bundle_is_as_documented(client, officer_headers, make_pass):
 
 
 def test_stats_document_says_what_valid_counts(app):
-    """passes.models.valid_condition: not handed over and its signing key not revoked."""
+    """Pass.valid_at: not handed over and its signing key not revoked."""
     from core.db import utcnow
-    from passes.models import valid_condition
+    from passes.models import Pass
 
-    counted = str(valid_condition(utcnow()))
+    counted = str(Pass.valid_at(utcnow()))
     assert "handed_over_at" in counted and "signing_keys.revoked_at" in counted
     described = document()["paths"]["/api/v1/stats"]["get"]["description"]
     assert "not handed over and its key not revoked" in described

@@ -11,6 +11,9 @@ from people import recheck
 from people import roster as people
 from tests.integration.pass_data import clerk_actor
 
+# Tests between 47 h and 49 h of a test's age: judged at one stopped moment, not a racing clock.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 @pytest.fixture
 def roster(make_enterprise, make_pass):
