@@ -88,6 +88,13 @@ def bundle_payload(now: datetime) -> dict:
     }
 
 
+def held_passes(now: datetime) -> list[str]:
+    """The numbers of live passes whose holder is not cleared now."""
+    return list(db.session.scalars(
+        select(Pass.number).join(Person, Pass.person_id == Person.id)
+        .where(Pass.live_at(now), ~Person.cleared_at(now)).order_by(Pass.number)))
+
+
 def _by_number(crew_rows) -> dict[str, list[dict]]:
     crew: dict[str, list[dict]] = {}
     for number, name, last4 in crew_rows:

@@ -6,13 +6,10 @@ issuer's enterprises, revoked passes and keys, and the passes whose holder is no
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
 
 from checkpoints import bundle
 from core import crypto
-from core.db import db
 from federation.trust import jwks_keys
-from passes.models import Pass, Person
 from passtokens import keys
 
 FEED_FIELDS = ("colours", "states", "revoked", "revoked_kids", "holds")
@@ -35,19 +32,12 @@ def feed_payload(now: datetime) -> dict:
         "generated_at": facts["generated_at"],
         "max_age_s": current_app.config["FEED_MAX_AGE_SECONDS"],
         **{name: facts[name] for name in FEED_FIELDS if name != "holds"},
-        "holds": held_passes(now),
+        "holds": bundle.held_passes(now),
         # Beyond the contract, so that a peer judges route and handover as this city does:
         # the via counties of passes that have them, and passes closed by a handover.
         "routes": facts["routes"],
         "handed_over": facts["handed_over"],
     }
-
-
-def held_passes(now: datetime) -> list[str]:
-    """The numbers of live passes whose holder is not cleared now."""
-    return list(db.session.scalars(
-        select(Pass.number).join(Person, Pass.person_id == Person.id)
-        .where(Pass.live_at(now), ~Person.cleared_at(now)).order_by(Pass.number)))
 
 
 def read_feed(token: str, area: str, jwks: dict) -> dict:

@@ -24,7 +24,6 @@ from passes.plates import PlateTaken
 from passes.responses import png_response
 from passes.verdicts import checkpoint_view, checkpoint_views
 from passtokens import keys
-from people import roster as people
 
 bp = Blueprint("passes", __name__, template_folder="templates")
 well_known = Blueprint("well_known", __name__, url_prefix="/.well-known")
