@@ -5,7 +5,7 @@ from sqlalchemy import JSON, Column, Float, ForeignKey, Index, String, Table, te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from checkpoints import reasons
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, db, utcnow
 
 KINDS = ("highway_exit", "park_gate", "transfer_station")
 # The registry (checkpoints/reasons.py) owns the codes, their order and their bits.
@@ -36,7 +36,7 @@ officer_checkpoints = Table(
 )
 
 
-class Checkpoint(db.Model):
+class Checkpoint(Model):
     __tablename__ = "checkpoints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,7 +56,7 @@ class Checkpoint(db.Model):
         return f"<Checkpoint {self.code}>"
 
 
-class Scan(db.Model):
+class Scan(Model):
     """One check of a pass at a checkpoint, whatever the verdict; never holds the raw token."""
 
     __tablename__ = "scans"

@@ -4,6 +4,7 @@ import fcntl
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from flask_migrate import Migrate
@@ -31,6 +32,14 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+# Models subclass this. At run time it is db.Model (Base with Flask-SQLAlchemy's session
+# binding); mypy cannot subclass an attribute of an instance (python/mypy#8603), and Base
+# carries every mapping type it needs.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:

@@ -12,10 +12,10 @@ from sqlalchemy import BigInteger, String, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import db
+from core.db import Model, db
 
 
-class RateCounter(db.Model):
+class RateCounter(Model):
     """One counter for one fixed window; rows past use are deleted as new ones come."""
 
     __tablename__ = "rate_counters"

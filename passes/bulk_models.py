@@ -4,12 +4,12 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, utcnow
 
 BATCH_STATUSES = ("pending", "confirmed")
 
 
-class BulkBatch(db.Model):
+class BulkBatch(Model):
     """One file per enterprise and content hash: uploading it again finds this row."""
 
     __tablename__ = "bulk_batches"

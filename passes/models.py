@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, utcnow
 
 # Person lives in people/ (one natural person across enterprises); named here for the code
 # that reads passes with their holders.
@@ -23,7 +23,7 @@ from people.models import HEALTH_CODES, TEST_RESULTS, Person  # noqa: F401
 KINDS = ("vehicle", "personnel")
 
 
-class SigningKey(db.Model):
+class SigningKey(Model):
     """An ES256 key; the private half is encrypted at rest with KEY_ENCRYPTION_SECRET."""
 
     __tablename__ = "signing_keys"
@@ -41,7 +41,7 @@ class SigningKey(db.Model):
         return f"<SigningKey {self.kid}>"
 
 
-class PassSerial(db.Model):
+class PassSerial(Model):
     """The last serial used in an area; incremented under a row lock when a pass is issued."""
 
     __tablename__ = "pass_serials"
@@ -53,7 +53,7 @@ class PassSerial(db.Model):
         return f"<PassSerial {self.area}:{self.last}>"
 
 
-class Pass(db.Model):
+class Pass(Model):
     __tablename__ = "passes"
     __table_args__ = (Index("ix_passes_enterprise_created", "enterprise_id", "created_at"),)
 
@@ -121,7 +121,7 @@ class Pass(db.Model):
         return f"<Pass {self.number} {self.kind}>"
 
 
-class PassCrew(db.Model):
+class PassCrew(Model):
     """A co-driver or escort (随车人员) travelling on a vehicle pass, masked as issued."""
 
     __tablename__ = "pass_crew"

@@ -4,14 +4,14 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, utcnow
 
 HEALTH_CODES = ("green", "yellow", "red")
 TEST_RESULTS = ("negative", "positive")
 FACT_KINDS = ("health_code", "test")
 
 
-class Person(db.Model):
+class Person(Model):
     """One natural person, by resident ID number, whichever enterprises list them.
 
     The health columns hold the person's current facts: the code observed last and the test
@@ -37,7 +37,7 @@ class Person(db.Model):
         return f"<Person {self.id}>"
 
 
-class EnterprisePerson(db.Model):
+class EnterprisePerson(Model):
     """A person on an enterprise's roster of drivers and supply staff."""
 
     __tablename__ = "enterprise_people"
@@ -52,7 +52,7 @@ class EnterprisePerson(db.Model):
         return f"<EnterprisePerson {self.enterprise_id}:{self.person_id}>"
 
 
-class HealthResult(db.Model):
+class HealthResult(Model):
     """One reported fact: a health-code colour observed, or a test result sampled, at `at`.
 
     The same fact reported twice (by anyone) is one row.

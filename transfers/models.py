@@ -4,10 +4,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, utcnow
 
 
-class Handover(db.Model):
+class Handover(Model):
     """Cargo moved from an arriving vehicle to a relay vehicle, under seal, with its own pass."""
 
     __tablename__ = "handovers"
