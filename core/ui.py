@@ -20,7 +20,7 @@ KIND_NAMES = {
 ROLE_NAMES = {"admin": _l("Authority"), "enterprise": _l("Enterprise"), "officer": _l("Officer")}
 
 
-def query_args(**more) -> dict:
+def query_args(**more: object) -> dict[str, object]:
     """The request's query arguments with `more` over them, for links back to this page.
 
     Names url_for keeps for itself (endpoint, _external, _scheme, _anchor, _method) are
