@@ -1,11 +1,15 @@
 """Accounts: who may act, in which role, for which enterprise or checkpoints."""
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from core.db import Model, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from whitelist.models import Enterprise
 
 ROLES = ("admin", "enterprise", "officer")
 
@@ -33,7 +37,7 @@ class User(UserMixin, Model):
     # Set by an admin's reset: the temporary password only opens the change-password page.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
-    enterprise = relationship("Enterprise", lazy="joined")
+    enterprise: Mapped["Enterprise | None"] = relationship(lazy="joined")
 
     @validates("username")
     def _fold_username(self, _, username: str) -> str:

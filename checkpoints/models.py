@@ -1,11 +1,15 @@
 """Checkpoints, the officers who staff them and the scans they record."""
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Column, Float, ForeignKey, Index, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from checkpoints import reasons
 from core.db import Model, UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 KINDS = ("highway_exit", "park_gate", "transfer_station")
 # The registry (checkpoints/reasons.py) owns the codes, their order and their bits.
@@ -50,7 +54,8 @@ class Checkpoint(Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    officers = relationship("User", secondary=officer_checkpoints, backref="checkpoints")
+    officers: Mapped[list["User"]] = relationship(secondary=officer_checkpoints,
+                                                 backref="checkpoints")
 
     def __repr__(self) -> str:
         return f"<Checkpoint {self.code}>"
@@ -100,7 +105,7 @@ class Scan(Model):
         return self.client_verdict is not None and self.client_verdict != self.verdict
 
     checkpoint: Mapped[Checkpoint] = relationship(lazy="joined")
-    officer = relationship("User", lazy="joined")
+    officer: Mapped["User"] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<Scan {self.id} {self.verdict} at {self.checkpoint_id}>"

@@ -1,10 +1,14 @@
 """What an enterprise is told: in-app notifications and the webhook outbox."""
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Model, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from whitelist.models import Enterprise
 
 EVENT_TYPES = ("enterprise.colour_changed", "pass.revoked", "passes.refused")
 DELIVERY_STATES = ("pending", "delivered", "failed")
@@ -64,7 +68,7 @@ class WebhookDelivery(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    enterprise = relationship("Enterprise", lazy="joined")
+    enterprise: Mapped["Enterprise"] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<WebhookDelivery {self.event_id} {self.event_type} {self.state}>"

@@ -1,5 +1,6 @@
 """Passes, the keys that sign them and the serials that number them."""
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +20,9 @@ from core.db import Model, UTCDateTime, utcnow
 # Person lives in people/ (one natural person across enterprises); named here for the code
 # that reads passes with their holders.
 from people.models import HEALTH_CODES, TEST_RESULTS, Person  # noqa: F401
+
+if TYPE_CHECKING:
+    from whitelist.models import Category, Enterprise
 
 KINDS = ("vehicle", "personnel")
 
@@ -87,9 +91,9 @@ class Pass(Model):
     # Closed by a handover at a transfer station: its load travels on the relay pass now.
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    enterprise = relationship("Enterprise", lazy="joined")
+    enterprise: Mapped["Enterprise"] = relationship(lazy="joined")
     person: Mapped[Person] = relationship(lazy="joined")
-    category = relationship("Category", lazy="joined")
+    category: Mapped["Category | None"] = relationship(lazy="joined")
     renewed_from: Mapped["Pass | None"] = relationship(remote_side=[id])
     crew: Mapped[list["PassCrew"]] = relationship(order_by="PassCrew.position",
                                                   cascade="all, delete-orphan")
