@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event, literal_column, make_url
+from sqlalchemy import (
+    CursorResult,
+    DateTime,
+    Delete,
+    MetaData,
+    Update,
+    event,
+    literal_column,
+    make_url,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -141,6 +150,13 @@ def init_app(app: Flask) -> None:
     options.setdefault("hide_parameters", True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
+
+
+def rows_changed(statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE in the session; how many rows it changed."""
+    result = db.session.execute(statement)
+    assert isinstance(result, CursorResult)  # what DML without RETURNING gives back
+    return result.rowcount
 
 
 def insert_ignoring_conflict(model: type[Base], values: Mapping[str, object],

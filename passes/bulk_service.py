@@ -5,6 +5,7 @@ already issued by any confirmed batch of the enterprise is never issued again.
 """
 import hashlib
 import io
+from collections.abc import Sequence
 from datetime import datetime
 
 from flask import current_app
@@ -14,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from audit.service import record
-from core.db import db, utcnow
+from core.db import db, rows_changed, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.spreadsheet import csv_writer
 from core.unit_of_work import unit_of_work
@@ -55,7 +56,9 @@ def upload(filename: str, content: bytes, actor, now: datetime | None = None) ->
         db.session.flush()
     except IntegrityError:  # the same file uploaded twice at once: the other one won
         db.session.rollback()
-        return _batch_by_hash(enterprise.id, digest)
+        winner = _batch_by_hash(enterprise.id, digest)
+        assert winner is not None  # committed by the upload that beat this one
+        return winner
     record(actor.username, "bulk.upload", digest[:16], rows=len(rows),
            invalid=len(batch.invalid_rows), filename=batch.filename)
     return batch
@@ -88,7 +91,7 @@ def get_batch(batch_id: int, actor) -> BulkBatch:
     return batch
 
 
-def recent_batches(actor, limit: int = 10) -> list[BulkBatch]:
+def recent_batches(actor, limit: int = 10) -> Sequence[BulkBatch]:
     return db.session.scalars(select(BulkBatch).where(
         BulkBatch.enterprise_id == actor.enterprise_id)
         .order_by(BulkBatch.created_at.desc(), BulkBatch.id.desc()).limit(limit)).all()
@@ -102,10 +105,10 @@ def confirm(batch_id: int, actor, now: datetime | None = None) -> tuple[BulkBatc
     enterprise = check_enterprise(own_enterprise(actor))
     keys.signing_key()
     # Claiming the batch in the database makes a second, concurrent confirm a no-op.
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(BulkBatch).where(BulkBatch.id == batch.id, BulkBatch.status == "pending")
         .values(status="confirmed", confirmed_at=now).execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if not claimed:
         return get_batch(batch_id, actor), False
     rows = [dict(row) for row in batch.rows]
