@@ -56,15 +56,17 @@ def create_user(data, actor_name: str) -> User:
             fields.error("enterprise", _l("No enterprise with this code."))
         elif role != "enterprise":
             fields.error("enterprise", _l("Only enterprise accounts belong to an enterprise."))
-    checkpoints = []
+    checkpoints: list[Checkpoint] = []
     for code in data.get("checkpoints") or []:
         checkpoint = db.session.scalar(select(Checkpoint).where(Checkpoint.code == code))
         if checkpoint is None:
             fields.error("checkpoints", _l("No checkpoint with code %(code)s.", code=code))
-        checkpoints.append(checkpoint)
+        else:
+            checkpoints.append(checkpoint)
     if checkpoints and role != "officer":
         fields.error("checkpoints", _l("Only officers are assigned to checkpoints."))
     fields.raise_if_invalid()
+    assert username is not None  # required, and nothing was refused
 
     method = current_app.config["PASSWORD_HASH_METHOD"]
     user = User(username=username, role=role, enterprise=enterprise,
