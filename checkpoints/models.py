@@ -109,3 +109,8 @@ class Scan(Model):
 
     def __repr__(self) -> str:
         return f"<Scan {self.id} {self.verdict} at {self.checkpoint_id}>"
+
+
+# The scans table typed as the Table it is (Scan.__table__ is typed as any FromClause), for
+# the Core inserts that write scans in bulk.
+scans_table = Model.metadata.tables["scans"]
