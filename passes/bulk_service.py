@@ -23,7 +23,7 @@ from passes import keys
 from passes.application import check_enterprise, read_application
 from passes.bulk import check_rows, example_rows, report_rows, template_notes
 from passes.bulk_files import read_table, template_csv, template_xlsx
-from passes.bulk_models import BulkBatch
+from passes.bulk_models import BulkBatch, CheckedRow
 from passes.plates import PlateTaken
 from passes.service import issue, own_enterprise
 
@@ -77,7 +77,7 @@ def _issued_rows(enterprise_id: int) -> dict[str, str]:
             if row.get("number") and not row.get("earlier")}
 
 
-def _mark_issued(rows: list[dict], issued: dict[str, str]) -> None:
+def _mark_issued(rows: list[CheckedRow], issued: dict[str, str]) -> None:
     for row in rows:
         if not row["errors"] and row["fingerprint"] in issued:
             row["number"], row["earlier"] = issued[row["fingerprint"]], True
@@ -111,7 +111,7 @@ def confirm(batch_id: int, actor, now: datetime | None = None) -> tuple[BulkBatc
     )
     if not claimed:
         return get_batch(batch_id, actor), False
-    rows = [dict(row) for row in batch.rows]
+    rows = [row.copy() for row in batch.rows]
     _mark_issued(rows, _issued_rows(enterprise.id))  # another batch may have issued them since
     numbers = []
     for row in rows:
