@@ -70,7 +70,7 @@ def _unexpired_passes(kid: str, now: datetime) -> Sequence[tuple[str, int]]:
     return db.session.execute(
         select(Pass.number, Pass.enterprise_id).where(
             Pass.kid == kid, Pass.revoked_at.is_(None), Pass.valid_until > now)
-        .order_by(Pass.number)).tuples().all()
+        .order_by(Pass.number)).all()
 
 
 def passes_refused_by_revoking(kid: str) -> int:

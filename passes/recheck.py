@@ -67,4 +67,4 @@ def retest_by_enterprise(limit: int | None = None) -> list[tuple[str, str, int, 
                  .group_by(Enterprise.code, Enterprise.name)
                  .order_by(people.desc(), Enterprise.name).limit(limit))
     return [(code, name, off_list, live_passes)
-            for code, name, off_list, live_passes in db.session.execute(statement).tuples()]
+            for code, name, off_list, live_passes in db.session.execute(statement)]
