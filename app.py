@@ -94,7 +94,9 @@ def trust_proxies(app: Flask) -> None:
     their X-Forwarded-* headers: per-address rate limits, HSTS and external URLs need them."""
     count = app.config["PROXY_COUNT"]
     if count:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        # Flask's documented way to wrap the app in WSGI middleware.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def register_blueprints(app: Flask) -> None:

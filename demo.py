@@ -89,7 +89,7 @@ def _seed_city() -> None:
             whitelist.suspend(code, reason, actor)
     for checkpoint in CHECKPOINTS:
         create_checkpoint(checkpoint, actor)
-    accounts = [
+    accounts: list[dict[str, object]] = [
         {"username": "admin", "role": "admin"},
         {"username": "clerk", "role": "enterprise", "enterprise": codes[0]},
         {"username": "clerk2", "role": "enterprise", "enterprise": codes[1]},
@@ -111,7 +111,7 @@ def _seed_passes() -> None:
                   "phone": "13907790000", "health_code": "green",
                   "test": {"result": "negative",
                            "sampled_at": (start - timedelta(hours=8)).isoformat()}}
-        data = {"kind": kind, "origin": origin, "destination": destination,
+        data: dict[str, object] = {"kind": kind, "origin": origin, "destination": destination,
                 "valid_from": start.isoformat(),
                 "valid_until": (start + timedelta(days=7)).isoformat()}
         if kind == "vehicle":
@@ -119,6 +119,7 @@ def _seed_passes() -> None:
         else:
             data["person"] = holder
         clerk = find_user(username)
+        assert clerk is not None  # seeded above
         pass_ = apply_for_pass(data, clerk)
         if revoked:
             revoke_pass(pass_.number, revoked, clerk)

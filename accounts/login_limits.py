@@ -90,7 +90,7 @@ def _give_back(keys: list[str]) -> None:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="login-device")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="login-device")
 
 
 def known_accounts(cookie: str | None) -> list[str]:

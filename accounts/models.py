@@ -6,10 +6,11 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, utcnow
 
 if TYPE_CHECKING:  # checkpoints depends on accounts, not the other way
     from checkpoints.models import Checkpoint
+    from whitelist.models import Enterprise
 
 ROLES = ("admin", "enterprise", "officer")
 
@@ -18,7 +19,7 @@ def fold_username(username: str) -> str:
     return username.casefold()
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,7 +38,7 @@ class User(UserMixin, db.Model):
     # Set by an admin's reset: the temporary password only opens the change-password page.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
-    enterprise = relationship("Enterprise", lazy="joined")
+    enterprise: Mapped["Enterprise | None"] = relationship(lazy="joined")
     # The checkpoints an officer staffs; checkpoints.staffing assigns them.
     checkpoints: Mapped[list["Checkpoint"]] = relationship(secondary="officer_checkpoints",
                                                          back_populates="officers")
@@ -59,7 +60,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.username} {self.role}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token; only its SHA-256 is stored, so a leaked table grants nothing."""
 
     __tablename__ = "api_tokens"

@@ -65,6 +65,7 @@ def create_user(data, actor_name: str, *, errors: dict | None = None,
         elif role != "enterprise":
             fields.error("enterprise", _l("Only enterprise accounts belong to an enterprise."))
     fields.raise_if_invalid()
+    assert username is not None  # required, and nothing was refused
 
     method = current_app.config["PASSWORD_HASH_METHOD"]
     user = User(username=username, role=role, enterprise=enterprise,

@@ -115,7 +115,8 @@ def read_anchors() -> tuple[list[Anchor], int]:
     path = anchor_path()
     if not path.exists():
         return [], 0
-    public, ours, anchors, foreign = _private_key().public_key(), key_id(), [], 0
+    public, ours, foreign = _private_key().public_key(), key_id(), 0
+    anchors: list[Anchor] = []
     for number, line in enumerate(path.read_text().splitlines(), start=1):
         try:
             fields = json.loads(line)

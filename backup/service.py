@@ -6,6 +6,7 @@ import tarfile
 import tempfile
 import zlib
 from pathlib import Path
+from typing import IO
 
 import sqlalchemy as sa
 from flask import current_app
@@ -34,8 +35,8 @@ class BackupError(Exception):
 def create_backup(path: str | os.PathLike, actor: str) -> dict:
     """Write one database snapshot and the instance secrets to a file; return its manifest."""
     path = Path(path)
-    with tempfile.TemporaryDirectory() as work:
-        work = Path(work)
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
         (work / "tables").mkdir()
         with snapshot(db.engine) as connection:
             revision = schema_revision(connection)
@@ -116,13 +117,13 @@ def _replace_contents(archive: tarfile.TarFile) -> None:
     for table in reversed(tables):
         db.session.execute(table.delete())
     for table in tables:
-        load_table(db.session, table, archive.extractfile(f"tables/{table.name}.jsonl"))
+        load_table(db.session, table, _member(archive, f"tables/{table.name}.jsonl"))
     reset_sequences(db.session, tables)
 
 
 def _checked_manifest(archive: tarfile.TarFile) -> dict:
     try:
-        manifest = json.load(archive.extractfile(MANIFEST))
+        manifest = json.load(_member(archive, MANIFEST))
     except (KeyError, ValueError, OSError, EOFError, tarfile.TarError, zlib.error) as error:
         raise BackupError(f"no readable manifest ({error})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -142,8 +143,16 @@ def _checked_manifest(archive: tarfile.TarFile) -> dict:
     return manifest
 
 
+def _member(archive: tarfile.TarFile, name: str) -> IO[bytes]:
+    """A file in the archive (KeyError when it has no member of that name)."""
+    stream = archive.extractfile(name)
+    if stream is None:
+        raise BackupError(f"{name} is not a file: the backup is damaged or edited")
+    return stream
+
+
 def _sha256(archive: tarfile.TarFile, name: str) -> str:
-    digest, stream = hashlib.sha256(), archive.extractfile(name)
+    digest, stream = hashlib.sha256(), _member(archive, name)
     try:
         for chunk in iter(lambda: stream.read(1 << 16), b""):
             digest.update(chunk)
@@ -172,7 +181,7 @@ def _prepare_schema(manifest: dict, force: bool) -> None:
 def _read_secrets(archive: tarfile.TarFile, manifest: dict) -> dict:
     if "sha256" not in manifest["secrets"]:
         return {}
-    return json.load(archive.extractfile(SECRETS))
+    return json.load(_member(archive, SECRETS))
 
 
 def _check_keys_decrypt(secrets: dict) -> None:

@@ -4,7 +4,7 @@ import hashlib
 import json
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -38,7 +38,9 @@ def _sqlite_copy(engine: Engine) -> Iterator[Connection]:
         path = Path(directory) / "snapshot.sqlite3"
         source, target = engine.raw_connection(), sqlite3.connect(path)
         try:
-            source.driver_connection.backup(target)
+            driver = source.driver_connection
+            assert isinstance(driver, sqlite3.Connection)  # only SQLite databases come here
+            driver.backup(target)
         finally:
             target.close()
             source.close()
@@ -103,8 +105,9 @@ def _decoder(column: sa.Column):
         kind = type_.python_type
     except NotImplementedError:
         kind = object
-    convert = {bytes: base64.b64decode, datetime: datetime.fromisoformat,
-               date: date.fromisoformat}.get(kind)
+    converters: dict[type, Callable[[str], object]] = {
+        bytes: base64.b64decode, datetime: datetime.fromisoformat, date: date.fromisoformat}
+    convert = converters.get(kind)
     if convert is None:
         return lambda value: value
     return lambda value: None if value is None else convert(value)

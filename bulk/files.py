@@ -6,12 +6,14 @@ past a bound of bulk/limits.py) are raised here, before any row is checked.
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bulk.limits import (
     MAX_CELL_CHARS,
@@ -68,11 +70,16 @@ HEADER_KEYS = ({_normal(header): key for key, header in COLUMNS + OPTIONAL_COLUM
                | {key: key for key, _ in COLUMNS + OPTIONAL_COLUMNS})
 
 
+# A cell: text, or a date or time as the spreadsheet stored it; a row maps column keys to them.
+Cell = str | datetime | date | None
+Row = dict[str, Cell]
+
+
 @dataclass(frozen=True)
 class Table:
     """Data rows as {key: value}, numbered as the spreadsheet numbers them (headers are row 1)."""
 
-    rows: list[tuple[int, dict]]
+    rows: list[tuple[int, Row]]
 
 
 def read_table(filename: str, content: bytes) -> Table:
@@ -174,7 +181,7 @@ def _table(lines) -> Table:
     if missing:
         raise FileRefused(_l("Missing columns: %(names)s. Use the template's headers.",
                              names="、".join(missing)))
-    rows = []
+    rows: list[tuple[int, Row]] = []
     for number, cells in lines:
         if not _filled(cells):
             continue
@@ -187,11 +194,11 @@ def _table(lines) -> Table:
     return Table(rows=rows)
 
 
-def _filled(cells) -> bool:
+def _filled(cells: Sequence[object]) -> bool:
     return any(_cell(value) is not None for value in cells)
 
 
-def _cell(value):
+def _cell(value: object) -> Cell:
     """Text trimmed, numbers as digits (Excel stores 450502 as a number), dates kept."""
     if isinstance(value, bool):
         return str(value)
@@ -218,6 +225,7 @@ def template_xlsx(rows: list[list[str]], notes: list[tuple[str, str]]) -> bytes:
     """The template as .xlsx: code columns stored as text so Excel keeps ID numbers whole."""
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook opens on one empty worksheet
     sheet.title = "通行证申请"
     sheet.append([header for _, header in COLUMNS])
     for row in rows:

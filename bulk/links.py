@@ -1,5 +1,6 @@
 """The holder links of a confirmed bulk batch as CSV, so the clerk can send them all at once."""
 import io
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -34,7 +35,7 @@ def links_csv(batch: BulkBatch) -> bytes:
     return _write_csv([header, *rows])
 
 
-def _write_csv(rows: list[list[str]]) -> bytes:
+def _write_csv(rows: Sequence[Sequence[str | None]]) -> bytes:
     # Names and plates come from an uploaded file: cells that look like formulas are defused.
     out = io.StringIO()
     csv_writer(out, lineterminator="\r\n").writerows(rows)

@@ -3,12 +3,14 @@ is checked by the very rules of POST /api/v1/passes (passes.application.read_app
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from bulk.files import COLUMNS, OPTIONAL_COLUMNS, column_name
-from core.errors import ValidationFailed
+from bulk.files import COLUMNS, OPTIONAL_COLUMNS, Row, column_name
+from bulk.models import CheckedRow
+from core.errors import Message, ValidationFailed
 from core.validators import normalize_plate, resident_id_check_char
 from passes.application import Application, read_application
 from passes.forms import county_codes, local_zone
@@ -34,15 +36,16 @@ COLUMN_ORDER = {key: index for index, (key, _) in enumerate(COLUMNS + OPTIONAL_C
 BAD_TIME = _l("Not a date and time like 2022-07-20 08:00 (Beijing time).")
 
 
-def to_application(cells: dict, category_codes: dict[str, str]) -> tuple[dict, dict]:
+def to_application(cells: Row, category_codes: dict[str, str]
+                   ) -> tuple[dict[str, object], dict[str, Message]]:
     """One row as the JSON body of POST /api/v1/passes, and the cells that could not be read."""
-    errors = {}
+    errors: dict[str, Message] = {}
     kind = _coded(cells["kind"], KINDS)
     holder = {"name": cells["name"], "id_number": cells["id_number"], "phone": cells["phone"],
               "health_code": _coded(cells["health_code"], HEALTH_CODES),
               "test": {"result": _coded(cells["test_result"], TEST_RESULTS),
                        "sampled_at": _timestamp(cells, "sampled_at", errors)}}
-    data = {"kind": kind, "person" if kind == "personnel" else "driver": holder,
+    data: dict[str, object] = {"kind": kind, "person" if kind == "personnel" else "driver": holder,
             "origin": cells["origin"], "destination": cells["destination"],
             "valid_from": _timestamp(cells, "valid_from", errors),
             "valid_until": _timestamp(cells, "valid_until", errors, end_of_day=True)}
@@ -52,8 +55,8 @@ def to_application(cells: dict, category_codes: dict[str, str]) -> tuple[dict, d
     for key in ("plate", "cargo"):
         if kind != "personnel" or cells[key] is not None:
             data[key] = cells[key]
-    if data.get("cargo") is not None:
-        data["cargo"] = category_codes.get(data["cargo"].lower(), data["cargo"])
+    if isinstance(cargo := data.get("cargo"), str):
+        data["cargo"] = category_codes.get(cargo.lower(), cargo)
     errors |= county_codes(data)
     return data, errors
 
@@ -64,7 +67,8 @@ def _coded(value, names: dict[str, str]):
     return names.get(value, value.lower())
 
 
-def _timestamp(cells: dict, key: str, errors: dict, end_of_day: bool = False) -> str | None:
+def _timestamp(cells: Row, key: str, errors: dict[str, Message],
+               end_of_day: bool = False) -> str | None:
     """Beijing time as ISO 8601 with its offset; a date alone is the start (or end) of day."""
     value = cells[key]
     if value is None:
@@ -96,10 +100,11 @@ def _date_only(value) -> bool:
     return not isinstance(value, datetime)
 
 
-def check_rows(rows: list[tuple[int, dict]], enterprise: Enterprise, now: datetime) -> list[dict]:
+def check_rows(rows: list[tuple[int, Row]], enterprise: Enterprise,
+               now: datetime) -> list[CheckedRow]:
     """Every row checked, with its errors as [[column, message]] in column order."""
     codes = category_names()
-    results = []
+    checked: list[tuple[int, dict[str, object], dict[str, Message]]] = []
     for number, cells in rows:
         data, errors = to_application(cells, codes)
         try:
@@ -109,13 +114,15 @@ def check_rows(rows: list[tuple[int, dict]], enterprise: Enterprise, now: dateti
                 errors.setdefault(_column(path), message)
         else:
             _flag_taken_plate(application, errors, now)
-        results.append({"row": number, "data": data, "errors": errors,
-                        "fingerprint": fingerprint(data)})
-    _flag_duplicate_plates(results)
-    for result in results:
-        ordered = sorted(result["errors"].items(), key=lambda item: COLUMN_ORDER[item[0]])
-        result["errors"] = [[key, str(message)] for key, message in ordered]
-    return results
+        checked.append((number, data, errors))
+    _flag_duplicate_plates(checked)
+    return [CheckedRow(row=number, data=data, errors=_in_column_order(errors),
+                       fingerprint=fingerprint(data)) for number, data, errors in checked]
+
+
+def _in_column_order(errors: dict[str, Message]) -> list[list[str]]:
+    ordered = sorted(errors.items(), key=lambda item: COLUMN_ORDER[item[0]])
+    return [[key, str(message)] for key, message in ordered]
 
 
 def category_names() -> dict[str, str]:
@@ -134,7 +141,8 @@ def _column(path: str) -> str:
     return PATH_COLUMNS.get(path, "kind")
 
 
-def _flag_taken_plate(application: Application, errors: dict, now: datetime) -> None:
+def _flag_taken_plate(application: Application, errors: dict[str, Message],
+                      now: datetime) -> None:
     """One vehicle, one pass, against the registry: a live pass already covers the window."""
     try:
         ensure_plate_free(application.plate, application.valid_from, application.valid_until,
@@ -143,30 +151,31 @@ def _flag_taken_plate(application: Application, errors: dict, now: datetime) -> 
         errors.setdefault("plate", taken.fields["plate"])
 
 
-def _flag_duplicate_plates(results: list[dict]) -> None:
+def _flag_duplicate_plates(
+        checked: list[tuple[int, dict[str, object], dict[str, Message]]]) -> None:
     """One vehicle, one pass: a plate twice in a file is an error on each of its rows."""
-    rows_by_plate = defaultdict(list)
-    for result in results:
-        plate = result["data"].get("plate")
-        if result["data"]["kind"] == "vehicle" and isinstance(plate, str) and plate.strip():
-            rows_by_plate[normalize_plate(plate.strip())].append(result)
+    rows_by_plate: defaultdict[str, list[tuple[int, dict[str, Message]]]] = defaultdict(list)
+    for number, data, errors in checked:
+        plate = data.get("plate")
+        if data["kind"] == "vehicle" and isinstance(plate, str) and plate.strip():
+            rows_by_plate[normalize_plate(plate.strip())].append((number, errors))
     for plate, same in rows_by_plate.items():
         if len(same) < 2:
             continue
-        numbers = ", ".join(str(result["row"]) for result in same)
-        for result in same:
-            result["errors"].setdefault("plate", _l(
+        numbers = ", ".join(str(number) for number, _ in same)
+        for _, errors in same:
+            errors.setdefault("plate", _l(
                 "Plate %(plate)s appears on rows %(rows)s: one vehicle, one pass.",
                 plate=plate, rows=numbers))
 
 
-def fingerprint(data: dict) -> str:
+def fingerprint(data: Mapping[str, object]) -> str:
     """The same application, whichever file or row it comes from."""
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def report_rows(rows: list[dict]) -> list[tuple[int, str, str]]:
+def report_rows(rows: Sequence[CheckedRow]) -> list[tuple[int, str, str]]:
     """(row number, Chinese column name, message) for every error, in file order."""
     return [(row["row"], column_name(key), message)
             for row in rows for key, message in row["errors"]]

@@ -5,6 +5,7 @@ already issued by any confirmed batch of the enterprise is never issued again.
 """
 import hashlib
 import io
+from collections.abc import Sequence
 from datetime import datetime
 
 from flask import current_app
@@ -15,11 +16,11 @@ from sqlalchemy.exc import IntegrityError
 
 from audit.service import record
 from bulk.files import read_table, template_csv, template_xlsx
-from bulk.models import BulkBatch
+from bulk.models import BulkBatch, CheckedRow
 from bulk.rows import check_rows, example_rows, report_rows, template_notes
 from core import access
 from core.access import Actor
-from core.db import db, utcnow
+from core.db import db, rows_changed, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.spreadsheet import csv_writer
 from core.unit_of_work import unit_of_work
@@ -57,7 +58,9 @@ def upload(filename: str, content: bytes, actor: Actor, now: datetime | None = N
         db.session.flush()
     except IntegrityError:  # the same file uploaded twice at once: the other one won
         db.session.rollback()
-        return _batch_by_hash(enterprise.id, digest)
+        winner = _batch_by_hash(enterprise.id, digest)
+        assert winner is not None  # committed by the upload that beat this one
+        return winner
     record(actor.username, "bulk.upload", digest[:16], rows=len(rows),
            invalid=len(batch.invalid_rows), filename=batch.filename)
     return batch
@@ -76,7 +79,7 @@ def _issued_rows(enterprise_id: int) -> dict[str, str]:
             if row.get("number") and not row.get("earlier")}
 
 
-def _mark_issued(rows: list[dict], issued: dict[str, str]) -> None:
+def _mark_issued(rows: list[CheckedRow], issued: dict[str, str]) -> None:
     for row in rows:
         if not row["errors"] and row["fingerprint"] in issued:
             row["number"], row["earlier"] = issued[row["fingerprint"]], True
@@ -90,7 +93,7 @@ def get_batch(batch_id: int, actor: Actor) -> BulkBatch:
     return batch
 
 
-def recent_batches(actor: Actor, limit: int = 10) -> list[BulkBatch]:
+def recent_batches(actor: Actor, limit: int = 10) -> Sequence[BulkBatch]:
     return db.session.scalars(select(BulkBatch).where(
         access.acting_for(actor, BulkBatch.enterprise_id))
         .order_by(BulkBatch.created_at.desc(), BulkBatch.id.desc()).limit(limit)).all()
@@ -104,13 +107,13 @@ def confirm(batch_id: int, actor: Actor, now: datetime | None = None) -> tuple[B
     enterprise = check_enterprise(own_enterprise(actor))
     keys.signing_key()
     # Claiming the batch in the database makes a second, concurrent confirm a no-op.
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(BulkBatch).where(BulkBatch.id == batch.id, BulkBatch.status == "pending")
         .values(status="confirmed", confirmed_at=now).execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if not claimed:
         return get_batch(batch_id, actor), False
-    rows = [dict(row) for row in batch.rows]
+    rows = [row.copy() for row in batch.rows]
     _mark_issued(rows, _issued_rows(enterprise.id))  # another batch may have issued them since
     numbers = []
     for row in rows:

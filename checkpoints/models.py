@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import User
 from checkpoints import reasons
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, db, utcnow
 
 KINDS = ("highway_exit", "park_gate", "transfer_station")
 # The registry (checkpoints/reasons.py) owns the codes, their order and their bits.
@@ -37,7 +37,7 @@ officer_checkpoints = Table(
 )
 
 
-class Checkpoint(db.Model):
+class Checkpoint(Model):
     __tablename__ = "checkpoints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +59,7 @@ class Checkpoint(db.Model):
         return f"<Checkpoint {self.code}>"
 
 
-class Scan(db.Model):
+class Scan(Model):
     """One check of a pass at a checkpoint, whatever the verdict; never holds the raw token."""
 
     __tablename__ = "scans"
@@ -107,3 +107,8 @@ class Scan(db.Model):
 
     def __repr__(self) -> str:
         return f"<Scan {self.id} {self.verdict} at {self.checkpoint_id}>"
+
+
+# The scans table typed as the Table it is (Scan.__table__ is typed as any FromClause), for
+# the Core inserts that write scans in bulk.
+scans_table = Model.metadata.tables["scans"]

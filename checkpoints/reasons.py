@@ -8,6 +8,7 @@ The colour reasons' verdicts here are the seeded policy's; the deployment's Colo
 decide them at a scan.
 """
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 VERDICTS = ("pass", "check", "deny")
@@ -26,7 +27,7 @@ class Words:
     def __str__(self) -> str:
         from flask_babel import gettext
 
-        return gettext(self.message)
+        return str(gettext(self.message))
 
     def __repr__(self) -> str:
         return f"<Words {self.message!r}>"
@@ -124,7 +125,7 @@ UNREADABLE = ("malformed", "bad_signature", "unknown_key", "key_revoked", "unkno
               "not_found")
 
 
-def reason_bits(codes) -> int:
+def reason_bits(codes: Iterable[str]) -> int:
     """The codes as one integer, a bit each (REASON_BITS)."""
     return sum(REASON_BITS.get(code, 0) for code in set(codes))
 

@@ -69,7 +69,7 @@ def judge_at(qr_text: str, checkpoint, plate_seen: str | None,
 def _judge_foreign_at(jws: str, issuer: str, checkpoint, plate_seen: str | None, at: datetime,
                       policy: rules.Policy) -> tuple[rules.Decision, str | None, str | None]:
     reading = foreign.read_foreign(jws, issuer, at)
-    if reading.unreadable:
+    if reading.unreadable or reading.pass_ is None:
         return rules.decide(rules.Facts(unreadable=reading.unreadable), at, policy), None, None
     number = reading.pass_.number
     earlier = scans.last_seen_elsewhere(number, checkpoint, at, horizon())

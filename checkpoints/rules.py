@@ -5,7 +5,7 @@ checkpoint would say" and the re-judging of uploaded offline scans all call `dec
 static/js/scan/rules.js is its twin; tests/vectors/verify.json holds both to the same answers.
 """
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -144,12 +144,12 @@ def verdict_of(code: str, policy: Policy) -> str:
     return BY_CODE[code].verdict
 
 
-def ordered(codes, policy: Policy) -> Decision:
+def ordered(codes: Iterable[str], policy: Policy) -> Decision:
     """Each code once, worst first (by the verdict it calls for, then the registry's order)."""
     unique = list(dict.fromkeys(codes))
     verdicts = {code: verdict_of(code, policy) for code in unique}
     unique.sort(key=lambda code: (-SEVERITY[verdicts[code]], RANK[code]))
-    worst = max(verdicts.values(), key=SEVERITY.get, default="pass")
+    worst = max(verdicts.values(), key=SEVERITY.__getitem__, default="pass")
     return Decision(worst, tuple(unique))
 
 

@@ -1,13 +1,14 @@
 """The scan log: recording each check, and reading it back by shift, filter or pass."""
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import ColumnClause, func, literal_column, select
 from sqlalchemy.sql import Select
 
 from checkpoints import rules
-from checkpoints.models import REASON_BITS, VERDICTS, Checkpoint, Scan
+from checkpoints.models import REASON_BITS, VERDICTS, Checkpoint, Scan, scans_table
 from core.db import db
 from core.group_commit import group_commit
 
@@ -22,7 +23,7 @@ def record_scan(*, checkpoint_id: int, officer_id: int, verdict: str, reasons: l
 
     Scans arriving together share one commit (core.group_commit). The token is never stored.
     """
-    return group_commit(Scan.__table__).append({
+    return group_commit(scans_table).append({
         "checkpoint_id": checkpoint_id, "officer_id": officer_id, "verdict": verdict,
         "reasons": reasons, "pass_number": pass_number, "enterprise_code": enterprise_code,
         "plate_seen": plate_seen, "scanned_at": now, "received_at": now, "offline": False,
@@ -91,7 +92,7 @@ def _conditions(filters: ScanFilters) -> list:
         conditions.append(Scan.verdict == filters.verdict)
     if filters.reason in REASON_BITS:
         # Written out as the partial index's own predicate, so the database picks that index.
-        bit = literal_column(str(REASON_BITS[filters.reason]))
+        bit: ColumnClause[int] = literal_column(str(REASON_BITS[filters.reason]))
         conditions.append(Scan.reason_bits.op("&")(bit) != literal_column("0"))
     if filters.enterprise:
         conditions.append(Scan.enterprise_code == filters.enterprise.upper())
@@ -110,7 +111,7 @@ def _conditions(filters: ScanFilters) -> list:
 class ScanPage:
     """One page of the log, found without counting every match."""
 
-    items: list[Scan]
+    items: Sequence[Scan]
     page: int
     has_next: bool
 
@@ -144,13 +145,13 @@ def verdict_counts(filters: ScanFilters | None = None, *,
     matching = select(Scan.verdict).where(*_conditions(filters or ScanFilters()))
     if newest is not None:
         matching = matching.order_by(Scan.scanned_at.desc(), Scan.id.desc()).limit(newest)
-    matching = matching.subquery()
+    matches = matching.subquery()
     rows = db.session.execute(
-        select(matching.c.verdict, func.count()).group_by(matching.c.verdict)).all()
+        select(matches.c.verdict, func.count()).group_by(matches.c.verdict)).all()
     return dict.fromkeys(VERDICTS, 0) | dict(rows)
 
 
-def possible_copies(page: list[Scan], window: timedelta) -> dict[int, list[Scan]]:
+def possible_copies(page: Sequence[Scan], window: timedelta) -> dict[int, list[Scan]]:
     """Scans of the same pass in another county within `window` of each scan on the page.
 
     One pass cannot be at checkpoints in two counties minutes apart: one of them saw a copy.

@@ -37,6 +37,7 @@ def create_checkpoint(data: Mapping, actor: Actor) -> Checkpoint:
     if code and find(code) is not None:
         fields.error("code", _l("A checkpoint with this code already exists."))
     fields.raise_if_invalid()
+    assert code is not None  # required, and nothing was refused
     checkpoint = Checkpoint(code=code, name=name, kind=kind, area=area, latitude=latitude,
                             longitude=longitude)
     db.session.add(checkpoint)

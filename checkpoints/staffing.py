@@ -45,12 +45,13 @@ def create_account(data: Mapping, actor_name: str) -> User:
     they staff, checked with the account's other fields."""
     errors: dict = {}
     fields = Fields(data, errors=errors)
-    checkpoints = []
+    checkpoints: list[Checkpoint] = []
     for code in data.get("checkpoints") or []:
         checkpoint = db.session.scalar(select(Checkpoint).where(Checkpoint.code == code))
         if checkpoint is None:
             fields.error("checkpoints", _l("No checkpoint with code %(code)s.", code=code))
-        checkpoints.append(checkpoint)
+        else:
+            checkpoints.append(checkpoint)
     if checkpoints and data.get("role") != "officer":
         fields.error("checkpoints", _l("Only officers are assigned to checkpoints."))
     return create_user(data, actor_name, errors=errors, checkpoints=checkpoints)

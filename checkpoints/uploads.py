@@ -5,16 +5,23 @@ verdict and reasons are the server's, which every count uses; the handheld's are
 them (client_verdict, client_reasons) and a disagreement shows in the scan log.
 """
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from checkpoints import service
-from checkpoints.models import REASON_CODES, VERDICTS, Checkpoint, Scan, officer_checkpoints
+from checkpoints.models import (
+    REASON_CODES,
+    VERDICTS,
+    Checkpoint,
+    Scan,
+    officer_checkpoints,
+    scans_table,
+)
 from checkpoints.rejudge import judge_at
 from core.db import db, utcnow
 from core.unit_of_work import unit_of_work
@@ -23,7 +30,8 @@ from core.validation import REQUIRED, Fields
 MAX_BATCH = 500
 # Each dialect's INSERT ... ON CONFLICT DO NOTHING: the unique constraint, not a prior
 # SELECT, decides between two uploads of one scan racing each other.
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERTS: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @unit_of_work()
@@ -73,7 +81,7 @@ def _row(item: Fields, mine: dict[str, Checkpoint], officer, now: datetime) -> d
                                     "%(hours)d hours before the upload.",
                                     hours=current_app.config["OFFLINE_BUNDLE_LIFETIME_HOURS"]))
     plate_seen = item.text("plate", required=False, max_length=16)
-    if item.errors:
+    if item.errors or code is None:
         return {}  # the whole upload is refused: nothing to build
     return {"client_id": str(uuid.UUID(client_id)), "qr": qr_text,
             "checkpoint_id": mine[code].id, "officer_id": officer.id,
@@ -118,7 +126,7 @@ def _judge_and_insert(rows: list[dict], mine: dict[str, Checkpoint]) -> int:
                                                 row["plate_seen"], row["scanned_at"])
         row |= {"verdict": decision.verdict, "reasons": list(decision.reasons),
                 "pass_number": number, "enterprise_code": enterprise}
-        statement = (insert(Scan.__table__).values(row)
+        statement = (insert(scans_table).values(row)
                      .on_conflict_do_nothing(index_elements=["client_id"]).returning(Scan.id))
         accepted += len(db.session.execute(statement).all())
     return accepted

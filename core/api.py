@@ -24,7 +24,7 @@ class NotAnObject(DomainError):
     message = _l("The body must be a JSON object.")
 
 
-def json_body() -> dict:
+def json_body() -> dict[str, object]:
     """The request's JSON object, or the matching 415/400/422 refusal."""
     if not request.is_json:
         raise NotJson()

@@ -1,8 +1,11 @@
 """Who is calling: web sessions for pages, bearer tokens for the API, roles for both."""
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
-from flask import Flask, redirect, request, url_for
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response, redirect, request, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
@@ -12,56 +15,66 @@ from core.errors import Forbidden, error_response, wants_json
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
+P = ParamSpec("P")
+R = TypeVar("R")
+View = TypeVar("View", bound=Callable[..., Any])
+
 
 class WebOnlySessionInterface(SecureCookieSessionInterface):
     """API calls never read or write the session cookie: a bearer token is their only
     credential, so a cross-site request riding on the cookie gets nowhere."""
 
-    def open_session(self, app, request):
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if request.path.startswith("/api/"):
             return self.session_class()
         return super().open_session(app, request)
 
-    def save_session(self, app, session, response):
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if request.path.startswith("/api/"):
             return
         super().save_session(app, session, response)
 
-    def get_cookie_secure(self, app) -> bool:
+    def get_cookie_secure(self, app: Flask) -> bool:
         configured = app.config["SESSION_COOKIE_SECURE"]
         return request.is_secure if configured is None else bool(configured)
 
 
-def role_required(*roles: str):
+def role_required(
+        *roles: str) -> Callable[[Callable[P, R]], Callable[P, R | ResponseReturnValue]]:
     """Let in only signed-in users holding one of these roles."""
 
-    def decorator(view):
+    def decorator(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
         @wraps(view)
-        def wrapped(*args, **kwargs):
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
             if not current_user.is_authenticated:
-                return login_manager.unauthorized()
+                refusal: ResponseReturnValue = login_manager.unauthorized()
+                return refusal
             if current_user.role not in roles:
                 raise Forbidden()
             return view(*args, **kwargs)
 
-        wrapped.allowed_roles = roles
-        return wrapped
+        return _allow(wrapped, roles)
 
     return decorator
 
 
-def signed_in(view):
+def signed_in(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
     """Let in any signed-in user, whatever the role."""
     return role_required("admin", "enterprise", "officer")(view)
 
 
-def public(view):
+def public(view: View) -> View:
     """Mark a view as open to everyone, so the access test knows it is meant to be."""
-    view.allowed_roles = ("anonymous", "admin", "enterprise", "officer")
+    return _allow(view, ("anonymous", "admin", "enterprise", "officer"))
+
+
+def _allow(view: View, roles: tuple[str, ...]) -> View:
+    # The access test reads off each view which roles it lets in.
+    view.allowed_roles = roles  # type: ignore[attr-defined]  # a function's own attribute
     return view
 
 
-def _unauthorized():
+def _unauthorized() -> ResponseReturnValue:
     if wants_json():
         return error_response(401, "unauthorized", _l("Sign in first: send a bearer token."))
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))

@@ -5,9 +5,11 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
-from flask import Flask
+from flask import Config, Flask
 
 DEFAULTS = {
     "AREA_CODE": "450500",
@@ -73,7 +75,7 @@ LOCAL_SECRETS = ("AUDIT_ANCHOR_KEY",)
 SECRETS_FILE = "secrets.json"
 
 
-def load_config(app: Flask, test_config: dict | None) -> None:
+def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     """Fill app.config from defaults, the environment and test_config, in that order."""
     app.config.from_mapping(DEFAULTS)
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get(
@@ -103,8 +105,9 @@ def _fill_instance_secrets(app: Flask) -> None:
         app.config.update({name: stored[name] for name in missing})
 
 
-def update_instance_secrets(instance_path: str | os.PathLike, generate=(),
-                            replace: dict | None = None) -> dict:
+def update_instance_secrets(instance_path: str | os.PathLike[str],
+                            generate: Iterable[str] = (),
+                            replace: Mapping[str, str] | None = None) -> dict[str, str]:
     """The secrets kept in the instance folder, after making those named in `generate` that
     are missing and storing `replace`. Under a lock: processes starting at once agree."""
     folder = Path(instance_path)
@@ -121,7 +124,7 @@ def update_instance_secrets(instance_path: str | os.PathLike, generate=(),
 
 
 @contextlib.contextmanager
-def _locked(path: Path):
+def _locked(path: Path) -> Iterator[None]:
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)  # released when closed
@@ -145,7 +148,7 @@ def write_private(path: Path, data: bytes) -> None:
         raise
 
 
-def _check(config) -> None:
+def _check(config: Config) -> None:
     """Fail at start-up, not at the first request, on settings that cannot work."""
     area = str(config["AREA_CODE"])
     if len(area) != 6 or not area.isdigit():

@@ -2,19 +2,30 @@
 import contextlib
 import fcntl
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event, literal_column, make_url
+from sqlalchemy import (
+    CursorResult,
+    DateTime,
+    Delete,
+    MetaData,
+    Update,
+    event,
+    literal_column,
+    make_url,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 
 # Named constraints let Alembic alter them later, on SQLite as on PostgreSQL.
 NAMING_CONVENTION = {
@@ -33,6 +44,14 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 
+# Models subclass this. At run time it is db.Model (Base with Flask-SQLAlchemy's session
+# binding); mypy cannot subclass an attribute of an instance (python/mypy#8603), and Base
+# carries every mapping type it needs.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 
 def system_time() -> datetime:
     return datetime.now(UTC)
@@ -48,13 +67,13 @@ def utcnow() -> datetime:
     return clock()
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as UTC and always returns them aware (SQLite drops the zone)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -62,14 +81,14 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 @event.listens_for(Engine, "connect")
-def _tune_sqlite(dbapi_connection, connection_record) -> None:
+def _tune_sqlite(dbapi_connection: DBAPIConnection, connection_record: object) -> None:
     # WAL lets readers run beside a writer; the busy timeout makes writers queue, not fail.
     if type(dbapi_connection).__module__ != "sqlite3":
         return
@@ -82,7 +101,7 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
 
 
 @contextlib.contextmanager
-def write_turn():
+def write_turn() -> Iterator[None]:
     """On SQLite, queue for the right to write on an OS file lock beside the database, across
     threads and processes alike; elsewhere, nothing.
 
@@ -106,7 +125,7 @@ class RowIdConverter(IntegerConverter):
     """`<int:...>` in URLs, bounded so a number no row id can reach is a 404, not a driver
     overflow (SQLite integers are 64-bit)."""
 
-    def __init__(self, url_map, *args, **kwargs):
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**63 - 1)
         super().__init__(url_map, *args, **kwargs)
 
@@ -142,7 +161,15 @@ def init_app(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
 
 
-def insert_ignoring_conflict(model, values: dict, keys: list[str]) -> bool:
+def rows_changed(statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE in the session; how many rows it changed."""
+    result = db.session.execute(statement)
+    assert isinstance(result, CursorResult)  # what DML without RETURNING gives back
+    return result.rowcount
+
+
+def insert_ignoring_conflict(model: type[Base], values: Mapping[str, object],
+                             keys: list[str]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING: of two racing inserts, one wins, none fails.
     True if this one inserted the row."""
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[db.session.get_bind().dialect.name]

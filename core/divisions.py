@@ -87,8 +87,9 @@ class Divisions(Mapping[str, str]):
 
     def full_name(self, code: str) -> str | None:
         """Return the name of code after those of its province and prefecture, or None."""
-        if code not in self:
-            return None
+        return self._chain_name(code) if code in self else None
+
+    def _chain_name(self, code: str) -> str:
         chain = dict.fromkeys((code[:2] + "0000", code[:4] + "00", code))
         return "".join(self[part] for part in chain if part in self)
 
@@ -99,7 +100,7 @@ class Divisions(Mapping[str, str]):
     @cached_property
     def _county_names(self) -> list[tuple[str, str, str]]:
         """(code, name, full name) of every county, by code."""
-        return [(code, name, self.full_name(code)) for code, name in self.counties()]
+        return [(code, name, self._chain_name(code)) for code, name in self.counties()]
 
     def search(self, query: str, limit: int = 20) -> list[tuple[str, str]]:
         """(code, full name) of the counties whose code starts with query, or whose full name
@@ -143,7 +144,7 @@ def _closeness(word: str, name: str) -> int:
     return 2 if word in name else 3
 
 
-def load_divisions(*paths: str | os.PathLike) -> Divisions:
+def load_divisions(*paths: str | os.PathLike[str]) -> Divisions:
     """Load the packaged divisions, then each extra CSV file, later rows overriding earlier."""
     rows, abolished = _packaged()
     rows = dict(rows)

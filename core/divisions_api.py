@@ -1,5 +1,5 @@
 """County search for the pickers on the forms: public, as GB/T 2260 itself is."""
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from core.auth import public
 from core.divisions import default_divisions
@@ -12,7 +12,7 @@ MAX_LIMIT = 50
 
 @bp.get("/divisions")
 @public
-def search_divisions():
+def search_divisions() -> Response:
     query = request.args.get("q", "")[:MAX_QUERY]
     limit = min(max(request.args.get("limit", 20, type=int), 1), MAX_LIMIT)
     divisions = default_divisions()

@@ -1,10 +1,12 @@
 """Domain errors and their translation into JSON or HTML responses."""
+from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException
 
 from core.db import db
@@ -23,6 +25,10 @@ HTTP_MESSAGES = {
 
 INSUFFICIENT_PRIVILEGE = "42501"
 
+# What a refusal says: a str, or a lazy translation that str() renders in the user's language.
+Message = object
+ErrorResponse = tuple[Response | str, int]
+
 
 class DomainError(Exception):
     """A refusal the caller can act on; subclasses set status, code and message."""
@@ -31,11 +37,11 @@ class DomainError(Exception):
     code = "bad_request"
     message = _l("The request cannot be processed.")
 
-    def __init__(self, message=None, fields: dict | None = None):
+    def __init__(self, message: Message = None, fields: Mapping[str, Message] | None = None):
         super().__init__(message or self.message)
         if message is not None:
             self.message = message
-        self.fields = fields or {}
+        self.fields = dict(fields or {})
 
 
 class ValidationFailed(DomainError):
@@ -43,7 +49,7 @@ class ValidationFailed(DomainError):
     code = "invalid"
     message = _l("Some fields are not valid.")
 
-    def __init__(self, fields: dict):
+    def __init__(self, fields: Mapping[str, Message]):
         super().__init__(fields=fields)
 
 
@@ -73,13 +79,14 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def error_response(status: int, code: str, message, fields: dict | None = None,
-                   back_url: str | None = None):
-    fields = {path: str(text) for path, text in (fields or {}).items()}
+def error_response(status: int, code: str, message: Message,
+                   fields: Mapping[str, Message] | None = None,
+                   back_url: str | None = None) -> ErrorResponse:
+    texts = {path: str(text) for path, text in (fields or {}).items()}
     if wants_json():
-        body = {"error": {"code": code, "message": str(message), "fields": fields}}
+        body = {"error": {"code": code, "message": str(message), "fields": texts}}
         return jsonify(body), status
-    page = render_template("error.html", status=status, code=code, message=message, fields=fields,
+    page = render_template("error.html", status=status, code=code, message=message, fields=texts,
                            back_url=back_url)
     return page, status
 
@@ -104,20 +111,21 @@ def _refuse_nul_in_address() -> None:
         raise NulInAddress()
 
 
-def _domain_error(error: DomainError):
+def _domain_error(error: DomainError) -> ResponseReturnValue:
     response = error_response(error.status, error.code, error.message, error.fields)
     if retry_after := getattr(error, "retry_after", None):
         return (*response, {"Retry-After": str(retry_after)})
     return response
 
 
-def _http_error(error: HTTPException):
+def _http_error(error: HTTPException) -> ErrorResponse:
     code = (error.name or "error").lower().replace(" ", "_")
+    status = error.code or 500
     # werkzeug's descriptions are English only: say it in the user's language.
-    return error_response(error.code or 500, code, HTTP_MESSAGES.get(error.code, error.name))
+    return error_response(status, code, HTTP_MESSAGES.get(status, error.name))
 
 
-def _form_refused(error: CSRFError):
+def _form_refused(error: CSRFError) -> ErrorResponse:
     """The form's CSRF token expired or its session ended: nothing was stored. Say so in the
     user's language and lead back to the form, which puts back what was typed."""
     message = _l("This form was open too long, or you signed out in another window, so it "
@@ -130,7 +138,7 @@ def _form_refused(error: CSRFError):
                           back_url=restoring(path) if same_site else None)
 
 
-def _database_unavailable(error: OperationalError):
+def _database_unavailable(error: DBAPIError) -> ErrorResponse:
     db.session.rollback()
     if hasattr(current_app, "login_manager"):
         # The page layout asks who is signed in: asking the database again would fail the
@@ -140,7 +148,7 @@ def _database_unavailable(error: OperationalError):
     return error_response(503, "unavailable", message)
 
 
-def _database_refused(error: ProgrammingError):
+def _database_refused(error: ProgrammingError) -> ErrorResponse:
     # The database refused this role the table (rights revoked, SQLSTATE 42501): an outage to
     # the client, like a locked database; nothing was written. Other programming errors are bugs.
     if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:

@@ -15,17 +15,19 @@ from sqlalchemy import Table, insert
 
 from core.db import db, write_turn
 
+Row = dict[str, object]
+
 
 class GroupCommit:
     def __init__(self, table: Table):
         self.statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        self._queued: list[tuple[dict, Future]] = []
+        self._queued: list[tuple[Row, Future[int]]] = []
         self._queue_lock = threading.Lock()
         self._turn = threading.Lock()
 
-    def append(self, row: dict) -> int:
+    def append(self, row: Row) -> int:
         """Insert the row, committed together with whatever else is queued; returns its id."""
-        written = Future()
+        written: Future[int] = Future()
         with self._queue_lock:
             self._queued.append((row, written))
         with self._turn:
@@ -35,7 +37,7 @@ class GroupCommit:
                 self._write(batch)
         return written.result()
 
-    def _write(self, batch: list[tuple[dict, Future]]) -> None:
+    def _write(self, batch: list[tuple[Row, Future[int]]]) -> None:
         try:
             with write_turn(), db.engine.begin() as connection:
                 ids = connection.execute(self.statement, [row for row, _ in batch]).scalars().all()
@@ -50,7 +52,7 @@ class GroupCommit:
 def group_commit(table: Table) -> GroupCommit:
     """The app's group commit for this table (one per database, shared by its threads)."""
     writers = current_app.extensions.setdefault("group_commit", {})
-    writer = writers.get(table.name)
+    writer: GroupCommit | None = writers.get(table.name)
     if writer is None:  # two threads may both get here: setdefault keeps one writer
         writer = writers.setdefault(table.name, GroupCommit(table))
     return writer

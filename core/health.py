@@ -1,5 +1,5 @@
 """Liveness for load balancers and benchmarks: answers without touching the database."""
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from core.auth import public
 
@@ -8,5 +8,5 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 @public
-def healthz():
+def healthz() -> Response:
     return jsonify(status="ok")

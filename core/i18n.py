@@ -1,7 +1,7 @@
 """Simplified Chinese by default, English when the user picks it."""
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel, get_locale
 
 LANGUAGES = {"zh": "中文", "en": "English"}
@@ -20,7 +20,7 @@ def select_locale() -> str:
     return "zh"
 
 
-def _remember_choice(response):
+def _remember_choice(response: Response) -> Response:
     choice = request.args.get("lang")
     if choice in LANGUAGES and request.cookies.get(LANGUAGE_COOKIE) != choice:
         response.set_cookie(LANGUAGE_COOKIE, choice, max_age=365 * 24 * 3600, samesite="Lax")

@@ -1,5 +1,6 @@
 """Request JSON parsed within a nesting bound, so a deep body is a 400, never a 500."""
 import json
+from typing import Any
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
@@ -13,7 +14,7 @@ class TooDeep(ValueError):
 
 
 class BoundedJSONProvider(DefaultJSONProvider):
-    def loads(self, s, **kwargs):
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
             value = json.loads(s, **kwargs)
         except RecursionError as error:  # the C decoder recurses once per level
@@ -23,7 +24,7 @@ class BoundedJSONProvider(DefaultJSONProvider):
         return value
 
 
-def _depth(value) -> int:
+def _depth(value: object) -> int:
     """Nesting depth, measured without recursion."""
     deepest, stack = 0, [(value, 1)]
     while stack:

@@ -4,6 +4,7 @@ workers by default, and each would count on its own)."""
 import math
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import redis
 from flask import Flask, current_app
@@ -12,10 +13,10 @@ from sqlalchemy import BigInteger, String, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import db
+from core.db import Model, db
 
 
-class RateCounter(db.Model):
+class RateCounter(Model):
     """One counter for one fixed window; rows past use are deleted as new ones come."""
 
     __tablename__ = "rate_counters"
@@ -26,6 +27,16 @@ class RateCounter(db.Model):
 
     def __repr__(self) -> str:
         return f"<RateCounter {self.key}={self.count}>"
+
+
+class Counters(Protocol):
+    """Where the counts live: the database or Redis."""
+
+    def add(self, key: str, expires_at: int) -> int: ...
+
+    def get(self, key: str) -> int: ...
+
+    def give_back(self, key: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,7 @@ class Window:
     def key(self, name: str, index: int) -> str:
         return f"{name}:{self.seconds}:{index}"
 
-    def add(self, store, name: str, now: float) -> tuple[str, int | None]:
+    def add(self, store: Counters, name: str, now: float) -> tuple[str, int | None]:
         """Count one for `name`; its counter's key, and past the limit the seconds to wait."""
         index = int(now) // self.seconds
         key = self.key(name, index)
@@ -80,7 +91,7 @@ class DatabaseCounters:
         # A connection of its own: the count is committed before the password is checked,
         # whatever becomes of the request's own transaction.
         with db.engine.begin() as connection:
-            count = connection.scalar(statement)
+            count: int = connection.scalar(statement)
             if count == 1:  # a new window: the time to sweep away the ended ones
                 connection.execute(delete(RateCounter)
                                    .where(RateCounter.expires_at < int(time.time())))
@@ -106,7 +117,8 @@ class RedisCounters:
         pipe = self.server.pipeline()  # MULTI/EXEC: the increment and its expiry together
         pipe.incr(self.prefix + key)
         pipe.expireat(self.prefix + key, expires_at + 1)
-        return pipe.execute()[0]
+        counted: int = pipe.execute()[0]
+        return counted
 
     def get(self, key: str) -> int:
         return int(self.server.get(self.prefix + key) or 0)
@@ -115,8 +127,9 @@ class RedisCounters:
         self.server.decr(self.prefix + key)
 
 
-def counters() -> DatabaseCounters | RedisCounters:
-    return current_app.extensions["rate_counters"]
+def counters() -> Counters:
+    store: Counters = current_app.extensions["rate_counters"]
+    return store
 
 
 def init_app(app: Flask) -> None:

@@ -2,8 +2,9 @@
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from core.auth import public
 
@@ -13,11 +14,12 @@ bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 
 @cache
-def document() -> dict:
-    return json.loads(DOCUMENT.read_text(encoding="utf-8"))
+def document() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(DOCUMENT.read_text(encoding="utf-8"))
+    return loaded
 
 
 @bp.get("/openapi.json")
 @public
-def openapi():
+def openapi() -> Response:
     return jsonify(document())

@@ -1,5 +1,5 @@
 """Response headers that keep pages from being framed, sniffed or given powers they don't need."""
-from flask import Flask, request
+from flask import Flask, Response, request
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -23,7 +23,7 @@ CAMERA_PATHS = ("/checkpoint/scan",)
 CACHEABLE_ENDPOINTS = {"static", "well_known.jwks", "openapi.openapi", "scanner.zxing_file"}
 
 
-def _secure_headers(response):
+def _secure_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
     headers["X-Content-Type-Options"] = "nosniff"

@@ -1,4 +1,6 @@
 """What every page template can use: navigation, names of codes, small filters."""
+from typing import Any
+
 from flask import Flask, request
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
@@ -20,11 +22,12 @@ KIND_NAMES = {
 ROLE_NAMES = {"admin": _l("Authority"), "enterprise": _l("Enterprise"), "officer": _l("Officer")}
 
 
-def query_args(**more) -> dict:
+def query_args(**more: object) -> dict[str, Any]:
     """The request's query arguments with `more` over them, for links back to this page.
 
     Names url_for keeps for itself (endpoint, _external, _scheme, _anchor, _method) are
-    dropped: a visitor's ?endpoint= or ?_scheme= must not break or steer the links."""
+    dropped: a visitor's ?endpoint= or ?_scheme= must not break or steer the links. Any: what
+    url_for takes as **values, whose underscored names it types one by one."""
     kept = {name: value for name, value in request.args.items()
             if name != "endpoint" and not name.startswith("_")}
     return kept | more

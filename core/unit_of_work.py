@@ -10,7 +10,9 @@ to the audit log joins the unit too, so two use cases never read the same chain 
 """
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+from sqlalchemy.orm import Session
 
 from core.db import db, write_turn
 
@@ -19,7 +21,7 @@ _DESPITE_ROLLBACK = "unit_of_work.despite_rollback"
 
 
 @contextlib.contextmanager
-def unit_of_work():
+def unit_of_work() -> Iterator[Session]:
     """The use case inside commits once at its end, or rolls back whole if it raises."""
     session = db.session()
     if session.info.get(_OPEN):  # a use case inside another: the outer one commits
@@ -61,17 +63,19 @@ def in_unit_of_work() -> bool:
     return bool(db.session().info.get(_OPEN))
 
 
-def _take_sqlite_write_lock(session) -> None:
+def _take_sqlite_write_lock(session: Session) -> None:
     # pysqlite opens a transaction only at the first INSERT or UPDATE, so reads before it
     # (the chain's tail) would see a state another writer may change before we write.
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         return
-    if not connection.connection.dbapi_connection.in_transaction:
+    dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None  # a checked-out connection always holds one
+    if not dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # a locked database: OperationalError
 
 
-def _write_despite_rollback(session) -> None:
+def _write_despite_rollback(session: Session) -> None:
     writes = session.info.get(_DESPITE_ROLLBACK) or []
     if not writes:
         return

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from flask_babel import lazy_gettext as _l
 
 from core.divisions import default_divisions
-from core.errors import ValidationFailed
+from core.errors import Message, ValidationFailed
 
 REQUIRED = _l("This field is required.")
 UNSTORABLE = _l("Contains a character that cannot be stored (NUL or an unpaired surrogate).")
@@ -23,7 +23,7 @@ def storable(text: str) -> bool:
     return True
 
 
-def unstorable_paths(value, path: str = "") -> Iterator[str]:
+def unstorable_paths(value: object, path: str = "") -> Iterator[str]:
     """Dotted paths (list items by index) of the texts in a JSON value that are not storable."""
     if isinstance(value, str):
         if not storable(value):
@@ -39,7 +39,7 @@ def unstorable_paths(value, path: str = "") -> Iterator[str]:
             yield from unstorable_paths(item, f"{path}.{index}" if path else str(index))
 
 
-def county_refusal(code: str):
+def county_refusal(code: str) -> Message:
     """Why code is no county: abolished (and what it became), or simply unknown."""
     divisions = default_divisions()
     gone = divisions.abolished(code)
@@ -52,7 +52,7 @@ def county_refusal(code: str):
               successor_name=divisions.full_name(gone.successor))
 
 
-def county_by_name(value):
+def county_by_name(value: object) -> tuple[object, Message | None]:
     """A county written as its name (赤坎区, 湛江市赤坎区) as its code, for the doors where people
     type names (forms, bulk files): (code, None), or (None, why) when the name names no county or
     several. Anything else comes back as it is, for the code rules to judge."""
@@ -74,17 +74,18 @@ def county_by_name(value):
 class Fields:
     """Reads values from a mapping (JSON object or form) and records errors by dotted path."""
 
-    def __init__(self, data: Mapping, prefix: str = "", errors: dict | None = None):
-        self.data = data if isinstance(data, Mapping) else {}
+    def __init__(self, data: object, prefix: str = "",
+                 errors: dict[str, Message] | None = None):
+        self.data: Mapping[str, object] = data if isinstance(data, Mapping) else {}
         self.prefix = prefix
-        self.errors = {} if errors is None else errors
+        self.errors: dict[str, Message] = {} if errors is None else errors
         if not isinstance(data, Mapping):
             self.errors[prefix.rstrip(".") or "body"] = _l("Must be an object.")
 
     def path(self, name: str) -> str:
         return self.prefix + name
 
-    def error(self, name: str, message) -> None:
+    def error(self, name: str, message: Message) -> None:
         """Record the first error for a field."""
         self.errors.setdefault(self.path(name), message)
 
@@ -92,7 +93,8 @@ class Fields:
         return self.path(name) not in self.errors
 
     def text(self, name: str, *, required: bool = True, max_length: int = 200,
-             check: Callable[[str], bool] | None = None, invalid=None) -> str | None:
+             check: Callable[[str], bool] | None = None,
+             invalid: Message = None) -> str | None:
         """A trimmed string; empty counts as missing."""
         value = self.data.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -184,7 +186,7 @@ class Fields:
             return Fields({}, self.path(name) + ".", {})
         return Fields(value, self.path(name) + ".", self.errors)
 
-    def reject_extra(self, *names: str, message=None) -> None:
+    def reject_extra(self, *names: str, message: Message = None) -> None:
         """Refuse fields that must not be sent in this context."""
         for name in names:
             if name in self.data:

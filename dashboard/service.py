@@ -101,10 +101,10 @@ def checkpoint_activity(now: datetime) -> list[CheckpointActivity]:
                  .group_by(Checkpoint.id, Checkpoint.code, Checkpoint.name, Checkpoint.kind)
                  .order_by(Checkpoint.code))
     rows = []
-    for code, name, kind, last_scan, *counts in db.session.execute(statement):
+    for code, name, kind, scanned_last, *counts in db.session.execute(statement):
         by_verdict = dict(zip(VERDICTS, counts[HOURS:], strict=True))
         rows.append(CheckpointActivity(code, name, kind, counts[:HOURS], by_verdict,
-                                       sum(by_verdict.values()), last_scan, False))
+                                       sum(by_verdict.values()), scanned_last, False))
     _mark_silent(rows, now)
     return rows
 

@@ -90,7 +90,8 @@ def latest_feed(area: str) -> dict | None:
 def _feed_fetched_at(database: str, area: str, fetched_at: datetime) -> dict:
     # A city's feed (10,000 enterprises) takes ~10 ms to parse: more than the rest of a verify.
     # Callers only read it.
-    return db.session.scalar(select(IssuerFeed.payload).where(IssuerFeed.area == area))
+    return db.session.execute(
+        select(IssuerFeed.payload).where(IssuerFeed.area == area)).scalar_one()
 
 
 def read_with(jws: str, issuer_name: str, jwks: dict, feed: dict | None, now: datetime, *,
@@ -117,6 +118,8 @@ def read_with(jws: str, issuer_name: str, jwks: dict, feed: dict | None, now: da
 def with_scene(reading: ForeignReading, plate_seen: str | None, checkpoint_area: str | None,
                earlier: rules.EarlierScan | None) -> rules.Facts:
     """The reading's facts with what the officer sees and where."""
+    if reading.facts is None:  # unreadable: the reason alone decides
+        return rules.Facts(unreadable=reading.unreadable)
     return replace(reading.facts, plate_seen=plate_seen, checkpoint_area=checkpoint_area,
                    earlier_scan=earlier)
 

@@ -4,10 +4,10 @@ from datetime import datetime
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, utcnow
 
 
-class TrustList(db.Model):
+class TrustList(Model):
     """Each trust list accepted, newest last: the newest is the one in force."""
 
     __tablename__ = "trust_lists"
@@ -22,7 +22,7 @@ class TrustList(db.Model):
         return f"<TrustList {self.id} until {self.expires_at:%Y-%m-%d}>"
 
 
-class TrustedIssuer(db.Model):
+class TrustedIssuer(Model):
     """An issuing city of the trust list in force, with its public keys."""
 
     __tablename__ = "trusted_issuers"
@@ -36,7 +36,7 @@ class TrustedIssuer(db.Model):
         return f"<TrustedIssuer {self.area} {self.name}>"
 
 
-class IssuerFeed(db.Model):
+class IssuerFeed(Model):
     """The latest verified status feed of another issuer."""
 
     __tablename__ = "issuer_feeds"

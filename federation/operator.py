@@ -38,6 +38,8 @@ def sign_list(private_path: Path, issuers_path: Path, days: int) -> str:
     """Sign the issuers of a JSON file ([{"area", "name", "feed_url", "jwks" or "jwks_url"}]),
     fetching each jwks_url now, into a trust list valid for `days`."""
     key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{private_path} holds no EC private key: trust lists are ES256")
     issuers = []
     for entry in json.loads(issuers_path.read_text()):
         jwks = entry.get("jwks") or json.loads(fetch(entry["jwks_url"]))

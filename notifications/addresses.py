@@ -9,7 +9,8 @@ import ipaddress
 import re
 import socket
 from collections.abc import Callable
-from urllib.parse import SplitResult, urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -45,7 +46,16 @@ def is_public(address: IPAddress) -> bool:
                    if network.version == address.version)
 
 
-def split_url(url: str) -> SplitResult:
+@dataclass(frozen=True)
+class WebhookUrl:
+    """An https URL with a usable host: what a webhook request is made from."""
+
+    host: str
+    port: int
+    target: str  # the path and query, as the request line carries them
+
+
+def split_url(url: str) -> WebhookUrl:
     """The parts of an https URL with a usable host; raise AddressRefused otherwise."""
     try:
         parts = urlsplit(url)
@@ -60,7 +70,8 @@ def split_url(url: str) -> SplitResult:
         raise AddressRefused("credentials in the URL")
     if _ip_literal(parts.hostname) is None and not _is_dns_name(parts.hostname):
         raise AddressRefused("not a host name")
-    return parts
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return WebhookUrl(parts.hostname, port or 443, target)
 
 
 def resolve(host: str, port: int) -> list[IPAddress]:
@@ -78,7 +89,7 @@ def resolve(host: str, port: int) -> list[IPAddress]:
 def check_url(url: str) -> list[IPAddress]:
     """Resolve a webhook URL and check it; raise AddressRefused."""
     parts = split_url(url)
-    return resolve(parts.hostname, parts.port or 443)
+    return resolve(parts.host, parts.port)
 
 
 def _ip_literal(host: str) -> IPAddress | None:
@@ -112,7 +123,7 @@ def _lookup(host: str, port: int) -> list[IPAddress]:
 
 def _system_resolver(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _allowed_for_tests(address: IPAddress) -> bool:

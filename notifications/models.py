@@ -1,16 +1,20 @@
 """What an enterprise is told: in-app notifications and the webhook outbox."""
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from whitelist.models import Enterprise
 
 EVENT_TYPES = ("enterprise.colour_changed", "pass.revoked", "passes.refused")
 DELIVERY_STATES = ("pending", "delivered", "failed")
 
 
-class Notification(db.Model):
+class Notification(Model):
     """A message for an enterprise's clerks; the words are made at display time from params."""
 
     __tablename__ = "notifications"
@@ -27,7 +31,7 @@ class Notification(db.Model):
         return f"<Notification {self.id} {self.kind} enterprise={self.enterprise_id}>"
 
 
-class WebhookEndpoint(db.Model):
+class WebhookEndpoint(Model):
     """Where an enterprise wants its events posted, and the secret that signs them."""
 
     __tablename__ = "webhook_endpoints"
@@ -42,7 +46,7 @@ class WebhookEndpoint(db.Model):
         return f"<WebhookEndpoint enterprise={self.enterprise_id}>"
 
 
-class WebhookDelivery(db.Model):
+class WebhookDelivery(Model):
     """One event to post: written with the change (an outbox row), sent later with retries."""
 
     __tablename__ = "webhook_deliveries"
@@ -64,7 +68,7 @@ class WebhookDelivery(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    enterprise = relationship("Enterprise", lazy="joined")
+    enterprise: Mapped["Enterprise"] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<WebhookDelivery {self.event_id} {self.event_type} {self.state}>"

@@ -2,7 +2,7 @@
 import json
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from itertools import groupby
 
 from flask import current_app
@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from audit.service import record
 from core import access, crypto, events
 from core.access import Actor
-from core.db import db, utcnow
+from core.db import db, rows_changed, utcnow
 from core.errors import NotFound
 from core.unit_of_work import unit_of_work
 from core.validation import Fields
@@ -92,11 +92,11 @@ def publish(enterprise_id: int, event_type: str, data: dict) -> None:
 def unread_count(enterprise_id: int | None) -> int:
     if enterprise_id is None:
         return 0
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.enterprise_id == enterprise_id, Notification.read_at.is_(None)))
+    return db.session.execute(select(func.count()).select_from(Notification).where(
+        Notification.enterprise_id == enterprise_id, Notification.read_at.is_(None))).scalar_one()
 
 
-def recent(enterprise_id: int, limit: int = 50) -> list[Notification]:
+def recent(enterprise_id: int, limit: int = 50) -> Sequence[Notification]:
     """The enterprise's latest notifications, newest first."""
     return db.session.scalars(
         select(Notification).where(Notification.enterprise_id == enterprise_id)
@@ -113,8 +113,8 @@ def mark_read(enterprise_id: int, actor: Actor, notification_id: int | None = No
         where.append(Notification.id == notification_id)
         if db.session.scalar(select(Notification.id).where(*where)) is None:
             raise NotFound()  # another enterprise's notification is not there for this one
-    changed = db.session.execute(update(Notification).where(
-        *where, Notification.read_at.is_(None)).values(read_at=utcnow())).rowcount
+    changed = rows_changed(update(Notification).where(
+        *where, Notification.read_at.is_(None)).values(read_at=utcnow()))
     if changed:
         record(actor.username, "notifications.read", _code(enterprise_id), count=changed,
                notification=notification_id)
@@ -169,4 +169,4 @@ def url_is_allowed(url: str) -> bool:
 
 
 def _code(enterprise_id: int) -> str:
-    return db.session.get(Enterprise, enterprise_id).code
+    return db.session.get_one(Enterprise, enterprise_id).code

@@ -61,7 +61,7 @@ def _attempt(delivery_id: int, now: datetime) -> str | None:
         secret = secret_of(endpoint) if endpoint else None
     status, error = _post(delivery, secret)
     with unit_of_work():
-        delivery = db.session.get(WebhookDelivery, delivery_id)
+        delivery = db.session.get_one(WebhookDelivery, delivery_id)
         delivery.last_attempt_at, delivery.last_status, delivery.last_error = now, status, error
         if error is None:
             delivery.state, delivery.delivered_at, outcome = "delivered", now, "delivered"
@@ -96,20 +96,18 @@ def _post(delivery: WebhookDelivery, secret: str | None) -> tuple[int | None, st
         return None, "webhook removed by the enterprise"
     try:
         parts = split_url(delivery.url)
-        port = parts.port or 443
         # Resolved and checked here, at each attempt: the name may point elsewhere by now.
-        addresses = resolve(parts.hostname, port)
+        addresses = resolve(parts.host, parts.port)
     except AddressRefused as refused:
         return None, f"refused: {refused}"
     body = delivery.body.encode()
     headers = {"Content-Type": "application/json", "X-Event-Id": delivery.event_id,
                "X-Event-Type": delivery.event_type, "X-Signature": signature(secret, body),
                "User-Agent": "freight-pass-webhooks/1"}
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection = PinnedHTTPSConnection(parts.hostname, port, addresses,
+    connection = PinnedHTTPSConnection(parts.host, parts.port, addresses,
                                        timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
     try:
-        connection.request("POST", path, body=body, headers=headers)
+        connection.request("POST", parts.target, body=body, headers=headers)
         status = connection.getresponse().status  # the body is never read; no redirect followed
     except TimeoutError:
         return None, "timed out"
@@ -130,14 +128,14 @@ class PinnedHTTPSConnection(http.client.HTTPSConnection):
     where the bytes go."""
 
     def __init__(self, host: str, port: int, addresses: list[IPAddress], timeout: float):
-        super().__init__(host, port, timeout=timeout, context=_tls_context(
-            current_app.config.get("WEBHOOK_CA_FILE")))
+        self.tls = _tls_context(current_app.config.get("WEBHOOK_CA_FILE"))
+        super().__init__(host, port, timeout=timeout, context=self.tls)
         self.addresses = addresses
 
     def connect(self) -> None:
         sock = self._first_answering()
         try:
-            self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+            self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
         except BaseException:
             sock.close()
             raise

@@ -107,10 +107,12 @@ def read_application(data: Mapping, enterprise: Enterprise, now: datetime) -> Ap
     via = _via(fields, kind)
     valid_from, valid_until = _window(fields, now)
     # Without a known kind the holder's object has no name to be read under.
-    holder = (_holder(holder_fields, kind, valid_from, now) if holder_fields is not None
+    holder = (_holder(holder_fields, kind, valid_from, now) if holder_fields is not None and kind
               else None)
     crew = _crew(fields, holder, valid_from, now) if kind == "vehicle" else ()
     fields.raise_if_invalid()
+    # Nothing was refused, so every required field is here.
+    assert kind and holder and origin and destination and valid_from and valid_until
     return Application(kind=kind, holder=holder, origin=origin, destination=destination,
                        valid_from=valid_from, valid_until=valid_until, plate=plate, cargo=cargo,
                        via=via, crew=crew)
@@ -133,7 +135,7 @@ def _crew(fields: Fields, driver: Holder | None, valid_from: datetime | None,
                          "vehicle", valid_from, now)
                  for index, member in enumerate(value))
     _refuse_repeated_people(fields, driver, crew)
-    return crew
+    return tuple(member for member in crew if member is not None)  # the rest have errors
 
 
 def _refuse_repeated_people(fields: Fields, driver: Holder | None,
@@ -231,8 +233,8 @@ def _holder(fields: Fields, kind: str, valid_from: datetime | None,
             and not health.adult_on(id_number, valid_from.date()):
         # Driver and crew alike: the field the error is under says whose ID it is.
         fields.error("id_number", _l("Must be at least 18 years old when the pass starts."))
-    values = (name, id_number, phone, health_code, result, sampled_at)
-    if None in values:
+    if (name is None or id_number is None or phone is None or health_code is None
+            or result is None or sampled_at is None):
         return None  # the errors are recorded; raise_if_invalid refuses
     return Holder(name=name, id_number=id_number.upper(), phone=phone, health_code=health_code,
                   test_result=result, test_sampled_at=sampled_at)

@@ -1,5 +1,6 @@
 """Passes and the serials that number them."""
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -17,18 +18,21 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, utcnow
 from passtokens.models import SigningKey
 
 # Person lives in people/ (one natural person across enterprises); named here for the code
 # that reads passes with their holders.
 from people.models import HEALTH_CODES, TEST_RESULTS, Person  # noqa: F401
 
+if TYPE_CHECKING:
+    from whitelist.models import Category, Enterprise
+
 KINDS = ("vehicle", "personnel")
 STANDINGS = ("valid", "revoked", "expired", "not_yet_valid", "closed")
 
 
-class PassSerial(db.Model):
+class PassSerial(Model):
     """The last serial used in an area; incremented under a row lock when a pass is issued."""
 
     __tablename__ = "pass_serials"
@@ -40,7 +44,7 @@ class PassSerial(db.Model):
         return f"<PassSerial {self.area}:{self.last}>"
 
 
-class Pass(db.Model):
+class Pass(Model):
     __tablename__ = "passes"
     __table_args__ = (Index("ix_passes_enterprise_created", "enterprise_id", "created_at"),)
 
@@ -74,10 +78,10 @@ class Pass(db.Model):
     # Closed by a handover at a transfer station: its load travels on the relay pass now.
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    enterprise = relationship("Enterprise", lazy="joined")
+    enterprise: Mapped["Enterprise"] = relationship(lazy="joined")
     key: Mapped[SigningKey] = relationship()
     person: Mapped[Person] = relationship(lazy="joined")
-    category = relationship("Category", lazy="joined")
+    category: Mapped["Category | None"] = relationship(lazy="joined")
     renewed_from: Mapped["Pass | None"] = relationship(remote_side=[id])
     crew: Mapped[list["PassCrew"]] = relationship(order_by="PassCrew.position",
                                                   cascade="all, delete-orphan")
@@ -179,7 +183,7 @@ class Pass(db.Model):
         return f"<Pass {self.number} {self.kind}>"
 
 
-class PassCrew(db.Model):
+class PassCrew(Model):
     """A co-driver or escort (随车人员) travelling on a vehicle pass, masked as issued."""
 
     __tablename__ = "pass_crew"

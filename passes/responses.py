@@ -12,4 +12,5 @@ def png_response(png: bytes, number: str, *, download: bool = False) -> Response
     response.cache_control.immutable = True
     if download:
         response.headers["Content-Disposition"] = f'attachment; filename="pass-{number}.png"'
-    return response.make_conditional(request)
+    response.make_conditional(request)  # a 304 when the client's ETag matches
+    return response

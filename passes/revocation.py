@@ -1,5 +1,6 @@
 """Revoking a signing key: every unexpired pass it signed is refused from then on."""
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -24,7 +25,7 @@ def _revocable(kid: str) -> SigningKey:
     return key
 
 
-def _unexpired_passes(kid: str, now: datetime) -> list[tuple[str, int]]:
+def _unexpired_passes(kid: str, now: datetime) -> Sequence[tuple[str, int]]:
     """(number, enterprise id) of each unexpired, unrevoked pass the key signed."""
     return db.session.execute(
         select(Pass.number, Pass.enterprise_id).where(

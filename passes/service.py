@@ -102,7 +102,7 @@ def _next_number() -> str:
     serial = db.session.scalar(bump)
     if serial is None:
         insert_ignoring_conflict(PassSerial, {"area": area, "last": 0}, ["area"])
-        serial = db.session.scalar(bump)
+        serial = db.session.execute(bump).scalar_one()
     if serial > LAST_SERIAL:
         raise SerialsExhausted()
     return f"{area}{serial:06d}"
@@ -145,13 +145,14 @@ def list_passes(actor: Actor, *, status: str | None = None, kind: str | None = N
 
 
 @unit_of_work()
-def revoke_pass(number: str, reason: str | None, actor: Actor) -> Pass:
+def revoke_pass(number: str, reason: object, actor: Actor) -> Pass:
     """Withdraw a pass; checkpoints deny it from their next scan (or snapshot)."""
     fields = Fields({"reason": reason})
-    reason = fields.text("reason", max_length=500)
+    text = fields.text("reason", max_length=500)
     fields.raise_if_invalid()
+    assert text is not None  # required, and nothing was refused
     pass_ = get_pass(number, actor)
-    revoke(pass_, reason, actor)
+    revoke(pass_, text, actor)
     return pass_
 
 

@@ -2,6 +2,7 @@
 import json
 import logging
 import urllib.request
+from collections.abc import Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -58,7 +59,7 @@ def message_text(pass_: Pass) -> str:
                  "QR code at the checkpoint: %(url)s", name=pass_.holder_name, **facts)
 
 
-def sent_messages(pass_: Pass) -> list[SmsMessage]:
+def sent_messages(pass_: Pass) -> Sequence[SmsMessage]:
     return db.session.scalars(select(SmsMessage).where(SmsMessage.pass_id == pass_.id)
                               .order_by(SmsMessage.created_at.desc())).all()
 
@@ -75,6 +76,7 @@ def send_to_holder(pass_: Pass, actor: Actor) -> SmsMessage:
     _check_limits(pass_, now)
     # The number on the pass's holder record, never one the caller gives.
     phone = pass_.person.phone
+    assert phone is not None  # every holder gave one to get the pass
     message = SmsMessage(pass_id=pass_.id, enterprise_id=pass_.enterprise_id, phone=phone,
                          body=message_text(pass_), created_by=actor.username, created_at=now,
                          sender=current_app.config["SMS_SENDER"])

@@ -4,13 +4,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, utcnow
 
 # logged: the demo sender wrote it to the app log only; sent: a gateway accepted it.
 SMS_STATUSES = ("logged", "sent", "failed")
 
 
-class SmsMessage(db.Model):
+class SmsMessage(Model):
     __tablename__ = "sms_messages"
     __table_args__ = (Index("ix_sms_messages_enterprise_created", "enterprise_id", "created_at"),)
 

@@ -1,4 +1,5 @@
 """Signing keys: one signs at a time; old public keys stay published until their passes expire."""
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 
@@ -60,7 +61,7 @@ def is_published(now):
                 or_(columns.retired_at.is_(None), columns.last_pass_expires_at > now))
 
 
-def published_keys(now: datetime | None = None) -> list[SigningKey]:
+def published_keys(now: datetime | None = None) -> Sequence[SigningKey]:
     return db.session.scalars(
         select(SigningKey).where(is_published(now or utcnow())).order_by(SigningKey.created_at)
     ).all()
@@ -83,11 +84,11 @@ def _public(x: str, y: str) -> ec.EllipticCurvePublicKey:
     return crypto.public_key_from_jwk({"kty": "EC", "crv": "P-256", "x": x, "y": y})
 
 
-def revoked_kids() -> list[str]:
+def revoked_kids() -> Sequence[str]:
     return db.session.scalars(
         select(SigningKey.kid).where(SigningKey.revoked_at.is_not(None)).order_by(SigningKey.kid)
     ).all()
 
 
-def all_keys() -> list[SigningKey]:
+def all_keys() -> Sequence[SigningKey]:
     return db.session.scalars(select(SigningKey).order_by(SigningKey.created_at)).all()

@@ -4,10 +4,10 @@ from datetime import datetime
 from sqlalchemy import JSON, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, utcnow
 
 
-class SigningKey(db.Model):
+class SigningKey(Model):
     """An ES256 key; the private half is encrypted at rest with KEY_ENCRYPTION_SECRET."""
 
     __tablename__ = "signing_keys"

@@ -72,9 +72,10 @@ def from_qr_text(text: str) -> str:
 def qr_segments(qr_text: str) -> list[util.QRData]:
     """Split a valid QR text into its alphanumeric prefix and numeric segments."""
     from_qr_text(qr_text)
+    # types-qrcode declares the MODE_ constants plain int; QRData's overloads want literals.
     return [
-        util.QRData(QR_PREFIX, mode=util.MODE_ALPHA_NUM),
-        util.QRData(qr_text[len(QR_PREFIX) :], mode=util.MODE_NUMBER),
+        util.QRData(QR_PREFIX, mode=util.MODE_ALPHA_NUM),  # type: ignore[call-overload]
+        util.QRData(qr_text[len(QR_PREFIX) :], mode=util.MODE_NUMBER),  # type: ignore[call-overload]
     ]
 
 
@@ -274,7 +275,8 @@ def _data_cells(reserved: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         for row in range(size - 1, -1, -1) if upward else range(size):
             cells += [(row, col) for col in (right_col, right_col - 1) if not reserved[row, col]]
         upward = not upward
-    return tuple(np.array(axis) for axis in zip(*cells, strict=True))
+    rows, columns = zip(*cells, strict=True)
+    return np.array(rows), np.array(columns)
 
 
 def _write_format_and_version(modules: np.ndarray, version: int, mask: int) -> None:

@@ -32,6 +32,7 @@ def person_for(id_number: str, name: str, phone: str | None = None) -> Person:
     insert_ignoring_conflict(Person, {"id_number": id_number, "name": name, "phone": phone},
                              ["id_number"])
     person = find_person(id_number)
+    assert person is not None  # inserted above, or already there
     if phone:
         person.phone = phone
     return person
@@ -110,7 +111,8 @@ def positive_on_record(person: Person | None, quoted_sampled_at: datetime | None
     """Whether the person's latest recorded test is positive and not outdated by the quoted one."""
     if person is None or person.test_result != "positive":
         return False
-    return quoted_sampled_at is None or person.test_sampled_at >= quoted_sampled_at
+    return quoted_sampled_at is None or (person.test_sampled_at is not None
+                                         and person.test_sampled_at >= quoted_sampled_at)
 
 
 def code_not_green_on_record(person: Person | None) -> bool:

@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, and_
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, utcnow
 
 HEALTH_CODES = ("green", "yellow", "red")
 TEST_RESULTS = ("negative", "positive")
@@ -18,7 +18,7 @@ def test_window() -> timedelta:
     return timedelta(hours=current_app.config["TEST_WINDOW_HOURS"])
 
 
-class Person(db.Model):
+class Person(Model):
     """One natural person, by resident ID number, whichever enterprises list them.
 
     The health columns hold the person's current facts: the code observed last and the test
@@ -70,7 +70,7 @@ class Person(db.Model):
         return f"<Person {self.id}>"
 
 
-class EnterprisePerson(db.Model):
+class EnterprisePerson(Model):
     """A person on an enterprise's roster of drivers and supply staff."""
 
     __tablename__ = "enterprise_people"
@@ -85,7 +85,7 @@ class EnterprisePerson(db.Model):
         return f"<EnterprisePerson {self.enterprise_id}:{self.person_id}>"
 
 
-class HealthResult(db.Model):
+class HealthResult(Model):
     """One reported fact: a health-code colour observed, or a test result sampled, at `at`.
 
     The same fact reported twice (by anyone) is one row.

@@ -45,8 +45,8 @@ def recheck(actor: str, now: datetime | None = None) -> RecheckResult:
                                     .where(Enterprise.id.in_(set(dropped_ids)))).all())
     result = RecheckResult(at=now, restored=len(restored),
                            dropped={names[id_]: n for id_, n in Counter(dropped_ids).items()})
-    result.off_list = db.session.scalar(
-        select(func.count()).select_from(Person).where(not_(Person.whitelisted)))
+    result.off_list = db.session.execute(
+        select(func.count()).select_from(Person).where(not_(Person.whitelisted))).scalar_one()
     record(actor, "people.recheck", "people", dropped=result.dropped_total,
            restored=result.restored, off_list=result.off_list, by_enterprise=result.dropped)
     return result
@@ -65,4 +65,5 @@ def retest_by_enterprise(now: datetime,
                  .where(not_(Person.whitelisted))
                  .group_by(Enterprise.code, Enterprise.name)
                  .order_by(people.desc(), Enterprise.name).limit(limit))
-    return [tuple(row) for row in db.session.execute(statement)]
+    return [(code, name, off_list, live_passes)
+            for code, name, off_list, live_passes in db.session.execute(statement)]

@@ -33,6 +33,7 @@ def record_results(data: Mapping, actor: Actor, now: datetime | None = None) -> 
     now = now or utcnow()
     fields = Fields(data)
     rows = fields.data.get("results")
+    reports: list[Report | None] = []
     if not isinstance(rows, list) or not rows:
         fields.error("results", _l("Give a non-empty list of results."))
     elif len(rows) > MAX_RESULTS:
@@ -42,8 +43,9 @@ def record_results(data: Mapping, actor: Actor, now: datetime | None = None) -> 
                    for index, row in enumerate(rows)]
         _check_names(reports, fields)
     fields.raise_if_invalid()
-    stored = sum(_record(report, actor.username, now) for report in reports)
-    return len(reports), stored
+    accepted = [report for report in reports if report is not None]  # all: none was refused
+    stored = sum(_record(report, actor.username, now) for report in accepted)
+    return len(accepted), stored
 
 
 def _report(fields: Fields, now: datetime) -> Report | None:
@@ -61,6 +63,7 @@ def _report(fields: Fields, now: datetime) -> Report | None:
     if "health_code" not in fields.data and "test" not in fields.data:
         fields.error("health_code", _l("Give a health code, a test or both."))
     if not all(fields.ok(name) for name in ("id_number", "name", "health_code", "observed_at")) \
+            or id_number is None or name is None \
             or ("test" in fields.data and (result is None or sampled_at is None)):
         return None
     return Report(id_number.upper(), name, colour, result, sampled_at, observed_at)
@@ -99,7 +102,7 @@ def _record(report: Report, actor: str, now: datetime) -> int:
         if report.health_code:
             stored += health.record_code(person, report.health_code, report.observed_at,
                                          source=health.PLATFORM, actor=actor)
-        if report.test_result:
+        if report.test_result and report.sampled_at:
             stored += health.record_test(person, report.test_result, report.sampled_at,
                                          source=health.PLATFORM, actor=actor)
     health.restore_if_cleared(person, now)

@@ -39,8 +39,8 @@ def record_holder(enterprise: Enterprise, holder: Holder, actor: str,
 def whitelisted_drivers(now: datetime | None = None) -> int:
     """Distinct drivers of vehicle passes who are cleared now, whatever their passes' state."""
     drives = select(Pass.id).where(Pass.person_id == Person.id, Pass.kind == "vehicle")
-    return db.session.scalar(select(func.count()).select_from(Person)
-                             .where(Person.cleared_at(now or utcnow()), drives.exists()))
+    return db.session.execute(select(func.count()).select_from(Person).where(
+        Person.cleared_at(now or utcnow()), drives.exists())).scalar_one()
 
 
 def _on_roster(actor: Actor):
@@ -64,8 +64,8 @@ def list_people(actor: Actor, *, query: str | None = None, lapsed: bool = False,
 
 def retest_count(actor: Actor) -> int:
     """How many of the actor's enterprise's people the re-check dropped off the white list."""
-    return db.session.scalar(select(func.count()).select_from(Person).where(
-        Person.id.in_(_on_roster(actor)), Person.whitelisted.is_(False)))
+    return db.session.execute(select(func.count()).select_from(Person).where(
+        Person.id.in_(_on_roster(actor)), Person.whitelisted.is_(False))).scalar_one()
 
 
 def get_person(person_id: int, actor: Actor) -> Person:
@@ -91,7 +91,10 @@ def update_person_health(person_id: int, data: Mapping, actor: Actor,
             and sampled_at < person.test_sampled_at:
         test.error("sampled_at", _l("A newer test is already on record."))
     fields.raise_if_invalid()
-    source = health.enterprise_source(db.session.get(Enterprise, access.clerk_of(actor)).code)
+    # Required, and nothing was refused.
+    assert health_code is not None and result is not None and sampled_at is not None
+    source = health.enterprise_source(
+        db.session.get_one(Enterprise, access.clerk_of(actor)).code)
     with health.announcing_refusals(person):
         health.record_code(person, health_code, now, source=source, actor=actor.username)
         health.record_test(person, result, sampled_at, source=source, actor=actor.username)

@@ -4,10 +4,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, db
+from core.db import Model, UTCDateTime
 
 
-class IssuingQuota(db.Model):
+class IssuingQuota(Model):
     """One row per enterprise that has issued or been given limits; counters reset per window."""
 
     __tablename__ = "issuing_quotas"

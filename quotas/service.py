@@ -169,7 +169,7 @@ def reset_usage(enterprise: Enterprise, actor: Actor) -> Usage:
 def _row(enterprise: Enterprise) -> IssuingQuota:
     insert_ignoring_conflict(IssuingQuota, {"enterprise_id": enterprise.id, "hour_count": 0,
                                             "day_count": 0}, ["enterprise_id"])
-    return db.session.get(IssuingQuota, enterprise.id, with_for_update=True)
+    return db.session.get_one(IssuingQuota, enterprise.id, with_for_update=True)
 
 
 def _limit(fields: Fields, name: str) -> int | None:

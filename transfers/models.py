@@ -1,13 +1,20 @@
 """Handovers at transfer stations (中转站): an arriving pass relayed to another driver."""
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from checkpoints.models import Checkpoint
+    from passes.models import Pass
+    from whitelist.models import Category
 
 
-class Handover(db.Model):
+class Handover(Model):
     """Cargo moved from an arriving vehicle to a relay vehicle, under seal, with its own pass."""
 
     __tablename__ = "handovers"
@@ -26,11 +33,11 @@ class Handover(db.Model):
     relay_plate: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
-    checkpoint = relationship("Checkpoint", lazy="joined")
-    officer = relationship("User", lazy="joined")
-    arriving_pass = relationship("Pass", foreign_keys=[arriving_pass_id], lazy="joined")
-    relay_pass = relationship("Pass", foreign_keys=[relay_pass_id], lazy="joined")
-    category = relationship("Category", lazy="joined")
+    checkpoint: Mapped["Checkpoint"] = relationship(lazy="joined")
+    officer: Mapped["User"] = relationship(lazy="joined")
+    arriving_pass: Mapped["Pass"] = relationship(foreign_keys=[arriving_pass_id], lazy="joined")
+    relay_pass: Mapped["Pass"] = relationship(foreign_keys=[relay_pass_id], lazy="joined")
+    category: Mapped["Category"] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<Handover {self.id} {self.arriving_number}->{self.relay_number}>"

@@ -1,6 +1,6 @@
 """Handover rules: a genuine arriving pass, a valid relay driver and vehicle, sealed cargo."""
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -10,7 +10,7 @@ from audit.service import record
 from checkpoints import service as checkpoints
 from checkpoints.models import Checkpoint, Scan
 from checkpoints.verify import MAX_QR_TEXT, judge, read_pass
-from core.db import db, utcnow
+from core.db import db, rows_changed, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.unit_of_work import unit_of_work
 from core.validation import Fields
@@ -66,8 +66,8 @@ def create_handover(data: Mapping, officer, now: datetime | None = None) -> Hand
     code = fields.text("checkpoint", max_length=32)
     arriving_text = fields.text("arriving", max_length=MAX_QR_TEXT)
     seals = _seals(fields)
-    if code is None or arriving_text is None:
-        fields.raise_if_invalid()  # nothing to check the rest against
+    if code is None or arriving_text is None:  # refused: nothing to check the rest against
+        raise ValidationFailed(fields.errors)
     checkpoint = station(code, officer)
     try:
         arriving, verdict = _arriving_pass(arriving_text, checkpoint, now)
@@ -76,6 +76,7 @@ def create_handover(data: Mapping, officer, now: datetime | None = None) -> Hand
     enterprise = check_enterprise(arriving.enterprise)
     application = _relay_leg(fields, arriving, checkpoint, now)
     fields.raise_if_invalid()
+    assert application is not None  # read without errors
     try:
         relay = passes.issue(application, enterprise, officer)
     except PlateTaken:
@@ -130,7 +131,7 @@ def _arriving_pass(text: str, checkpoint: Checkpoint, now: datetime) -> tuple[Pa
             raise PassNotHonoured({"arriving": _l(
                 "Scan the arriving pass's code: a typed number is accepted only for a pass "
                 "scanned at this station in the last hour.")})
-        text = qr_text(db.session.scalar(select(Pass).where(Pass.number == text)))
+        text = qr_text(db.session.execute(select(Pass).where(Pass.number == text)).scalar_one())
     reading = read_pass(text, now)
     if reading.facts is not None:
         _refuse_if_closed(reading.facts.number)
@@ -140,7 +141,8 @@ def _arriving_pass(text: str, checkpoint: Checkpoint, now: datetime) -> tuple[Pa
         raise PassNotHonoured({"arriving": reasons})
     if verdict.pass_.kind != "vehicle":
         raise PassNotHonoured({"arriving": _l("Only a vehicle pass carries cargo to hand over.")})
-    arriving = db.session.scalar(select(Pass).where(Pass.number == verdict.pass_.number))
+    arriving = db.session.execute(
+        select(Pass).where(Pass.number == verdict.pass_.number)).scalar_one()
     return arriving, verdict.verdict
 
 
@@ -160,10 +162,10 @@ def _refuse_if_closed(number: str) -> None:
 def _close(arriving: Pass, now: datetime) -> None:
     """Mark the arriving pass handed over, once: of two handovers racing for one pass, the
     second finds it closed (its UPDATE matches no row) and is rolled back with its relay."""
-    closed = db.session.execute(
+    closed = rows_changed(
         update(Pass).where(Pass.id == arriving.id, Pass.handed_over_at.is_(None))
         .values(handed_over_at=now).execution_options(synchronize_session=False))
-    if closed.rowcount != 1:
+    if closed != 1:
         raise AlreadyHandedOver()
 
 
@@ -172,7 +174,9 @@ def _relay_leg(fields: Fields, arriving: Pass, checkpoint: Checkpoint,
     """The relay leg as a pass application, checked by the issuing rules: from the station
     to where the cargo was going, until the arriving pass ends."""
     cargo = fields.text("cargo", required=False, max_length=16) or arriving.cargo
-    relay = fields.data.get("relay") if isinstance(fields.data.get("relay"), Mapping) else {}
+    relay = fields.data.get("relay")
+    if not isinstance(relay, Mapping):
+        relay = {}
     body = {"kind": "vehicle", "plate": relay.get("plate"), "driver": relay.get("driver"),
             "cargo": cargo, "origin": checkpoint.area, "destination": arriving.destination,
             "valid_from": now.isoformat(), "valid_until": arriving.valid_until.isoformat()}
@@ -205,7 +209,7 @@ def list_handovers():
     return select(Handover).order_by(Handover.created_at.desc(), Handover.id.desc())
 
 
-def recent_at(stations: list[Checkpoint], limit: int = 10) -> list[Handover]:
+def recent_at(stations: list[Checkpoint], limit: int = 10) -> Sequence[Handover]:
     """The latest handovers at these stations, for the officer's page."""
     ids = [checkpoint.id for checkpoint in stations]
     return db.session.scalars(list_handovers().where(Handover.checkpoint_id.in_(ids))

@@ -4,10 +4,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, utcnow
 
 
-class BusinessLicence(db.Model):
+class BusinessLicence(Model):
     __tablename__ = "business_licences"
 
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), primary_key=True)

@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import Model, UTCDateTime, db, utcnow
 
 STATES = ("pending", "approved", "rejected", "suspended")
 COLOURS = ("green", "yellow", "red")
@@ -17,7 +17,7 @@ enterprise_categories = Table(
 )
 
 
-class Category(db.Model):
+class Category(Model):
     """A key-material category; `position` is its integer code inside a signed pass."""
 
     __tablename__ = "categories"
@@ -31,7 +31,7 @@ class Category(db.Model):
         return f"<Category {self.code}>"
 
 
-class Enterprise(db.Model):
+class Enterprise(Model):
     __tablename__ = "enterprises"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +65,7 @@ class Enterprise(db.Model):
         return f"<Enterprise {self.code} {self.state} {self.colour}>"
 
 
-class ColourChange(db.Model):
+class ColourChange(Model):
     __tablename__ = "colour_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,7 +82,7 @@ class ColourChange(db.Model):
         return f"<ColourChange {self.enterprise_id} {self.from_colour}->{self.to_colour}>"
 
 
-class ColourPolicy(db.Model):
+class ColourPolicy(Model):
     """What a checkpoint does with a pass of an enterprise in this colour: policy as data."""
 
     __tablename__ = "colour_policy"

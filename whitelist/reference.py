@@ -1,7 +1,24 @@
 """Reference data seeded into every deployment; admins may edit the rows afterwards."""
+from typing import TypedDict
+
+
+class CategoryRow(TypedDict):
+    code: str
+    position: int
+    name_zh: str
+    name_en: str
+
+
+class ColourPolicyRow(TypedDict):
+    colour: str
+    verdict: str
+    reason_code: str | None
+    action_zh: str
+    action_en: str
+
 
 # Order matters: `position` is the integer a signed pass carries for its cargo.
-CATEGORIES = [
+CATEGORIES: list[CategoryRow] = [
     {"code": "production", "position": 1, "name_zh": "生产物资", "name_en": "Production materials"},
     {"code": "daily", "position": 2, "name_zh": "生活物资", "name_en": "Daily necessities"},
     {"code": "medical", "position": 3, "name_zh": "医疗防疫物资", "name_en": "Medical supplies"},
@@ -11,7 +28,7 @@ CATEGORIES = [
     {"code": "trade", "position": 7, "name_zh": "进出口物资", "name_en": "Import and export goods"},
 ]
 
-COLOUR_POLICY = [
+COLOUR_POLICY: list[ColourPolicyRow] = [
     {"colour": "green", "verdict": "pass", "reason_code": None,
      "action_zh": "正常生产运输，核验通过即放行",
      "action_en": "Normal production and shipping: release on a valid pass"},

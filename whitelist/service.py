@@ -1,5 +1,5 @@
 """White-list rules: registration, approval, suspension and three-colour status."""
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -31,15 +31,15 @@ class WrongState(DomainError):
 @unit_of_work()
 def ensure_reference_data() -> None:
     """Insert the standard categories and colour policy where missing; keeps edits."""
-    for row in CATEGORIES:
-        if db.session.get(Category, row["code"]) is None:
-            db.session.add(Category(**row))
-    for row in COLOUR_POLICY:
-        if db.session.get(ColourPolicy, row["colour"]) is None:
-            db.session.add(ColourPolicy(**row))
+    for category in CATEGORIES:
+        if db.session.get(Category, category["code"]) is None:
+            db.session.add(Category(**category))
+    for policy in COLOUR_POLICY:
+        if db.session.get(ColourPolicy, policy["colour"]) is None:
+            db.session.add(ColourPolicy(**policy))
 
 
-def categories() -> list[Category]:
+def categories() -> Sequence[Category]:
     return db.session.scalars(select(Category).order_by(Category.position)).all()
 
 
@@ -68,11 +68,12 @@ def register_enterprise(data: Mapping, actor: Actor) -> Enterprise:
     if name and db.session.scalar(select(Enterprise.id).where(Enterprise.name == name)):
         fields.error("name", _l("An enterprise with this name is already registered."))
     fields.raise_if_invalid()
+    assert code is not None and codes is not None  # required, and nothing was refused
 
     enterprise = Enterprise(
         code=code, name=name, address=address, contact_name=contact_name,
         contact_phone=contact_phone, state="pending",
-        categories=[db.session.get(Category, c) for c in codes],
+        categories=[db.session.get_one(Category, c) for c in codes],
     )
     db.session.add(enterprise)
     db.session.flush()
@@ -110,9 +111,10 @@ def list_enterprises(*, state: str | None = None, colour: str | None = None,
 
 def _required_reason(reason: str | None) -> str:
     fields = Fields({"reason": reason})
-    reason = fields.text("reason", max_length=500)
+    text = fields.text("reason", max_length=500)
     fields.raise_if_invalid()
-    return reason
+    assert text is not None  # required, and nothing was refused
+    return text
 
 
 def _optional_reason(reason) -> str | None:
@@ -176,6 +178,7 @@ def set_colour(code: str, data: Mapping, actor: Actor) -> Enterprise:
     colour = fields.choice("colour", COLOURS)
     reason = fields.text("reason", max_length=500)
     fields.raise_if_invalid()
+    assert colour is not None and reason is not None  # required, and nothing was refused
     enterprise = get_enterprise(code, actor)
     if enterprise.colour is None:
         raise WrongState(_l("Approve the enterprise before setting its colour."))
@@ -213,7 +216,7 @@ def counts() -> dict[str, int]:
         .where(Enterprise.state == "approved").group_by(Enterprise.colour)
     ).all()
     result = dict.fromkeys(COLOURS, 0) | {colour: n for colour, n in rows if colour}
-    result["pending"] = db.session.scalar(
+    result["pending"] = db.session.execute(
         select(func.count()).where(Enterprise.state == "pending")
-    )
+    ).scalar_one()
     return result
