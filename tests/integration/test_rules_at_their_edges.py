@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from core.db import db
-from passes import recheck
-from passes.models import Pass, Person, SigningKey
+from passes.models import Pass, Person
+from passtokens.models import SigningKey
+from people import recheck
 
 SECOND = timedelta(seconds=1)
 
