@@ -1,7 +1,7 @@
 """Who is calling: web sessions for pages, bearer tokens for the API, roles for both."""
 from functools import wraps
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, g, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
@@ -42,6 +42,41 @@ def role_required(*roles: str):
                 return login_manager.unauthorized()
             if current_user.role not in roles:
                 raise Forbidden()
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = roles
+        return wrapped
+
+    return decorator
+
+
+# accounts registers how a bearer token becomes a caller (caller_loader).
+_load_caller = None
+
+
+def caller_loader(load):
+    """Register `load(token) -> caller or None` for caller_required."""
+    global _load_caller
+    _load_caller = load
+    return load
+
+
+def caller_required(*roles: str):
+    """role_required for API views that need only who calls (id, username, role), as
+    `g.caller`: the caller comes from a cache of a second or so, not from the ORM user that
+    current_user loads (accounts/callers.py says why and how stale it may be)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            token = token.strip()
+            caller = _load_caller(token) if scheme.lower() == "bearer" and token else None
+            if caller is None:
+                return login_manager.unauthorized()
+            if caller.role not in roles:
+                raise Forbidden()
+            g.caller = caller
             return view(*args, **kwargs)
 
         wrapped.allowed_roles = roles
