@@ -19,7 +19,7 @@ from accounts import login_limits, passwords, service
 from accounts.login_limits import TooManyAttempts, counted_try
 from accounts.models import User
 from core.api import json_body
-from core.auth import login_manager, public, signed_in
+from core.auth import caller_loader, login_manager, public, signed_in
 from core.db import db
 from core.errors import ValidationFailed, error_response
 
@@ -46,6 +46,9 @@ def _load_bearer_user(req):
     if scheme.lower() != "bearer" or not token:
         return None
     return service.user_for_token(token.strip())
+
+
+caller_loader(service.caller_for_token)
 
 
 HOME_BY_ROLE = {

@@ -10,13 +10,15 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import defaultload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from accounts import callers
+from accounts.callers import Caller
 from accounts.models import ROLES, ApiToken, User, fold_username
 from audit.service import record
-from core.db import UTCDateTime, db, utcnow
+from core.db import db, utcnow
 from core.errors import Conflict, DomainError, NotFound
 from core.unit_of_work import unit_of_work
 from core.validation import Fields, storable
@@ -113,7 +115,7 @@ def authenticate(username: str | None, password: str | None) -> User:
     return user
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -121,7 +123,7 @@ def _digest(token: str) -> str:
 def issue_token(user: User, ttl_seconds: int) -> str:
     """A new bearer token for the user; only its digest is kept."""
     token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(token_hash=_digest(token), user=user,
+    db.session.add(ApiToken(token_hash=token_digest(token), user=user,
                             session_generation=user.session_generation,
                             expires_at=utcnow() + timedelta(seconds=ttl_seconds)))
     return token
@@ -137,24 +139,23 @@ def user_load_options() -> tuple:
 
 def user_for_token(token: str) -> User | None:
     """The user a live token belongs to, or None."""
-    return db.session.scalar(_user_for_token(), {"digest": _digest(token), "now": utcnow()})
+    return db.session.scalar(_user_for_token(), {"digest": token_digest(token), "now": utcnow()})
+
+
+def caller_for_token(token: str) -> Caller | None:
+    """Who holds a live token, from a cache at most callers.CACHE_SECONDS stale."""
+    return callers.caller_for_token(token_digest(token))
 
 
 @cache
 def _user_for_token():
     """Built once: every API call asks it."""
-    return (
-        select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
-               ApiToken.expires_at > bindparam("now", type_=UTCDateTime), User.active,
-               ApiToken.session_generation == User.session_generation)
-        .options(*user_load_options())
-    )
+    return callers.live_token(User).options(*user_load_options())
 
 
 @unit_of_work()
 def revoke_token(token: str) -> None:
-    found = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    found = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if found is not None and found.revoked_at is None:
         found.revoked_at = utcnow()
 

@@ -12,6 +12,8 @@ bench checks that every 201 left exactly one pass, with consecutive serials.
 """
 import argparse
 import json
+import tempfile
+from pathlib import Path
 
 from harness import (
     CLERK_ENTERPRISE,
@@ -23,6 +25,9 @@ from harness import (
     demo_city,
     gunicorn,
     load_average,
+    profile_by_package,
+    profile_top_frames,
+    profiled,
     wrk,
 )
 from sqlalchemy import create_engine, text
@@ -65,6 +70,19 @@ def measure(kind: str, args) -> bool:
         issue = wrk(server.url, args.seconds, args.connections, token=clerk,
                     requests=applications)
         print(f"POST /api/v1/passes   | {issue.row()} | x{issue.rate / bare.rate:.2f} bare")
+        if args.profile:
+            more = [("POST", "/api/v1/passes", json.dumps(application(n)))
+                    for n in range(args.applications, 2 * args.applications)]
+            with tempfile.TemporaryDirectory() as folder:
+                stacks = Path(folder, "stacks.txt")
+                with profiled(server, args.seconds, stacks):
+                    wrk(server.url, args.seconds, args.connections, token=clerk, requests=more)
+                print("One worker's Python time (GIL held) issuing, by package (py-spy):")
+                for package, share in profile_by_package(stacks):
+                    print(f"  {share:6.1%}  {package}")
+                print("Top frames (share of samples with the frame on the stack):")
+                for frame, share in profile_top_frames(stacks, top=25):
+                    print(f"  {share:6.1%}  {frame}")
         numbers = issued_numbers(url)
         images = [("GET", f"/api/v1/passes/{number}/qr.png", "") for number in numbers]
         first = wrk(server.url, args.seconds, args.connections, token=clerk, requests=images)
@@ -84,6 +102,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_server_options(parser)
     parser.add_argument("--applications", type=int, default=5000)
+    parser.add_argument("--profile", action="store_true",
+                        help="then profile one worker with py-spy during another issuing run")
     args = parser.parse_args()
     ok = [measure(kind, args) for kind in databases(args)]
     if not all(ok):

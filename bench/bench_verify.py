@@ -25,6 +25,7 @@ from harness import (
     issue_passes,
     load_average,
     profile_by_package,
+    profile_top_frames,
     profiled,
     wrk,
 )
@@ -59,6 +60,9 @@ def measure(kind: str, args) -> bool:
                       "(py-spy):")
                 for package, share in profile_by_package(stacks):
                     print(f"  {share:6.1%}  {package}")
+                print("Top frames (share of samples with the frame on the stack):")
+                for frame, share in profile_top_frames(stacks):
+                    print(f"  {share:6.1%}  {frame}")
         return (verify.non_2xx == 0 and verify.socket_errors == 0
                 and recorded >= verify.requests)
 

@@ -501,6 +501,32 @@ def profile_by_package(collapsed: Path, top: int = 12) -> list[tuple[str, float]
     return [(package, count / total) for package, count in shares.most_common(top)]
 
 
+def profile_top_frames(collapsed: Path, top: int = 15) -> list[tuple[str, float]]:
+    """The frames most often on the stack (inclusive share of samples), the app's own and
+    its libraries', ignoring the server loop every request runs under."""
+    inclusive = Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        total += int(count)
+        frames = {frame.split(" (", 1)[0] + " " + _short(frame) for frame in stack.split(";")}
+        for frame in frames:
+            inclusive[frame] += int(count)
+    total = total or 1
+    skip = ("gunicorn", "threading", "concurrent", "<module>", "socketserver")
+    return [(frame, count / total) for frame, count in inclusive.most_common(top * 3)
+            if not any(word in frame for word in skip)][:top]
+
+
+def _short(frame: str) -> str:
+    path = frame[frame.rfind("(") + 1:frame.rfind(":")]
+    if "/site-packages/" in path:
+        path = path.split("/site-packages/", 1)[1]
+    elif path.startswith(str(ROOT)):
+        path = str(Path(path).relative_to(ROOT))
+    return f"({path})"
+
+
 def _package_of(filename: str) -> str:
     if "/site-packages/" in filename:
         return filename.split("/site-packages/", 1)[1].split("/", 1)[0]

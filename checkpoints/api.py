@@ -1,17 +1,16 @@
 """Checkpoint API: the registry of checkpoints, verifying passes, offline bundle and uploads."""
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from checkpoints import bundle, service, uploads, verify
 from checkpoints.models import Checkpoint
-from checkpoints.registry import PassStatus
 from core.api import json_body
-from core.auth import role_required
-from core.db import db
+from core.auth import caller_required, role_required
+from core.db import db, utcnow
 from core.divisions import default_divisions
-from federation.foreign import ForeignPass
+from passes.standing import PassStatus
 
 api = Blueprint("checkpoints_api", __name__, url_prefix="/api/v1")
 
@@ -38,9 +37,9 @@ def list_all():
 
 
 @api.post("/verify")
-@role_required("officer")
+@caller_required("officer")
 def verify_pass():
-    result = verify.verify_request(json_body(), current_user)
+    result = verify.verify_request(json_body(), g.caller, utcnow())
     return jsonify(verdict_json(result))
 
 
@@ -76,17 +75,17 @@ def verdict_json(result: verify.Verdict) -> dict:
             else round(result.earlier.distance_km, 1),
         } if result.earlier else None,
         "replaced_by": result.replaced_by,
-        "issuer": {"area": pass_.issuer_area, "name": pass_.issuer_name}
-        if isinstance(pass_, ForeignPass) else None,
+        "issuer": {"area": pass_.issuer.area, "name": pass_.issuer.name}
+        if pass_ and pass_.issuer else None,
     }
 
 
-def enterprise_json(pass_: PassStatus | ForeignPass) -> dict:
+def enterprise_json(pass_: PassStatus) -> dict:
     """The enterprise; another city's pass names its issuing city, as its enterprises' names
     stay with that city."""
-    if isinstance(pass_, ForeignPass):
+    if pass_.issuer:
         name = _("%(code)s, issued by %(city)s", code=pass_.enterprise_code,
-                 city=pass_.issuer_name)
+                 city=pass_.issuer.name)
     else:
         name = pass_.enterprise_name
     return {"code": pass_.enterprise_code, "name": name, "colour": pass_.colour}

@@ -5,11 +5,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from checkpoints.models import Checkpoint
-from checkpoints.registry import latest_test_positive
 from core import crypto
 from core.db import db, utcnow
 from federation.peers import bundle_issuers
 from passes.models import Pass, PassCrew
+from passes.standing import latest_test_positive
 from passtokens import keys
 from people.models import Person
 from whitelist.models import Enterprise
@@ -68,7 +68,7 @@ def bundle_payload(now: datetime) -> dict:
         "colour_policy": {colour: {"verdict": policy.verdict, "reason_code": policy.reason_code,
                                    "action_zh": policy.action_zh, "action_en": policy.action_en}
                           for colour, policy in colour_policy().items()},
-        # test_positive: the holder's latest test (checkpoints/registry.py reads it the same
+        # test_positive: the holder's latest test (passes/standing.py reads it the same
         # way); routes: the via counties of passes that have them; checkpoints: each one's
         # county, for off_route; handed_over: passes closed by a handover, final as revoked.
         "people": {number: {"health_code": health_code,

@@ -14,11 +14,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from checkpoints import rules, scans
-from checkpoints.registry import pass_status
-from checkpoints.verify import facts_of, horizon, jws_of, policy_with, read_jws
+from checkpoints.judging import facts_of, horizon, policy_with
+from checkpoints.reading import jws_of, read_jws
 from core import crypto
 from core.db import db
 from federation import foreign
+from passes.standing import standing
 from passtokens import keys, qr
 from whitelist.models import ColourChange, Enterprise
 from whitelist.service import colour_policy
@@ -48,13 +49,14 @@ def judge_at(qr_text: str, checkpoint, plate_seen: str | None,
     reading = read_jws(jws, at, known)
     if reading.facts is None:
         return unreadable(reading.reasons[0])
-    status = pass_status(reading.facts.number, at)
+    status = standing(reading.facts.number, at)
     # A handheld's clock may run a little behind the server's.
     skew = timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"])
-    if status is None or status.token != reading.jws or status.created_at > at + skew:
+    if (status is None or status.token != reading.jws or status.created_at is None
+            or status.created_at > at + skew):
         return unreadable("not_found")
     earlier = scans.last_seen_elsewhere(status.number, checkpoint, at, horizon())
-    tested_by_then = status.test_sampled_at <= at
+    tested_by_then = status.test_sampled_at is not None and status.test_sampled_at <= at
     facts = replace(
         facts_of(status, plate_seen, checkpoint.area, earlier),
         revoked=status.revoked_at is not None and status.revoked_at <= at,

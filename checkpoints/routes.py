@@ -9,7 +9,7 @@ from flask_login import current_user
 from checkpoints import scans, service
 from checkpoints.labels import REASON_LABELS, VERDICT_NAMES
 from checkpoints.models import KINDS, REASON_CODES, VERDICTS
-from checkpoints.verify import reason_messages
+from checkpoints.wording import reason_messages
 from core.api import page_args
 from core.auth import role_required
 from core.db import db, utcnow

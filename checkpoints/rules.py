@@ -1,6 +1,6 @@
 """The checkpoint verdict as one pure function: facts + now + policy in, verdict + reasons out.
 
-No Flask, database or locale: the server (checkpoints/verify.py), the pass pages' "what a
+No Flask, database or locale: the server (checkpoints/judging.py), the pass pages' "what a
 checkpoint would say" and the re-judging of uploaded offline scans all call `decide`, and
 static/js/scan/rules.js is its twin; tests/vectors/verify.json holds both to the same answers.
 """
@@ -56,7 +56,7 @@ class Facts:
     issuer_stale: bool = False
     enterprise_state: str | None = None
     colour: str | None = None
-    health_code: str = "green"
+    health_code: str | None = "green"  # None: no code on record, so not green
     test_sampled_at: datetime | None = None  # the holder's latest test
     latest_test_positive: bool = False
     # Where and what the officer sees.

@@ -13,7 +13,7 @@ from flask_wtf.csrf import generate_csrf
 
 from accounts import service as accounts_service
 from checkpoints import zxing
-from checkpoints.verify import personnel_reason_messages, reason_messages
+from checkpoints.wording import personnel_reason_messages, reason_messages
 from core.auth import public, role_required
 from core.db import utcnow
 from core.divisions import default_divisions

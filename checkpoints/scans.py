@@ -3,13 +3,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import ColumnClause, func, literal_column, select
+from sqlalchemy import ColumnClause, bindparam, func, literal_column, select
 from sqlalchemy.sql import Select
 
 from checkpoints import rules
 from checkpoints.models import REASON_BITS, VERDICTS, Checkpoint, Scan, scans_table
-from core.db import db
+from core.db import UTCDateTime, db
 from core.group_commit import group_commit
 
 # An officer's page shows the current shift unless asked for more.
@@ -48,19 +49,29 @@ def last_seen_elsewhere(pass_number: str, checkpoint, now: datetime,
                         horizon: timedelta) -> LastSeen | None:
     """The pass's latest scan before `now` at a checkpoint other than this one, within
     `horizon`; one index range read (ix_scans_pass_scanned)."""
-    row = db.session.execute(
-        select(Scan.scanned_at, Checkpoint.code, Checkpoint.name, Checkpoint.area,
-               Checkpoint.latitude, Checkpoint.longitude)
-        .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
-        .where(Scan.pass_number == pass_number, Scan.checkpoint_id != checkpoint.id,
-               Scan.scanned_at <= now, Scan.scanned_at > now - horizon)
-        .order_by(Scan.scanned_at.desc()).limit(1)).first()
+    row = db.session.connection().execute(_last_seen_elsewhere(), {
+        "number": pass_number, "checkpoint_id": checkpoint.id, "now": now,
+        "since": now - horizon}).first()
     if row is None:
         return None
     here, there = (checkpoint.latitude, checkpoint.longitude), (row.latitude, row.longitude)
     placed = None not in here and None not in there
     return LastSeen(row.code, row.name, row.area, row.scanned_at,
                     rules.distance_km(here, there) if placed else None)
+
+
+@cache
+def _last_seen_elsewhere():
+    """Built once, plain rows: every verification asks it."""
+    scans, checkpoints = Scan.__table__, Checkpoint.__table__
+    return (select(scans.c.scanned_at, checkpoints.c.code, checkpoints.c.name,
+                   checkpoints.c.area, checkpoints.c.latitude, checkpoints.c.longitude)
+            .join(checkpoints, checkpoints.c.id == scans.c.checkpoint_id)
+            .where(scans.c.pass_number == bindparam("number"),
+                   scans.c.checkpoint_id != bindparam("checkpoint_id"),
+                   scans.c.scanned_at <= bindparam("now", type_=UTCDateTime),
+                   scans.c.scanned_at > bindparam("since", type_=UTCDateTime))
+            .order_by(scans.c.scanned_at.desc()).limit(1))
 
 
 @dataclass(frozen=True)

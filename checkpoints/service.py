@@ -1,14 +1,19 @@
 """Checkpoint registry: created by admins, staffed by officers."""
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, and_, bindparam, select
+from sqlalchemy import and_, bindparam, select
 
 from audit.service import record
-from checkpoints.models import KINDS, Checkpoint, officer_checkpoints
+from checkpoints import rules
+from checkpoints.models import KINDS, Checkpoint, Scan, officer_checkpoints
+from checkpoints.scans import LastSeen
 from core.access import Actor
-from core.db import db
+from core.auth import Caller
+from core.db import UTCDateTime, db
 from core.errors import Forbidden, NotFound
 from core.unit_of_work import despite_rollback, unit_of_work
 from core.validation import Fields
@@ -97,28 +102,76 @@ def check_assigned(checkpoint: Checkpoint, officer) -> None:
         refuse_unassigned(checkpoint, officer)
 
 
-def staffing(code: str, officer) -> Row | None:
-    """The checkpoint's id, code, name, county, coordinates and active flag, and whether the
-    officer staffs it (`assigned`), in one query; None for an unknown code."""
-    return db.session.connection().execute(
-        _staffing(), {"code": code, "officer_id": officer.id}).first()
+@dataclass(frozen=True)
+class Post:
+    """A checkpoint as one verification there needs it: where it is, whether the officer
+    staffs it, and where the pass about to be judged was last scanned at another checkpoint
+    (a possible copy), read together in one statement of plain rows."""
+
+    id: int
+    code: str
+    name: str
+    area: str
+    latitude: float | None
+    longitude: float | None
+    active: bool
+    assigned: bool
+    earlier: LastSeen | None
+
+
+def post(code: str, officer_id: int, pass_number: str | None, now: datetime,
+         horizon: timedelta) -> Post | None:
+    """The checkpoint of this code as the officer staffs it, with the pass's last scan
+    elsewhere within `horizon` before `now`; None for an unknown code."""
+    row = db.session.connection().execute(_post(), {
+        "code": code, "officer_id": officer_id, "number": pass_number, "now": now,
+        "since": now - horizon}).first()
+    if row is None:
+        return None
+    earlier = None
+    if row.earlier_at is not None:
+        here = (row.latitude, row.longitude)
+        there = (row.earlier_latitude, row.earlier_longitude)
+        placed = None not in here and None not in there
+        earlier = LastSeen(row.earlier_code, row.earlier_name, row.earlier_area,
+                           row.earlier_at, rules.distance_km(here, there) if placed else None)
+    return Post(row.id, row.code, row.name, row.area, row.latitude, row.longitude,
+                row.active, row.assigned, earlier)
 
 
 @cache
-def _staffing():
-    """Built once: every verification asks it."""
-    checkpoints = Checkpoint.__table__
+def _post():
+    """Built once: every verification asks it. The last scan elsewhere is one index range
+    read (ix_scans_pass_scanned), as in scans.last_seen_elsewhere."""
+    checkpoints, scans = Checkpoint.__table__, Scan.__table__
+    there = checkpoints.alias("there")
     assignment = and_(officer_checkpoints.c.checkpoint_id == checkpoints.c.id,
                       officer_checkpoints.c.user_id == bindparam("officer_id"))
+    recent = scans.alias("recent")
+    latest_elsewhere = (
+        select(recent.c.id)
+        .where(recent.c.pass_number == bindparam("number"),
+               recent.c.checkpoint_id != checkpoints.c.id,
+               recent.c.scanned_at <= bindparam("now", type_=UTCDateTime),
+               recent.c.scanned_at > bindparam("since", type_=UTCDateTime))
+        .order_by(recent.c.scanned_at.desc()).limit(1)
+        .correlate(checkpoints).scalar_subquery())
     return (select(checkpoints.c.id, checkpoints.c.code, checkpoints.c.name,
                    checkpoints.c.area, checkpoints.c.latitude, checkpoints.c.longitude,
                    checkpoints.c.active,
-                   officer_checkpoints.c.user_id.is_not(None).label("assigned"))
+                   officer_checkpoints.c.user_id.is_not(None).label("assigned"),
+                   scans.c.scanned_at.label("earlier_at"), there.c.code.label("earlier_code"),
+                   there.c.name.label("earlier_name"), there.c.area.label("earlier_area"),
+                   there.c.latitude.label("earlier_latitude"),
+                   there.c.longitude.label("earlier_longitude"))
+            .select_from(checkpoints)
             .outerjoin(officer_checkpoints, assignment)
+            .outerjoin(scans, scans.c.id == latest_elsewhere)
+            .outerjoin(there, there.c.id == scans.c.checkpoint_id)
             .where(checkpoints.c.code == bindparam("code")))
 
 
-def refuse_unassigned(checkpoint: Checkpoint | Row, officer) -> None:
+def refuse_unassigned(checkpoint: Checkpoint | Post, officer: Caller) -> None:
     """Refuse the officer; the attempt stays in the audit log though the use case rolls back."""
     username, code = officer.username, checkpoint.code
     despite_rollback(lambda: record(username, "checkpoint.refused", code))

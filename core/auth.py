@@ -1,9 +1,9 @@
 """Who is calling: web sessions for pages, bearer tokens for the API, roles for both."""
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
-from flask import Flask, Request, Response, redirect, request, url_for
+from flask import Flask, Request, Response, g, redirect, request, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
@@ -51,6 +51,56 @@ def role_required(
                 return refusal
             if current_user.role not in roles:
                 raise Forbidden()
+            return view(*args, **kwargs)
+
+        return _allow(wrapped, roles)
+
+    return decorator
+
+
+class Caller(Protocol):
+    """Who calls an API view, as far as the verify path needs to know."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+
+
+# accounts registers how a bearer token becomes a caller (caller_loader).
+_load_caller: Callable[[str], Caller | None] | None = None
+
+
+def caller_loader(
+        load: Callable[[str], Caller | None]) -> Callable[[str], Caller | None]:
+    """Register `load(token) -> caller or None` for caller_required."""
+    global _load_caller
+    _load_caller = load
+    return load
+
+
+def caller_required(
+        *roles: str) -> Callable[[Callable[P, R]], Callable[P, R | ResponseReturnValue]]:
+    """role_required for API views that need only who calls (id, username, role), as
+    `g.caller`: the caller comes from a cache of a second or so, not from the ORM user that
+    current_user loads (accounts/callers.py says why and how stale it may be)."""
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
+        @wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            token = token.strip()
+            caller = None
+            if _load_caller is not None and scheme.lower() == "bearer" and token:
+                caller = _load_caller(token)
+            if caller is None:
+                refusal: ResponseReturnValue = login_manager.unauthorized()
+                return refusal
+            if caller.role not in roles:
+                raise Forbidden()
+            g.caller = caller
             return view(*args, **kwargs)
 
         return _allow(wrapped, roles)

@@ -16,41 +16,12 @@ from core import crypto
 from core.db import db
 from federation.models import IssuerFeed, TrustedIssuer
 from federation.trust import jwks_keys
+from passes.standing import Issuer, PassStatus
 from passtokens.tokens import PassFacts
 
 # A holder the issuer does not clear now is told apart from a cleared one only by the feed's
 # `holds`; their health code stands for "not cleared", as a local holder's would.
 HELD = "not_cleared"
-
-
-@dataclass(frozen=True)
-class ForeignPass:
-    """A foreign pass's signed facts and its issuer's status of it, shaped as the registry's
-    PassStatus where the verdict's answer and the scan log read them."""
-
-    number: str
-    kind: str
-    plate: str | None
-    holder_name: str
-    id_last4: str
-    origin: str
-    via: list[str]
-    destination: str
-    valid_from: datetime
-    valid_until: datetime
-    cargo: str | None
-    enterprise_code: str
-    colour: str | None
-    issuer_area: str
-    issuer_name: str
-    cargo_name_zh: str | None = None
-    cargo_name_en: str | None = None
-    revoked_at: datetime | None = None
-    crew: tuple = ()  # another city's token names no crew
-
-    @property
-    def route(self) -> tuple[str, ...]:
-        return (self.origin, *self.via, self.destination)
 
 
 @dataclass(frozen=True)
@@ -60,7 +31,7 @@ class ForeignReading:
 
     unreadable: str | None = None
     facts: rules.Facts | None = None
-    pass_: ForeignPass | None = None
+    pass_: PassStatus | None = None
 
 
 def issuer_area(number: str | None, own_area: str) -> str | None:
@@ -132,18 +103,18 @@ def _keys(jwks: dict) -> dict[str, ec.EllipticCurvePublicKey]:
 
 
 def _foreign_pass(facts: PassFacts, claims: dict, area: str, issuer_name: str,
-                  feed: dict | None) -> ForeignPass:
+                  feed: dict | None) -> PassStatus:
     colour = (feed or {}).get("colours", {}).get(facts.enterprise)
     via = (feed or {}).get("routes", {}).get(facts.number, [])
-    return ForeignPass(
+    return PassStatus(
         number=facts.number, kind=facts.kind, plate=facts.plate,
         holder_name=facts.holder_name, id_last4=facts.id_last4, origin=facts.origin,
         via=list(via), destination=facts.destination, valid_from=facts.valid_from,
         valid_until=facts.valid_until, cargo=None, enterprise_code=facts.enterprise,
-        colour=colour, issuer_area=area, issuer_name=issuer_name)
+        colour=colour, issuer=Issuer(area, issuer_name))
 
 
-def _rule_facts(foreign: ForeignPass, facts: PassFacts, feed: dict | None,
+def _rule_facts(foreign: PassStatus, facts: PassFacts, feed: dict | None,
                 now: datetime) -> rules.Facts:
     """The rules' facts. Without a feed only the token speaks; a stale feed's facts still
     count (a revocation or a red colour does not get better with age)."""

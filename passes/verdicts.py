@@ -1,7 +1,7 @@
 """What a checkpoint would answer about a pass now, for the pass pages and the API.
 
 Everyone sees what the checkpoint sees: the holder, the clerk and the authority get the
-verdict of checkpoints.verify (the same rules, the same registry), not a status of their own.
+verdict of checkpoints.judging (the same rules, the same registry), not a status of their own.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,20 +21,20 @@ class CheckpointView:
 
 def checkpoint_view(pass_: Pass, now: datetime) -> CheckpointView:
     # Imported here: the checkpoints package imports passes' models and keys as it loads.
-    from checkpoints import verify
+    from checkpoints import judging
 
-    return _view(verify.checkpoint_verdict(pass_, now))
+    return _view(judging.checkpoint_verdict(pass_, now))
 
 
 def checkpoint_views(passes: list[Pass], now: datetime) -> dict[str, CheckpointView]:
     """checkpoint_view of each pass of a list page, by number, without a query per pass."""
-    from checkpoints import verify
+    from checkpoints import judging
 
-    verdicts = verify.checkpoint_verdicts([pass_.number for pass_ in passes], now)
+    verdicts = judging.checkpoint_verdicts([pass_.number for pass_ in passes], now)
     return {number: _view(result) for number, result in verdicts.items()}
 
 
 def _view(result) -> CheckpointView:
-    from checkpoints import verify
+    from checkpoints import wording
 
-    return CheckpointView(result.verdict, result.codes, verify.in_plain_words(result))
+    return CheckpointView(result.verdict, result.codes, wording.in_plain_words(result))

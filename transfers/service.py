@@ -8,8 +8,9 @@ from sqlalchemy import select, update
 
 from audit.service import record
 from checkpoints import service as checkpoints
+from checkpoints.judging import judge
 from checkpoints.models import Checkpoint, Scan
-from checkpoints.verify import MAX_QR_TEXT, judge, read_pass
+from checkpoints.reading import MAX_QR_TEXT, read_pass
 from core.db import db, rows_changed, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.unit_of_work import unit_of_work

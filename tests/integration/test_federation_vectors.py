@@ -1,5 +1,5 @@
 """The foreign-pass vectors (tests/vectors/foreign.json) through the server's own path:
-checkpoints.verify.check at a fixed clock, with the issuer and its feed stored as a sync
+checkpoints.judging.check at a fixed clock, with the issuer and its feed stored as a sync
 stores them. tests/js/foreign.test.mjs runs the same cases through the scanning page's rules."""
 import json
 from datetime import UTC, datetime, timedelta
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checkpoints.verify import check
+from checkpoints.judging import check
 from core import crypto
 from core.db import db
 from federation.models import IssuerFeed, TrustedIssuer

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from checkpoints import rules
-from checkpoints.verify import jws_of
+from checkpoints.reading import jws_of
 from core import crypto
 from federation.feed import read_feed
 from federation.foreign import issuer_area, read_with, with_scene

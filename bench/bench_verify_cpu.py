@@ -1,0 +1,75 @@
+"""CPU per verify, in process: POST /api/v1/verify beside GET /healthz through the test client.
+
+Run from the repository root:  .venv/bin/python bench/bench_verify_cpu.py [--rounds 1000]
+
+A throwaway SQLite demo city; one request at a time, so the figure is the worker CPU a
+request costs (time.process_time), not what a loaded machine makes of it. Quick to run
+between two changes of the hot path: the gunicorn bench (bench_verify.py) is the target.
+"""
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import application  # noqa: E402
+
+from app import create_app  # noqa: E402
+from core.db import db  # noqa: E402
+from demo import PASSWORD, seed  # noqa: E402
+
+CHECKPOINT = "BH-G75-EXIT"
+
+
+def cpu_ms(request, rounds: int) -> float:
+    for _ in range(50):  # warm caches up
+        request()
+    started = time.process_time()
+    for _ in range(rounds):
+        request()
+    return (time.process_time() - started) * 1000 / rounds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=1000)
+    parser.add_argument("--passes", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
+                          "INSTANCE_PATH": f"{folder}/instance", "SECRET_KEY": "bench",
+                          "KEY_ENCRYPTION_SECRET": "bench"})
+        with app.app_context():
+            db.create_all()
+            seed("http://127.0.0.1")
+        client = app.test_client()
+        clerk = client.post("/api/v1/auth/token",
+                            json={"username": "clerk", "password": PASSWORD}).json
+        # As many passes as the gunicorn bench, so each is scanned about as often.
+        texts = [client.post("/api/v1/passes", json=application(n), headers={
+            "Authorization": f"Bearer {clerk['access_token']}"}).json["qr_text"]
+            for n in range(args.passes)]
+        token = client.post("/api/v1/auth/token",
+                            json={"username": "officer", "password": PASSWORD}).json
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        turn = iter(range(10**9))
+
+        def verify():
+            qr = texts[next(turn) % len(texts)]
+            response = client.post("/api/v1/verify", json={"qr": qr, "checkpoint": CHECKPOINT},
+                                   headers=headers)
+            assert response.status_code == 200, response.json
+
+        bare = cpu_ms(lambda: client.get("/healthz"), args.rounds)
+        verify_ms = cpu_ms(verify, args.rounds)
+        print(f"CPU per request, {args.rounds} each, SQLite: /healthz {bare:.2f} ms, "
+              f"verify {verify_ms:.2f} ms ({len(texts)} passes in turn)")
+        with app.app_context():
+            db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
