@@ -14,6 +14,9 @@ from passes import keys
 from passes.models import Pass, SigningKey
 from tests.conftest import DATABASES
 
+# A backup reads through a snapshot connection of its own; a restore commits.
+pytestmark = pytest.mark.commits
+
 
 def snapshot_rows(app) -> dict:
     """Every row of every table, as comparable tuples."""
