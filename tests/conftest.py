@@ -28,8 +28,11 @@ TIMEOUTS = {"browser": 180, "cluster": 300}
 
 def pytest_collection_modifyitems(items):
     """Mark the tests that run on PostgreSQL `postgresql` (CI runs them as a stage of their
-    own) and give browser and cluster tests their longer timeout."""
+    own), every test in tests/browser `browser`, and give browser and cluster tests their
+    longer timeout."""
     for item in items:
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
         params = getattr(item, "callspec", None)
         if "postgres_url" in item.fixturenames or (
                 params and "postgresql" in params.params.values()):
