@@ -7,7 +7,7 @@ stage's result and time, and the exit status is non-zero if any failed.
     .venv/bin/python scripts/stages.py                 # every stage
     .venv/bin/python scripts/stages.py unit browser    # the stages named
     .venv/bin/python scripts/stages.py --list
-    TEST_WORKERS=2 .venv/bin/python scripts/stages.py   # unit and integration on 2 processes
+    TEST_WORKERS=1 .venv/bin/python scripts/stages.py   # integration without pytest-xdist
 
 Run from scripts/test.sh, which installs what the stages need first.
 """
@@ -23,9 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
 PYTEST = [str(BIN / "python"), "-m", "pytest", "-q"]
 NO_TESTS_COLLECTED = 5  # pytest's exit status when the selection is empty
-# pytest-xdist processes for the unit and integration stages (each has its own PostgreSQL
-# database). Off by default: on a busy two-core machine they made the stages slower.
-WORKERS = ["-n", os.environ["TEST_WORKERS"]] if os.environ.get("TEST_WORKERS") else []
+# pytest-xdist processes for the integration stages (each worker has its own PostgreSQL
+# database); TEST_WORKERS=1 runs them in this process. The unit tests gained nothing from it.
+WORKERS = os.environ.get("TEST_WORKERS", "2")
+XDIST = ["-n", WORKERS] if WORKERS not in ("", "0", "1") else []
 
 
 @dataclass
@@ -66,11 +67,11 @@ INTEGRATION = ["tests/integration", "tests/security", "tests/fuzz"]
 
 STAGES = {
     "lint": lambda: Stage("lint and types", lint_and_types()),
-    "unit": lambda: Stage("unit", [PYTEST + [*WORKERS, "tests/unit"]]),
+    "unit": lambda: Stage("unit", [PYTEST + ["tests/unit"]]),
     "sqlite": lambda: Stage("integration (SQLite)", [
-        PYTEST + [*WORKERS, "-m", "not postgresql and not cluster", *INTEGRATION]]),
+        PYTEST + [*XDIST, "-m", "not postgresql and not cluster", *INTEGRATION]]),
     "postgresql": lambda: Stage("integration (PostgreSQL)", [
-        PYTEST + [*WORKERS, "-m", "postgresql and not cluster", *INTEGRATION]]),
+        PYTEST + [*XDIST, "-m", "postgresql and not cluster", *INTEGRATION]]),
     "browser": lambda: Stage("browser", [PYTEST + ["tests/browser"]]),
     "cluster": lambda: Stage("cluster", [PYTEST + ["-m", "cluster", *INTEGRATION]]),
 }
