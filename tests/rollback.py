@@ -43,7 +43,8 @@ class _OneConnectionEngine:
 
     def __init__(self, connection: sa.Connection):
         self.connection = connection
-        self.url, self.dialect, self.name = connection.engine.url, connection.dialect, "test"
+        self.url, self.dialect = connection.engine.url, connection.dialect
+        self.name = connection.dialect.name
 
     @contextmanager
     def begin(self) -> Iterator[sa.Connection]:
