@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything the tests need (Python packages, Chromium, nginx) and runs the whole suite:
-# unit tests, integration tests on SQLite and on PostgreSQL, and browser tests in Chromium.
+# Installs everything the tests need (Python packages, Chromium, nginx) and runs the whole suite
+# in named stages (scripts/stages.py): lint and types, unit, integration on SQLite, integration
+# on PostgreSQL, browser, cluster. With arguments, runs pytest with them instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
@@ -13,4 +14,7 @@ if ! command -v chromium >/dev/null || [[ ! -x /usr/sbin/nginx ]]; then
   $sudo apt-get install -y -qq chromium fonts-noto-cjk nginx >/dev/null
 fi
 
+if [[ $# -eq 0 ]]; then
+  exec .venv/bin/python scripts/stages.py
+fi
 exec .venv/bin/python -m pytest "$@"

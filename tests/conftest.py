@@ -16,10 +16,32 @@ import core.db
 from app import create_app
 from core.db import db
 from core.validators import uscc_check_char
+from tests.rollback import rolled_back
 
 DATABASES = os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",")
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "secret-pass-1"
+
+
+# Longer limits than pyproject.toml's per-test timeout for tests that start a browser or
+# servers; a test's own @pytest.mark.timeout wins.
+TIMEOUTS = {"browser": 180, "cluster": 300}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests that run on PostgreSQL `postgresql` (CI runs them as a stage of their
+    own), every test in tests/browser `browser`, and give browser and cluster tests their
+    longer timeout."""
+    for item in items:
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+        params = getattr(item, "callspec", None)
+        if "postgres_url" in item.fixturenames or (
+                params and "postgresql" in params.params.values()):
+            item.add_marker(pytest.mark.postgresql)
+        for marker, seconds in TIMEOUTS.items():
+            if item.get_closest_marker(marker) and not item.get_closest_marker("timeout"):
+                item.add_marker(pytest.mark.timeout(seconds))
 
 
 @pytest.fixture(scope="session")
@@ -65,23 +87,43 @@ def app_config(database_url, tmp_path):
 
 
 @pytest.fixture
-def app(app_config):
+def app(request, app_config):
     """The app with its schema; no context stays pushed, so each request gets its own `g`
-    and session, as in production. Tests reach the database inside `app.app_context()`."""
+    and session, as in production. Tests reach the database inside `app.app_context()`.
+
+    On PostgreSQL the test runs in one transaction that is rolled back at its end
+    (tests/rollback.py); a test marked `commits` commits for real and the tables are
+    truncated after it."""
     app = create_app(app_config)
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
+        dialect = db.engine.dialect.name
+        if dialect == "sqlite":
             db.create_all()
-        from whitelist.service import ensure_reference_data
-
-        ensure_reference_data()
-    yield app
+    if dialect == "postgresql" and not request.node.get_closest_marker("commits"):
+        with rolled_back(app):
+            _with_reference_data(app)
+            yield app
+    else:
+        _with_reference_data(app)
+        yield app
+        if dialect == "postgresql":
+            _truncate(app)
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as connection:
-                connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+
+
+def _with_reference_data(app) -> None:
+    from whitelist.service import ensure_reference_data
+
+    with app.app_context():
+        ensure_reference_data()
+
+
+def _truncate(app) -> None:
+    with app.app_context():
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture

@@ -15,6 +15,9 @@ from passtokens import keys
 from passtokens.models import SigningKey
 from tests.conftest import DATABASES
 
+# A backup reads through a snapshot connection of its own; a restore commits.
+pytestmark = pytest.mark.commits
+
 
 def snapshot_rows(app) -> dict:
     """Every row of every table, as comparable tuples."""

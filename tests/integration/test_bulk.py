@@ -215,6 +215,7 @@ def test_a_file_over_the_size_limit_is_refused_naming_the_row_limit(client, cler
     assert "5,000" in response.json["error"]["message"]
 
 
+@pytest.mark.commits
 def test_two_confirms_at_once_issue_the_passes_once(app, client, clerk):
     url = uploaded(client, csv_file(fleet(10)))
     batch_id = int(url.rsplit("/", 1)[1])

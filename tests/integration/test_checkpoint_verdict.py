@@ -328,6 +328,7 @@ def test_pass_list_says_checkpoints_refuse_the_passes_of_a_red_enterprise(
 
 def test_pass_list_judges_its_page_in_one_registry_query(app, client, clerk, login):
     from sqlalchemy import event
+    from sqlalchemy.engine import Engine
 
     for serial, plate in enumerate(("桂E12345", "桂E33333", "桂E44444")):
         apply(client, clerk, live_now(plate=plate, serial=300 + serial))
@@ -338,13 +339,12 @@ def test_pass_list_judges_its_page_in_one_registry_query(app, client, clerk, log
         if "signing_keys" in statement and "colour_policy" in statement:
             statements.append(statement)
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
+    # On every engine: a PostgreSQL test's connection is not the app's engine's own.
+    event.listen(Engine, "before_cursor_execute", count)
     try:
         assert client.get("/passes").status_code == 200
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        event.remove(Engine, "before_cursor_execute", count)
     assert len(statements) == 1
 
 

@@ -16,6 +16,7 @@ from tests.conftest import PASSWORD
 LOGIN_LIMIT = 3  # per minute
 # The secrets of the `app` fixture (tests/conftest.py), which writes what the instances read.
 SECRETS = {"SECRET_KEY": "test-secret", "KEY_ENCRYPTION_SECRET": "test-key-secret"}
+pytestmark = [pytest.mark.cluster, pytest.mark.commits]
 
 
 @pytest.fixture(scope="module")

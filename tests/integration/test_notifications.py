@@ -3,7 +3,6 @@ import hashlib
 import hmac
 import json
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -165,7 +164,7 @@ def test_failed_delivery_is_retried_with_back_off_until_it_succeeds(app, client,
 def test_timeout_counts_as_a_failed_attempt(app, client, clerk, login, receiver):
     app.config["WEBHOOK_TIMEOUT_SECONDS"] = 0.3
     firm, user = clerk
-    hook = receiver(delay=1.0)
+    hook = receiver(hold_first=True)
     login(user)
     set_webhook(client, hook.url)
     recolour(app, firm.code)
@@ -226,10 +225,11 @@ def test_signature_helper_matches_hmac_sha256():
     assert signature("k", b"{}") == "sha256=" + hmac.new(b"k", b"{}", hashlib.sha256).hexdigest()
 
 
+@pytest.mark.commits  # the first sender is another thread
 def test_two_senders_at_once_post_an_event_once(app, client, clerk, login, receiver):
     """Cron and `webhooks send --loop` overlapping: the second finds the event claimed."""
     firm, user = clerk
-    hook = receiver(delay=1.0)
+    hook = receiver(hold_first=True)
     login(user)
     set_webhook(client, hook.url)
     recolour(app, firm.code)
@@ -241,11 +241,10 @@ def test_two_senders_at_once_post_an_event_once(app, client, clerk, login, recei
 
     sender = threading.Thread(target=first_sender)
     sender.start()
-    deadline = time.monotonic() + 10
-    while not hook.requests and time.monotonic() < deadline:
-        time.sleep(0.02)
+    hook.wait_for_requests(1)
     with app.app_context():
         assert deliver_due() == {"delivered": 0, "retry": 0, "failed": 0}
-    sender.join()
+    hook.answer_first()
+    sender.join(timeout=30)
     assert outcomes == [{"delivered": 1, "retry": 0, "failed": 0}]
     assert len(hook.requests) == 1

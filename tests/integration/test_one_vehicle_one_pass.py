@@ -135,6 +135,7 @@ def test_relay_refuses_a_relay_vehicle_that_has_a_live_pass(client, officer_head
     assert list(response.json["error"]["fields"]) == ["relay.plate"]
 
 
+@pytest.mark.commits
 def test_two_concurrent_applications_for_one_plate_exactly_one_wins(app, client, clerk,
                                                                      other_clerk):
     # The first pass makes the signing key, so the threads race only for the plate.

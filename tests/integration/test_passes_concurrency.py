@@ -19,6 +19,7 @@ def clerks(app, make_user, make_enterprise, token_for):
     return [make_clerk(make_user, make_enterprise, token_for) for _ in range(2)]
 
 
+@pytest.mark.commits
 def test_parallel_issuance_gives_distinct_consecutive_numbers(app, client, clerks):
     # The first pass makes the signing key, so the threads race only for serials.
     assert client.post("/api/v1/passes", json=vehicle(plate="桂E99999"),

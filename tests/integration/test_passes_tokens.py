@@ -27,6 +27,10 @@ def issue(client, clerk, data=None) -> dict:
     return response.json
 
 
+def only_pass() -> Pass:
+    return db.session.scalars(select(Pass)).one()
+
+
 def verify_with_jwks(client, qr_text: str) -> dict:
     """Verify as an outside verifier would: the JWKS and the QR text, nothing else."""
     jwks = client.get("/.well-known/jwks.json").json
@@ -82,7 +86,7 @@ def test_qr_png_is_rendered_once_and_revalidates_by_etag(app, client, clerk):
     first = client.get(issued["qr_png_url"], headers=clerk.headers)
     assert "private" in first.headers["Cache-Control"] and first.headers["ETag"]
     with app.app_context():
-        assert db.session.get(Pass, 1).qr_png == first.data
+        assert only_pass().qr_png == first.data
     again = client.get(issued["qr_png_url"],
                        headers=clerk.headers | {"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
@@ -143,8 +147,7 @@ def test_revoking_a_key_asks_first_naming_the_passes_every_checkpoint_will_refus
 def test_private_keys_are_encrypted_at_rest(app, client, clerk):
     issue(client, clerk)
     with app.app_context():
-        key = db.session.get(SigningKey, crypto.read_header(
-            db.session.get(Pass, 1).token)["kid"])
+        key = db.session.get(SigningKey, crypto.read_header(only_pass().token)["kid"])
         assert key.private_key.startswith(b"LPK1")
         assert b"PRIVATE" not in key.private_key
         assert "d" not in key.public_jwk and json.dumps(key.public_jwk)

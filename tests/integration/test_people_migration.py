@@ -50,6 +50,7 @@ def _insert_old_records(connection) -> None:
             at=T["early"], secret=f"secret{id_}")
 
 
+@pytest.mark.commits  # migrates the schema through the engine
 def test_migration_merges_records_of_one_id_number_into_one_person(old_schema_app):
     with old_schema_app.app_context():
         with db.engine.begin() as connection:

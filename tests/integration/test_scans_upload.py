@@ -121,6 +121,7 @@ def test_only_officers_upload(client, make_user, token_for):
                        headers=token_for(make_user("admin"))).status_code == 403
 
 
+@pytest.mark.commits
 def test_racing_uploads_of_one_scan_store_it_once(app, officer_headers):
     scan = offline_scan()
     barrier = threading.Barrier(6)

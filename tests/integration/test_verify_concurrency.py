@@ -15,6 +15,7 @@ THREADS = 12
 SCANS_PER_THREAD = 5
 
 
+@pytest.mark.commits
 def test_concurrent_verifies_each_get_their_own_durable_scan(app, officer_headers, make_pass,
                                                              make_enterprise):
     genuine = make_pass()

@@ -97,7 +97,7 @@ def test_bundle_of_a_large_city_lists_every_enterprise_and_revoked_pass(app, mak
 
 def _fill(now: datetime) -> None:
     """10,000 enterprises and 100,000 revoked passes, generated inside the database."""
-    template = db.session.get(Pass, 1)
+    template = db.session.scalars(select(Pass)).one()
     at = literal(now, UTCDateTime)
     db.session.execute(insert(Enterprise).from_select(
         ["code", "name", "address", "contact_name", "contact_phone", "state", "colour",

@@ -3,10 +3,11 @@
 Webhooks go only to public addresses over https; the tests reach this receiver on 127.0.0.1
 through the test-only settings that `webhook_config` returns.
 """
+import contextlib
 import ipaddress
+import socket
 import ssl
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -64,17 +65,30 @@ def webhook_config(certificate: tuple[str, str], dns: StaticResolver) -> dict:
 
 class Receiver:
     """A local HTTPS endpoint answering with the scripted statuses (then 200), keeping
-    requests (headers, body) and the name each client asked for in its TLS handshake."""
+    requests (headers, body) and the name each client asked for in its TLS handshake.
 
-    def __init__(self, certificate: tuple[str, str], statuses=(), delay=0.0):
-        self.statuses, self.delay, self.requests, self.sni = list(statuses), delay, [], []
+    With `hold_first`, the first request gets no answer until `answer_first()` (or `close`):
+    a delivery in flight for as long as the test needs, with nothing slept.
+    """
+
+    def __init__(self, certificate: tuple[str, str], statuses=(), hold_first=False):
+        self.statuses, self.requests, self.sni = list(statuses), [], []
+        self.arrived = threading.Condition()
+        self.first_answered = threading.Event()
+        if not hold_first:
+            self.first_answered.set()
+        self.closing = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                time.sleep(receiver.delay if len(receiver.requests) == 1 else 0)
+                with receiver.arrived:
+                    receiver.requests.append((dict(self.headers), body))
+                    first = len(receiver.requests) == 1
+                    receiver.arrived.notify_all()
+                if first:
+                    receiver.first_answered.wait(timeout=30)
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
                 if 300 <= status < 400:
@@ -92,13 +106,31 @@ class Receiver:
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_port
         self.url = f"https://{HOOK_HOST}:{self.port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
+    def wait_for_requests(self, count: int = 1, timeout: float = 10) -> None:
+        """Return once `count` requests have arrived; fail after `timeout` seconds."""
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: len(self.requests) >= count, timeout), \
+                f"{len(self.requests)} of {count} webhook requests arrived"
+
+    def answer_first(self) -> None:
+        self.first_answered.set()
+
+    def _serve(self):
+        # Not serve_forever: its shutdown waits for a poll of up to half a second. Each
+        # handle_request blocks until a client connects; close() connects once to wake it.
+        while not self.closing.is_set():
+            self.server.handle_request()
+
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.closing.set()
+        self.first_answered.set()
+        with contextlib.suppress(OSError):
+            socket.create_connection(("127.0.0.1", self.port), timeout=5).close()
         self.thread.join(timeout=5)
+        self.server.server_close()
 
 
 @pytest.fixture(scope="session")
@@ -121,8 +153,8 @@ def webhook_settings(app_config, certificate, dns):
 def receiver(certificate):
     made = []
 
-    def make(*statuses, delay=0.0):
-        made.append(Receiver(certificate, statuses, delay))
+    def make(*statuses, hold_first=False):
+        made.append(Receiver(certificate, statuses, hold_first))
         return made[-1]
 
     yield make

@@ -36,6 +36,7 @@ def audit_verify(runner):
     return runner.invoke(args=["audit", "verify"])
 
 
+@pytest.mark.commits
 def test_a_burst_of_refused_verifies_by_one_officer_keeps_the_chain_intact(
         app, runner, officer_headers, make_pass):
     pass_ = make_pass()
@@ -54,6 +55,7 @@ def test_a_burst_of_refused_verifies_by_one_officer_keeps_the_chain_intact(
     assert "intact" in result.output
 
 
+@pytest.mark.commits
 def test_a_burst_of_colour_changes_keeps_the_chain_intact(app, runner, make_user, token_for,
                                                           make_enterprise):
     headers = token_for(make_user("admin"))
@@ -190,6 +192,7 @@ def test_audit_verify_refuses_a_forged_line_in_the_anchor_file(app, runner, make
     assert "does not verify" in result.output
 
 
+@pytest.mark.commits  # a second app on the same database
 def test_audit_anchor_signs_the_head_on_demand_into_the_configured_file(app, app_config,
                                                                        tmp_path):
     from app import create_app
@@ -210,6 +213,7 @@ def test_audit_anchor_signs_the_head_on_demand_into_the_configured_file(app, app
         db.engine.dispose()
 
 
+@pytest.mark.commits  # a second app on the same database
 def test_a_head_is_signed_at_the_interval_even_between_every_nth_entry(app, app_config):
     from app import create_app
 

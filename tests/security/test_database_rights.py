@@ -9,6 +9,7 @@ from app import create_app
 from core.db import db
 
 
+@pytest.mark.commits
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_revoked_table_rights_answer_503_and_store_nothing(app, app_config, database_url,
                                                            make_user, token_for):

@@ -82,6 +82,7 @@ def impatient(app_config, database_url):
     return create_app(app_config | {"SQLALCHEMY_ENGINE_OPTIONS": options})
 
 
+@pytest.mark.commits  # a second app on the same database, and a lock holder
 def test_a_write_to_a_locked_database_is_503_and_stores_nothing(app, app_config, database_url,
                                                                 make_user, token_for):
     headers = token_for(make_user("admin"))

@@ -129,6 +129,7 @@ def test_relay_pass_counts_against_its_enterprise(app, client, make_enterprise, 
     assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
 
 
+@pytest.mark.commits
 def test_concurrent_issuers_never_pass_the_quota(app, client, clerk):
     assert apply(client, clerk, 0).status_code == 201  # makes the signing key first
 

@@ -48,6 +48,7 @@ def page_try(client, username: str, password: str = "wrong-pass-1",
                        environ_base={"REMOTE_ADDR": address}, **options)
 
 
+@pytest.mark.commits
 def test_forty_concurrent_wrong_passwords_get_at_most_the_limit_of_tries(app, make_user):
     username = make_user("admin").username
     slow_to_check(app, username)
@@ -80,6 +81,7 @@ def test_the_login_page_and_the_token_endpoint_share_one_count(client, make_user
     assert getattr(answer, "status_code", answer) == 429
 
 
+@pytest.mark.commits
 def test_two_instances_on_one_database_share_the_count(app_config, app, make_user):
     username = make_user("admin").username
     first, second = create_app(app_config), create_app(app_config)
@@ -107,6 +109,7 @@ def redis_config(app_config):
     server.close()
 
 
+@pytest.mark.commits
 def test_with_redis_the_counts_are_kept_there_and_hold_under_a_crowd(app, redis_config,
                                                                      make_user):
     username = make_user("admin").username
@@ -129,6 +132,8 @@ def test_with_redis_the_counts_are_kept_there_and_hold_under_a_crowd(app, redis_
             db.engine.dispose()
 
 
+@pytest.mark.cluster
+@pytest.mark.commits
 def test_gunicorn_with_two_workers_holds_one_limit(app_config, app, make_user):
     """The default setup, for real: gunicorn's two workers, no REDIS_URL."""
     username = make_user("admin").username

@@ -20,6 +20,8 @@ def holder_secret(app, make_pass) -> str:
         return db.session.scalar(sa.select(Pass.holder_secret).where(Pass.number == number))
 
 
+@pytest.mark.cluster
+@pytest.mark.commits
 def test_gunicorn_access_and_error_logs_mask_holder_secrets(app, make_pass, database_url,
                                                             tmp_path):
     secret = holder_secret(app, make_pass)

@@ -58,6 +58,7 @@ def test_an_existing_world_readable_sqlite_file_is_closed_up_at_start(tmp_path, 
     assert mode(instance) == 0o700
 
 
+@pytest.mark.commits  # a backup reads through a snapshot connection of its own
 @pytest.mark.parametrize("leftover", ["file", "symlink"])
 def test_a_backup_is_0600_whatever_lies_at_its_partial_path(app, runner, tmp_path, usual_umask,
                                                             leftover):
@@ -78,6 +79,7 @@ def test_a_backup_is_0600_whatever_lies_at_its_partial_path(app, runner, tmp_pat
     assert elsewhere.read_text() == "not a backup"
 
 
+@pytest.mark.commits  # a backup reads through a snapshot connection of its own
 def test_a_backup_over_an_older_world_readable_one_is_0600(app, runner, tmp_path, usual_umask):
     path = tmp_path / "lp.backup"
     path.write_text("an older backup")

@@ -86,6 +86,7 @@ def test_closed_pass_cannot_be_handed_over_by_its_number_either(
     assert again.status_code == 409
 
 
+@pytest.mark.commits
 def test_racing_handovers_of_one_pass_issue_one_relay(app, client, officer_headers, make_pass):
     from concurrent.futures import ThreadPoolExecutor
 

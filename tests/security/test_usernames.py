@@ -52,6 +52,7 @@ def schema_at_initial_revision(app):
         db.create_all()
 
 
+@pytest.mark.commits  # migrates the schema through the engine
 def test_the_migration_renames_names_that_clash_in_case(app, schema_at_initial_revision):
     with app.app_context():
         with db.engine.begin() as connection:

@@ -159,6 +159,7 @@ def test_webhook_secret_is_stored_encrypted(app, client, clerk, login):
     assert secret.encode() not in bytes(sealed)
 
 
+@pytest.mark.commits  # drops and reflects the schema through the engine
 def test_migration_encrypts_existing_plain_secrets(app):
     plain = "ab" * 32
     with app.app_context():
