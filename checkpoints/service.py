@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Connection, and_, bindparam, select
 
 from audit.service import record
 from checkpoints import rules
@@ -119,11 +119,11 @@ class Post:
     earlier: LastSeen | None
 
 
-def post(code: str, officer_id: int, pass_number: str | None, now: datetime,
-         horizon: timedelta) -> Post | None:
+def post(connection: Connection, code: str, officer_id: int, pass_number: str | None,
+         now: datetime, horizon: timedelta) -> Post | None:
     """The checkpoint of this code as the officer staffs it, with the pass's last scan
     elsewhere within `horizon` before `now`; None for an unknown code."""
-    row = db.session.connection().execute(_post(), {
+    row = connection.execute(_post(), {
         "code": code, "officer_id": officer_id, "number": pass_number, "now": now,
         "since": now - horizon}).first()
     if row is None:
