@@ -34,6 +34,7 @@ DEFAULTS = {
     "PROXY_COUNT": 0,
     # Pooled connections are pinged after sitting idle, not at every checkout
     # (core/db.py ping_after_idle); "pool_pre_ping": True here pings at every checkout.
+    # The pool holds core/db.py POOL_SIZE connections unless "pool_size" says otherwise.
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -167,6 +167,11 @@ def make_sqlite_file_private(app: Flask) -> None:
             Path(f"{path}{part}").chmod(0o600)
 
 
+# Room for every thread of a worker (gunicorn --threads 8, README) plus the scans' group
+# commit: past pool_size a returned connection is closed and the next request opens a new
+# one, which halved verify throughput on SQLite (bench/RESULTS.md, issue 17).
+POOL_SIZE = 10
+
 # A pooled connection that sat unused for longer than this is pinged before it is lent out.
 PING_AFTER_IDLE_SECONDS = 10.0
 
@@ -206,6 +211,9 @@ def init_app(app: Flask) -> None:
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
         app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     options.setdefault("hide_parameters", True)
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.database not in (None, "", ":memory:"):  # an in-memory SQLite has one connection
+        options.setdefault("pool_size", POOL_SIZE)
     db.init_app(app)
     if not options.get("pool_pre_ping"):
         with app.app_context():

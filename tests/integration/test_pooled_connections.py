@@ -2,7 +2,7 @@
 ping_after_idle): one the database dropped while it sat in the pool is replaced before a
 request uses it, and one in steady use is lent out without a ping."""
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.pool import NullPool
 
 from core import db as database
@@ -62,3 +62,25 @@ def test_a_connection_in_steady_use_is_not_pinged(app, pings):
                 connection.execute(text("SELECT 1"))
     assert pings == []
 
+
+
+
+def test_a_busy_worker_keeps_its_connections(app):
+    """Eight threads reading at once beside the group commit's writer: the pool keeps all
+    nine connections, rather than closing some on return and opening them again."""
+    opened = []
+
+    def count(*args):
+        opened.append(args)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "connect", count)
+    try:
+        for _ in range(2):
+            held = [engine.connect() for _ in range(9)]
+            for connection in held:
+                connection.close()
+    finally:
+        event.remove(engine, "connect", count)
+    assert len(opened) <= 9  # the first round may open them, the second reuses them
