@@ -3,6 +3,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import NoReturn
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection, and_, bindparam, select
@@ -171,7 +172,7 @@ def _post():
             .where(checkpoints.c.code == bindparam("code")))
 
 
-def refuse_unassigned(checkpoint: Checkpoint | Post, officer: Caller) -> None:
+def refuse_unassigned(checkpoint: Checkpoint | Post, officer: Caller) -> NoReturn:
     """Refuse the officer; the attempt stays in the audit log though the use case rolls back."""
     username, code = officer.username, checkpoint.code
     despite_rollback(lambda: record(username, "checkpoint.refused", code))

@@ -30,18 +30,21 @@ def verify_request(data: Mapping, officer: Caller, now: datetime) -> Verdict:
     plate_seen = fields.text("plate", required=False, max_length=16)
     jws = token_in(qr_text) if qr_text else None
     # Both reads outside a transaction: the verify writes nothing but its scan, and that
-    # goes through the group commit on a connection of its own.
+    # goes through the group commit on a connection of its own. The connection goes back
+    # before any refusal is audited, which takes one of the session's.
     with autocommit_reads() as connection:
         checkpoint = service.post(connection, code, officer.id,
                                   crypto.peek(jws)[1] if jws else None, now,
                                   horizon()) if code else None
         if code and (checkpoint is None or not checkpoint.active):
             fields.error("checkpoint", service.UNKNOWN_CHECKPOINT)
-        fields.raise_if_invalid()
-        assert checkpoint is not None  # required, and nothing was refused
-        if not checkpoint.assigned:
-            service.refuse_unassigned(checkpoint, officer)
-        result = check_token(jws, plate_seen, now, checkpoint, connection=connection)
+        staffed = checkpoint is not None and checkpoint.assigned and not fields.errors
+        result = (check_token(jws, plate_seen, now, checkpoint, connection=connection)
+                  if staffed else None)
+    fields.raise_if_invalid()
+    assert checkpoint is not None  # required, and nothing was refused
+    if result is None:  # judged only where the officer records scans
+        service.refuse_unassigned(checkpoint, officer)
     pass_ = result.pass_
     result.scan_id = scans.record_scan(
         checkpoint_id=checkpoint.id, officer_id=officer.id, verdict=result.verdict,
