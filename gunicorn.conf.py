@@ -3,6 +3,7 @@ and scripts/demo.sh gets it. It keeps holder secrets out of the access and error
 the access log on with --access-logfile (it is off by default)."""
 from gunicorn.glogging import Logger
 
+from core.divisions import default_divisions
 from core.logs import MaskSecrets
 
 
@@ -14,3 +15,9 @@ class SecretMaskingLogger(Logger):
 
 
 logger_class = SecretMaskingLogger
+
+
+def post_worker_init(worker):
+    """Read the table of China's counties before the worker takes requests: every form with
+    a county needs it, and reading it takes a second or more (core/divisions.py)."""
+    default_divisions()

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, select
 
 from accounts.models import ApiToken, User
-from core.db import UTCDateTime, db, utcnow
+from core.db import UTCDateTime, autocommit_reads, utcnow
 
 CACHE_SECONDS = 1.0
 # Entries older than the bound are dropped when the cache grows past this many.
@@ -37,8 +37,9 @@ def caller_for_token(digest: str) -> Caller | None:
     now = time.monotonic()
     if cached is not None and now - cached[1] < CACHE_SECONDS:
         return cached[0]
-    row = db.session.connection().execute(_live_token(),
-                                          {"digest": digest, "now": utcnow()}).first()
+    # Not on the session: the verify path never opens one (checkpoints/verify.py).
+    with autocommit_reads() as connection:
+        row = connection.execute(_live_token(), {"digest": digest, "now": utcnow()}).first()
     if row is None:
         _cache().pop(digest, None)
         return None

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import syslog
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -138,18 +139,29 @@ def read_anchors() -> tuple[list[Anchor], int]:
     return anchors, foreign
 
 
+_reading = threading.Lock()
+
+
 def _last_anchor() -> Anchor | None:
-    known = current_app.extensions.get("audit_anchor")
-    if known is None:
-        try:
-            anchors, _ = read_anchors()
-        except AnchorFileTampered:
-            anchors = []
-        known = max(anchors, key=lambda anchor: anchor.entry_id, default=None)
-    return known
+    """The newest head this process knows of: the one it signed last, or else the newest in
+    the file, read once. Another process's later heads only make the next one due sooner.
+    Under the lock: every line is a signature to check, and the threads of a new worker
+    would otherwise all read the whole file at once."""
+    with _reading:
+        if "audit_anchor" not in current_app.extensions:
+            try:
+                anchors, _ = read_anchors()
+            except AnchorFileTampered:
+                anchors = []
+            current_app.extensions["audit_anchor"] = max(
+                anchors, key=lambda anchor: anchor.entry_id, default=None)
+        known: Anchor | None = current_app.extensions["audit_anchor"]
+        return known
 
 
 def _due(entry_id: int) -> bool:
+    if setting("AUDIT_ANCHOR_EVERY") <= 1:  # every new entry is due: no need to ask when
+        return True
     last = _last_anchor()
     if last is None:
         return True

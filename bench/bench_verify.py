@@ -5,8 +5,10 @@ Run from the repository root:  .venv/bin/python bench/bench_verify.py [--seconds
 For each database (SQLite, PostgreSQL): a throwaway database with the demo city, passes issued
 through the API, gunicorn serving the app, then wrk on the bare /healthz endpoint and on
 /api/v1/verify in turn, in the same run, so the ratio between them is measured on the same
-machine load. Every verify records its scan with a durable commit; the bench checks afterwards
-that the scan table grew by at least the number of answered verifies.
+machine load. With --lean, also the smallest verify that does a verify's work
+(bench/lean_verify.py), served alike by gunicorn on the same database. Every verify records
+its scan with a durable commit; the bench checks afterwards that the scan table grew by at
+least the number of answered verifies.
 """
 import argparse
 import json
@@ -17,6 +19,7 @@ from harness import (
     CHECKPOINT,
     add_server_options,
     api_token,
+    call,
     count_rows,
     databases,
     demo_city,
@@ -49,6 +52,19 @@ def measure(kind: str, args) -> bool:
         print(f"POST /api/v1/verify | {verify.row()}")
         print(f"verify / bare = {verify.rate / bare.rate:.2f}")
         recorded = count_rows(url, "scans") - scans_before
+        if args.lean:
+            with gunicorn(env, args.workers, args.threads,
+                          app="bench.lean_verify:create_app()") as lean_server:
+                status, sample = call(lean_server.port, "POST", "/api/v1/verify",
+                                      json.loads(bodies[0]), officer)
+                print(f"lean verify answers {status}: {json.dumps(sample)[:200]}")
+                wrk(lean_server.url + "/api/v1/verify", 2, args.connections, bodies=bodies,
+                    token=officer)
+                lean = wrk(lean_server.url + "/api/v1/verify", args.seconds,
+                           args.connections, bodies=bodies, token=officer)
+            print(f"lean verify (bench/lean_verify.py) | {lean.row()}")
+            print(f"lean / bare = {lean.rate / bare.rate:.2f}; "
+                  f"verify / lean = {verify.rate / lean.rate:.2f}")
         print(f"scans recorded {recorded:,} for {verify.requests:,} answered verifies")
         if args.profile:
             with tempfile.TemporaryDirectory() as folder:
@@ -71,6 +87,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_server_options(parser)
     parser.add_argument("--passes", type=int, default=200)
+    parser.add_argument("--lean", action="store_true",
+                        help="also measure the lean verify of bench/lean_verify.py, same run")
     parser.add_argument("--profile", action="store_true",
                         help="then profile one worker with py-spy during another run")
     args = parser.parse_args()

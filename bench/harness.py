@@ -152,11 +152,12 @@ class Server:
 
 @contextlib.contextmanager
 def gunicorn(env: dict, workers: int = 2, threads: int = 8,
-             port: int | None = None) -> Iterator[Server]:
-    """The app under gunicorn's threaded workers; stopped on leaving."""
+             port: int | None = None, app: str = "app:create_app()") -> Iterator[Server]:
+    """The app (or another WSGI app of the repository) under gunicorn's threaded workers;
+    stopped on leaving."""
     port = port or free_port()
     command = [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--threads", str(threads),
-               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"]
+               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         wait_until_up(port, process)
@@ -280,7 +281,16 @@ class WrkResult:
 
 
 # Sends each request of the file in turn ("METHOD<tab>PATH<tab>BODY" a line), with the token.
+# Each wrk thread runs its own Lua state, so each takes every n-th request from its own
+# offset: a shared counter would have every thread send the same requests (the same
+# application twice is a 409 plate_taken, not a second pass).
 WRK_REQUESTS_SCRIPT = """
+local started = 0
+function setup(thread)
+  thread:set("offset", started)
+  started = started + 1
+end
+local stride = tonumber(os.getenv("WRK_THREADS"))
 local requests = {}
 for line in io.lines(os.getenv("WRK_REQUESTS")) do
   local method, path, body = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
@@ -291,8 +301,8 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("WRK_TOKEN")
 request = function()
+  local r = requests[((counter * stride + offset) % #requests) + 1]
   counter = counter + 1
-  local r = requests[(counter % #requests) + 1]
   return wrk.format(r[1], r[2], nil, r[3])
 end
 """
@@ -315,7 +325,8 @@ def wrk(url: str, seconds: float, connections: int = 32, threads: int = 2,
             script.write_text(WRK_REQUESTS_SCRIPT)
             Path(folder, "requests.tsv").write_text(
                 "".join(f"{method}\t{path}\t{body}\n" for method, path, body in requests))
-            env |= {"WRK_REQUESTS": f"{folder}/requests.tsv", "WRK_TOKEN": token or ""}
+            env |= {"WRK_REQUESTS": f"{folder}/requests.tsv", "WRK_TOKEN": token or "",
+                    "WRK_THREADS": str(threads)}
             command += ["-s", str(script)]
         done = subprocess.run([*command, url], env=env, capture_output=True, text=True,
                               check=True)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from flask_babel import get_locale
+from sqlalchemy import Connection
 
 from checkpoints import rules, scans
 from checkpoints.reading import Reading, read_jws, token_in
@@ -63,7 +64,8 @@ def check(qr_text: str, plate_seen: str | None, now: datetime, area: str | None 
 
 
 def check_token(jws: str | None, plate_seen: str | None, now: datetime,
-                checkpoint: Post | None = None, area: str | None = None) -> Verdict:
+                checkpoint: Post | None = None, area: str | None = None,
+                connection: Connection | None = None) -> Verdict:
     """Judge a QR text's token (None: the text held none), asking the registry once for a
     genuine pass.
 
@@ -78,6 +80,7 @@ def check_token(jws: str | None, plate_seen: str | None, now: datetime,
     Either way the claims are held to the contract only after the signature holds
     (PassFacts.from_claims), so genuinely signed claims that do not fit it are malformed:
     a jti that is not a string finds no registry row here, yet is never not_found.
+    The registry is read on `connection` if given, else on the session's.
     """
     if jws is None:
         return judge(Reading(reasons=["malformed"]), plate_seen, now)
@@ -85,7 +88,7 @@ def check_token(jws: str | None, plate_seen: str | None, now: datetime,
     issuer = foreign.issuer_area(number, current_app.config["AREA_CODE"])
     if issuer is not None:
         return _judge_foreign(jws, issuer, plate_seen, now, checkpoint, area)
-    status = standing(number, now) if number else None
+    status = standing(number, now, connection) if number else None
     verification_keys: dict[str, ec.EllipticCurvePublicKey] | None = None
     if (status is not None and kid is not None and status.kid == kid and status.key_published
             and status.public_jwk is not None):

@@ -3,9 +3,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import NoReturn
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Connection, and_, bindparam, select
 
 from audit.service import record
 from checkpoints import rules
@@ -119,11 +120,11 @@ class Post:
     earlier: LastSeen | None
 
 
-def post(code: str, officer_id: int, pass_number: str | None, now: datetime,
-         horizon: timedelta) -> Post | None:
+def post(connection: Connection, code: str, officer_id: int, pass_number: str | None,
+         now: datetime, horizon: timedelta) -> Post | None:
     """The checkpoint of this code as the officer staffs it, with the pass's last scan
     elsewhere within `horizon` before `now`; None for an unknown code."""
-    row = db.session.connection().execute(_post(), {
+    row = connection.execute(_post(), {
         "code": code, "officer_id": officer_id, "number": pass_number, "now": now,
         "since": now - horizon}).first()
     if row is None:
@@ -171,7 +172,7 @@ def _post():
             .where(checkpoints.c.code == bindparam("code")))
 
 
-def refuse_unassigned(checkpoint: Checkpoint | Post, officer: Caller) -> None:
+def refuse_unassigned(checkpoint: Checkpoint | Post, officer: Caller) -> NoReturn:
     """Refuse the officer; the attempt stays in the audit log though the use case rolls back."""
     username, code = officer.username, checkpoint.code
     despite_rollback(lambda: record(username, "checkpoint.refused", code))

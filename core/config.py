@@ -32,7 +32,10 @@ DEFAULTS = {
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted
     # (deploy/nginx.conf: 1). 0 reads the connection itself: right only without a proxy.
     "PROXY_COUNT": 0,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Pooled connections are pinged after sitting idle, not at every checkout
+    # (core/db.py ping_after_idle); "pool_pre_ping": True here pings at every checkout.
+    # The pool holds core/db.py POOL_SIZE connections unless "pool_size" says otherwise.
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "BABEL_DEFAULT_LOCALE": "zh",

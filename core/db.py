@@ -2,6 +2,7 @@
 import contextlib
 import fcntl
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,11 +18,12 @@ from sqlalchemy import (
     MetaData,
     Update,
     event,
+    exc,
     literal_column,
     make_url,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -121,6 +123,23 @@ def write_turn() -> Iterator[None]:
         os.close(descriptor)
 
 
+@contextlib.contextmanager
+def autocommit_reads() -> Iterator[Connection]:
+    """A pooled connection outside any transaction, for a hot path that only reads.
+
+    Each statement reads the latest committed state on its own, with no BEGIN before it and
+    no ROLLBACK after: on PostgreSQL those are two more round trips that the session would add
+    to every verify (bench/RESULTS.md, issue 17). Never write on it: nothing would be atomic.
+    pysqlite begins a transaction only before a write, so on SQLite reads are that way
+    already, and switching its isolation level would cost a PRAGMA each way.
+    """
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            yield connection
+        else:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
 class RowIdConverter(IntegerConverter):
     """`<int:...>` in URLs, bounded so a number no row id can reach is a 404, not a driver
     overflow (SQLite integers are 64-bit)."""
@@ -148,6 +167,41 @@ def make_sqlite_file_private(app: Flask) -> None:
             Path(f"{path}{part}").chmod(0o600)
 
 
+# Room for every thread of a worker (gunicorn --threads 8, README) plus the scans' group
+# commit: past pool_size a returned connection is closed and the next request opens a new
+# one, which halved verify throughput on SQLite (bench/RESULTS.md, issue 17).
+POOL_SIZE = 10
+
+# A pooled connection that sat unused for longer than this is pinged before it is lent out.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def ping_after_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only if it sat idle: the one a restarted database
+    or a dropped socket left behind is then replaced before a request sees it.
+
+    Instead of pool_pre_ping, which pings at every checkout: a verify checks out twice (its
+    reads, then its scan's group commit), and on PostgreSQL each ping is a round trip that
+    cost more than the reads themselves (bench/RESULTS.md, issue 17). A connection in steady
+    use was just seen working.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_since(dbapi_connection: DBAPIConnection, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: DBAPIConnection, record: Any, proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool throws this connection away and lends a new one instead.
+            raise exc.DisconnectionError(f"a pooled connection did not answer: {error}") from error
+
+
 def init_app(app: Flask) -> None:
     # Before any blueprint is registered: rules take their converters when they are added.
     app.url_map.converters["int"] = RowIdConverter
@@ -157,7 +211,14 @@ def init_app(app: Flask) -> None:
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
         app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     options.setdefault("hide_parameters", True)
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.database not in (None, "", ":memory:"):  # an in-memory SQLite has one connection
+        options.setdefault("pool_size", POOL_SIZE)
     db.init_app(app)
+    if not options.get("pool_pre_ping"):
+        with app.app_context():
+            for engine in db.engines.values():
+                ping_after_idle(engine)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
 
 

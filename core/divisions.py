@@ -8,6 +8,7 @@ import csv
 import importlib.util
 import os
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -153,9 +154,23 @@ def load_divisions(*paths: str | os.PathLike[str]) -> Divisions:
     return Divisions(rows, abolished)
 
 
-@cache
+_loading = threading.Lock()
+
+
 def default_divisions() -> Divisions:
-    """Return the packaged divisions, loaded once."""
+    """Return the packaged divisions, loaded once.
+
+    Under the lock: reading the table takes a second or more, and a worker's threads that
+    all found it unloaded would each read it at once, stalling every request of the worker
+    for many seconds (bench/RESULTS.md, issue 17). gunicorn.conf.py loads it as a worker
+    starts, so that no request waits for it.
+    """
+    with _loading:
+        return _default_divisions()
+
+
+@cache
+def _default_divisions() -> Divisions:
     return load_divisions()
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cache
 from itertools import groupby
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 
 from core.db import UTCDateTime, db
 from passes.models import Pass, PassCrew, Person
@@ -91,9 +91,13 @@ def latest_test_positive():
     return Person.__table__.c.test_result == "positive"
 
 
-def standing(number: str, now: datetime) -> PassStatus | None:
-    """The pass numbered so, as it stands at `now`; None if the registry has no such pass."""
-    rows = db.session.connection().execute(_one(), {"number": number, "now": now}).all()
+def standing(number: str, now: datetime,
+             connection: Connection | None = None) -> PassStatus | None:
+    """The pass numbered so, as it stands at `now`; None if the registry has no such pass.
+    Read on `connection` if given (the verify path's, core.db.autocommit_reads), else on
+    the session's."""
+    connection = connection or db.session.connection()
+    rows = connection.execute(_one(), {"number": number, "now": now}).all()
     return _status(rows) if rows else None
 
 

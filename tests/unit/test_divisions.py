@@ -2,9 +2,12 @@
 extra files, lookups, search and names."""
 import csv
 import re
+import threading
+import time
 
 import pytest
 
+import core.divisions as divisions_module
 from core.divisions import Divisions, default_divisions, load_divisions, packaged_table
 
 BEIHAI_COUNTIES = [
@@ -111,6 +114,28 @@ def test_divisions_do_not_change_when_their_source_does():
 
 def test_default_divisions_are_loaded_once():
     assert default_divisions() is default_divisions()
+
+
+def test_threads_finding_the_divisions_unloaded_read_the_table_once(monkeypatch):
+    """A worker's threads all asking at once: one reads the table, the others wait for it."""
+    reads = []
+
+    def slow_load():
+        reads.append(threading.get_ident())
+        time.sleep(0.2)
+        return load_divisions()
+
+    monkeypatch.setattr(divisions_module, "load_divisions", slow_load)
+    divisions_module._default_divisions.cache_clear()
+    try:
+        threads = [threading.Thread(target=default_divisions) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        divisions_module._default_divisions.cache_clear()
+    assert len(reads) == 1
 
 
 def test_extra_file_adds_divisions(write_csv):
