@@ -10,6 +10,9 @@ from accounts.service import set_active
 from app import create_app
 from core.db import db
 
+# Two apps on one database see each other's commits only if they are real.
+pytestmark = pytest.mark.commits
+
 # The target (issue 17): refused within 2 s on every worker and instance.
 REFUSED_WITHIN_SECONDS = 2.0
 

@@ -175,6 +175,12 @@ def test_normalized_plate_validity_is_stable(text):
     assert plate_is_valid(normalize_plate(once)) == plate_is_valid(once)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _counties_read():
+    """Read the county table before Hypothesis times the first example (it takes a second)."""
+    default_divisions()
+
+
 @properties
 @given(st.text())
 def test_identifier_checks_answer_a_boolean_for_any_text(text):
