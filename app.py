@@ -11,7 +11,6 @@ import dashboard
 import federation
 import notifications
 import passes
-import people
 import quotas
 import staff
 import transfers
@@ -34,7 +33,11 @@ from core import (
     ui,
 )
 from passes.cli import keys_cli
+from people import audit_words as people_words
+from people.api import api as people_api
 from people.cli import people_cli
+from people.pages import people_bp
+from whitelist import audit_words as whitelist_words
 
 NAV = {
     "admin": [
@@ -100,14 +103,16 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (accounts.bp, staff.admin, whitelist.bp, passes.bp, people.people_bp,
+    for words in (people_words, whitelist_words):  # the audit page's words for their codes
+        words.register()
+    for blueprint in (accounts.bp, staff.admin, whitelist.bp, passes.bp, people_bp,
                       passes.holder, bulk.bulk, checkpoints.blueprints.bp,
                       checkpoints.blueprints.scanner, checkpoints.blueprints.scan_log,
                       quotas.quota_pages,
                       audit.bp, dashboard.bp, transfers.bp):
         app.register_blueprint(blueprint)
     for blueprint in (accounts.api, whitelist.api, passes.api, passes.well_known,
-                      checkpoints.blueprints.api, dashboard.api, transfers.api, people.api,
+                      checkpoints.blueprints.api, dashboard.api, transfers.api, people_api,
                       openapi.bp, health.bp, quotas.quota_api, federation.api, divisions_api.bp):
         auth.csrf.exempt(blueprint)  # bearer tokens only: the cookie is never read there
         app.register_blueprint(blueprint)

@@ -3,16 +3,14 @@
 The codes stay in the database and in `audit verify`; the page shows these names and keeps the
 code in a tooltip for filtering. A test checks that every action the code records has a name.
 """
+from collections.abc import Callable
 from datetime import datetime
 
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from core.divisions import default_divisions
 from core.ui import COLOUR_NAMES, KIND_NAMES, ROLE_NAMES, STATE_NAMES
-from people.health import PLATFORM
-from whitelist.reasons import reason_in_words
-from whitelist.reference import CATEGORIES
 
 ACTIONS = {
     "backup.create": _l("Backup made"),
@@ -116,26 +114,9 @@ DETAILS = {
 PASS_KIND_NAMES = {"vehicle": _l("Vehicle pass"), "personnel": _l("Supply-staff pass")}
 HEALTH_FACT_NAMES = {"health_code": _l("Health code"), "test": _l("Nucleic-acid test")}
 TEST_RESULT_NAMES = {"negative": _l("Negative"), "positive": _l("Positive")}
-SOURCE_NAMES = {PLATFORM: _l("Health-code and testing platforms")}
 SMS_SENDER_NAMES = {"log": _l("Demo (written to the log)"), "http": _l("SMS gateway")}
 SMS_STATUS_NAMES = {"logged": _l("Logged, not delivered"), "sent": _l("Sent"),
                     "failed": _l("Not sent")}
-
-
-CATEGORY_ROWS = {row["code"]: row for row in CATEGORIES}
-
-
-def _category(code: str) -> str:
-    names = CATEGORY_ROWS.get(code)
-    if names is None:
-        return code
-    return names["name_en" if str(get_locale()).startswith("en") else "name_zh"]
-
-
-def _source(code: str) -> str:
-    if code.startswith("enterprise:"):
-        return str(_l("Enterprise %(code)s", code=code.removeprefix("enterprise:")))
-    return str(SOURCE_NAMES.get(code, code))
 
 
 def _county(code: str) -> str:
@@ -159,14 +140,18 @@ VALUE_WORDS = {
     "test_result": _named(TEST_RESULT_NAMES),
     "sender": _named(SMS_SENDER_NAMES),
     "status": _named(SMS_STATUS_NAMES),
-    "cargo": _category,
-    "categories": _category,
-    "source": _source,
-    "reason": reason_in_words,
     "area": _county,
     "origin": _county,
     "destination": _county,
 }
+
+
+def describe_values(*keys: str, in_words: Callable[[str], str]) -> None:
+    """How a feature's codes under these detail keys read on the audit page. Features
+    register their own words (whitelist/audit_words.py, people/audit_words.py), so the
+    audit log imports none of them."""
+    for key in keys:
+        VALUE_WORDS[key] = in_words
 
 
 def action_name(code: str) -> str:

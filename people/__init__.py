@@ -1,2 +1,2 @@
-from people.api import api  # noqa: F401
-from people.pages import people_bp  # noqa: F401
+"""Natural persons, their health facts and each enterprise's roster. Nothing is imported
+here: passes reads people.models, and the roster pages read passes (app.py registers them)."""
