@@ -13,6 +13,7 @@ from core.validators import resident_id_check_char, uscc_check_char
 from passes.models import Pass
 from passes.service import apply_for_pass, revoke_pass
 from whitelist import service as whitelist
+from whitelist.inputs import read_colour, read_registration
 
 OPERATOR = "seed-demo"
 PASSWORD = "demo-pass-2022"
@@ -79,12 +80,13 @@ def _seed_city() -> None:
         code = prefix + uscc_check_char(prefix)
         codes.append(code)
         whitelist.register_enterprise(
-            {"code": code, "name": name, "categories": categories, "contact_name": "王经理",
-             "contact_phone": "13907790000", "address": f"广西北海市{name[:2]}"}, actor)
+            read_registration({"code": code, "name": name, "categories": categories,
+                               "contact_name": "王经理", "contact_phone": "13907790000",
+                               "address": f"广西北海市{name[:2]}"}), actor)
         if state in ("approved", "suspended"):
             whitelist.approve(code, actor)
         if colour not in (None, "green"):
-            whitelist.set_colour(code, {"colour": colour, "reason": reason}, actor)
+            whitelist.set_colour(code, read_colour({"colour": colour, "reason": reason}), actor)
         if state == "suspended":
             whitelist.suspend(code, reason, actor)
     for checkpoint in CHECKPOINTS:

@@ -23,6 +23,7 @@ from passes.service import apply_for_pass
 from tests.conftest import PASSWORD, make_uscc
 from tests.integration.pass_data import vehicle
 from whitelist import service as whitelist
+from whitelist.inputs import read_registration
 
 SCHEMA = schemathesis.openapi.from_path(DOCUMENT)
 # Each call carries a live token of its role; generated (or negated) Authorization headers
@@ -100,9 +101,10 @@ def _make_records() -> dict:
     codes = []
     for name in ("模糊测试物流有限公司", "待审核物流有限公司"):
         codes.append(whitelist.register_enterprise(
-            {"code": make_uscc(), "name": name, "categories": ["daily", "production"],
-             "contact_name": "李经理", "contact_phone": "13800000000",
-             "address": "广西北海市海城区"}, admin).code)
+            read_registration({"code": make_uscc(), "name": name,
+                               "categories": ["daily", "production"], "contact_name": "李经理",
+                               "contact_phone": "13800000000", "address": "广西北海市海城区"}),
+            admin).code)
     whitelist.approve(codes[0], admin)
     create_checkpoint({"code": "CP-FUZZ", "name": "模糊卡口", "kind": "park_gate",
                        "area": "450502"}, admin)
