@@ -5,6 +5,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from accounts.inputs import read_account
 from accounts.models import ROLES
 from backup.cli import backup_command, restore_command
 from checkpoints.staffing import create_account
@@ -50,7 +51,7 @@ def create_user_command(role, username, password, enterprise, checkpoints) -> No
     data = {"role": role, "username": username, "password": password,
             "enterprise": enterprise, "checkpoints": list(checkpoints)}
     try:
-        user = create_account(data, OPERATOR)
+        user = create_account(read_account(data), OPERATOR)
     except ValidationFailed as error:
         for field, message in error.fields.items():
             click.echo(f"{field}: {message}", err=True)

@@ -3,7 +3,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from accounts.inputs import read_account
 from accounts.service import find_user
+from checkpoints.inputs import read_new_checkpoint
 from checkpoints.service import create_checkpoint
 from checkpoints.staffing import create_account
 from core.access import Operator
@@ -90,7 +92,7 @@ def _seed_city() -> None:
         if state == "suspended":
             whitelist.suspend(code, reason, actor)
     for checkpoint in CHECKPOINTS:
-        create_checkpoint(checkpoint, actor)
+        create_checkpoint(read_new_checkpoint(checkpoint), actor)
     accounts: list[dict[str, object]] = [
         {"username": "admin", "role": "admin"},
         {"username": "clerk", "role": "enterprise", "enterprise": codes[0]},
@@ -101,7 +103,7 @@ def _seed_city() -> None:
          "checkpoints": [checkpoint["code"] for checkpoint in CHECKPOINTS]},
     ]
     for account in accounts:
-        create_account(account | {"password": PASSWORD}, OPERATOR)
+        create_account(read_account(account | {"password": PASSWORD}), OPERATOR)
     _seed_passes()
 
 

@@ -15,6 +15,7 @@ from werkzeug.test import encode_multipart
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from accounts.inputs import read_account  # noqa: E402
 from accounts.service import create_user  # noqa: E402
 from app import create_app  # noqa: E402
 from core.access import Operator  # noqa: E402
@@ -41,8 +42,8 @@ def setup(folder: str):
             "contact_name": "王经理", "contact_phone": "13800000000", "address": "北海"})
         whitelist.register_enterprise(registration, Operator("bench"))
         whitelist.approve(code, Operator("bench"))
-        create_user({"role": "enterprise", "username": "clerk", "password": PASSWORD,
-                     "enterprise": code}, "bench")
+        create_user(read_account({"role": "enterprise", "username": "clerk", "password": PASSWORD,
+                                  "enterprise": code}), "bench")
     client = app.test_client()
     client.post("/login", data={"username": "clerk", "password": PASSWORD})
     return app, client

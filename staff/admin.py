@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from accounts import passwords, service
+from accounts.inputs import read_account
 from accounts.models import ROLES, User
 from checkpoints.service import list_checkpoints
 from checkpoints.staffing import create_account
@@ -24,7 +25,7 @@ def users():
     if request.method == "POST":
         form = request.form.to_dict() | {"checkpoints": request.form.getlist("checkpoints")}
         try:
-            user = create_account(form, current_user.username)
+            user = create_account(read_account(form), current_user.username)
         except ValidationFailed as error:
             errors, status = error.fields, 422
         else:

@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 import demo
+from accounts.inputs import read_account
 from accounts.service import create_user
 from checkpoints.models import Scan
 from core import crypto
@@ -105,8 +106,9 @@ def _seed_passes(app) -> dict:
                                "contact_phone": "13907790001", "address": "广西北海市银海区"}),
             _Admin())
         whitelist.approve(red.code, _Admin())
-        create_user({"username": "redclerk", "role": "enterprise", "enterprise": red.code,
-                     "password": demo.PASSWORD}, _Admin.username)
+        create_user(read_account({"username": "redclerk", "role": "enterprise",
+                                  "enterprise": red.code, "password": demo.PASSWORD}),
+                    _Admin.username)
         red_code = red.code
     client = app.test_client()
     passes = {

@@ -13,8 +13,10 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
+from accounts.inputs import read_account
 from accounts.service import find_user, issue_token
 from app import create_app
+from checkpoints.inputs import NewCheckpoint
 from checkpoints.service import create_checkpoint
 from checkpoints.staffing import create_account
 from core.db import db
@@ -106,12 +108,12 @@ def _make_records() -> dict:
                                "contact_phone": "13800000000", "address": "广西北海市海城区"}),
             admin).code)
     whitelist.approve(codes[0], admin)
-    create_checkpoint({"code": "CP-FUZZ", "name": "模糊卡口", "kind": "park_gate",
-                       "area": "450502"}, admin)
+    create_checkpoint(NewCheckpoint(code="CP-FUZZ", name="模糊卡口", kind="park_gate",
+                                    area="450502"), admin)
     for role, extra in (("admin", {}), ("enterprise", {"enterprise": codes[0]}),
                         ("officer", {"checkpoints": ["CP-FUZZ"]})):
-        create_account({"role": role, "username": f"fuzz-{role}", "password": PASSWORD} | extra,
-                       "fixture")
+        account = {"role": role, "username": f"fuzz-{role}", "password": PASSWORD} | extra
+        create_account(read_account(account), "fixture")
     pass_ = apply_for_pass(vehicle(), find_user("fuzz-enterprise"))
     return {"admin": {"code": codes[1], "number": pass_.number},
             "enterprise": {"code": codes[0], "number": pass_.number,
