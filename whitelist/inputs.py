@@ -40,7 +40,7 @@ def read_registration(data: Mapping) -> Registration:
                                 invalid=_l("Not a mainland mobile number (11 digits)."))
     address = fields.text("address", max_length=200)
     fields.raise_if_invalid()
-    assert code and name and codes and contact_name and contact_phone and address
+    assert code and name and codes and contact_name and contact_phone and address  # required
     return Registration(code=code.upper(), name=name, categories=tuple(codes),
                         contact_name=contact_name, contact_phone=contact_phone, address=address)
 
