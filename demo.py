@@ -3,11 +3,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from accounts.inputs import read_account
 from accounts.service import find_user
 from checkpoints.inputs import read_new_checkpoint
 from checkpoints.service import create_checkpoint
-from checkpoints.staffing import create_account
+from checkpoints.staffing import create_account, read_staff_account
 from core.access import Operator
 from core.db import db, utcnow
 from core.unit_of_work import unit_of_work
@@ -103,7 +102,7 @@ def _seed_city() -> None:
          "checkpoints": [checkpoint["code"] for checkpoint in CHECKPOINTS]},
     ]
     for account in accounts:
-        create_account(read_account(account | {"password": PASSWORD}), OPERATOR)
+        create_account(read_staff_account(account | {"password": PASSWORD}), OPERATOR)
     _seed_passes()
 
 

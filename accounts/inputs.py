@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import ROLES
+from core.errors import Message
 from core.validation import Fields
 
 
@@ -26,10 +27,11 @@ def password_problem(password: object):
     return None
 
 
-def read_account(data: Mapping) -> NewAccount:
-    """Every field of a new account checked at once; whether the username is free and the
-    enterprise and checkpoints exist is the services' to say."""
-    fields = Fields(data)
+def read_account(data: Mapping, errors: dict[str, Message] | None = None) -> NewAccount:
+    """Every field of a new account checked at once, refused together with the `errors`
+    already found in it (checkpoints.staffing.read_staff_account); whether the username is
+    free and the enterprise exists is accounts.service.create_user's to say."""
+    fields = Fields(data, errors=errors)
     username = fields.text("username", max_length=64)
     role = fields.choice("role", ROLES)
     password = data.get("password")

@@ -1,16 +1,17 @@
 """The authority's changes to the registry: a checkpoint's details, and who staffs what."""
+from collections.abc import Mapping
 from dataclasses import asdict
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from accounts.inputs import NewAccount
+from accounts.inputs import NewAccount, read_account
 from accounts.models import User
 from accounts.service import create_user
 from audit.service import record
 from checkpoints.inputs import CheckpointDetails
 from checkpoints.models import Checkpoint
-from checkpoints.service import get_checkpoint
+from checkpoints.service import find, get_checkpoint
 from core.access import Actor
 from core.db import db
 from core.errors import Message, NotFound, ValidationFailed
@@ -32,21 +33,26 @@ def update_checkpoint(code: str, details: CheckpointDetails, actor: Actor) -> Ch
     return checkpoint
 
 
+def read_staff_account(data: Mapping) -> NewAccount:
+    """A new account (accounts.inputs.read_account) whose checkpoints, for an officer, are
+    open to staff: all refused together."""
+    errors: dict[str, Message] = {}
+    codes = data.get("checkpoints") or []
+    if isinstance(codes, list):
+        for code in codes:
+            if isinstance(code, str) and find(code) is None:
+                errors.setdefault("checkpoints",
+                                  _l("No checkpoint with code %(code)s.", code=code))
+        if codes and "checkpoints" not in errors and data.get("role") != "officer":
+            errors["checkpoints"] = _l("Only officers are assigned to checkpoints.")
+    return read_account(data, errors)
+
+
 @unit_of_work()
 def create_account(account: NewAccount, actor_name: str) -> User:
-    """Add an account (accounts.service.create_user); an officer's may name the checkpoints
-    they staff, checked with the account's other fields."""
-    errors: dict[str, Message] = {}
-    checkpoints: list[Checkpoint] = []
-    for code in account.checkpoints:
-        checkpoint = db.session.scalar(select(Checkpoint).where(Checkpoint.code == code))
-        if checkpoint is None:
-            errors.setdefault("checkpoints", _l("No checkpoint with code %(code)s.", code=code))
-        else:
-            checkpoints.append(checkpoint)
-    if checkpoints and account.role != "officer":
-        errors.setdefault("checkpoints", _l("Only officers are assigned to checkpoints."))
-    return create_user(account, actor_name, errors=errors, checkpoints=checkpoints)
+    """Add an account (accounts.service.create_user) with the checkpoints an officer staffs."""
+    checkpoints = [get_checkpoint(code) for code in account.checkpoints]
+    return create_user(account, actor_name, checkpoints=checkpoints)
 
 
 def get_officer(username: str) -> User:

@@ -211,14 +211,13 @@ def make_enterprise(app):
 
 @pytest.fixture
 def make_user(app):
-    from accounts.inputs import read_account
-    from checkpoints.staffing import create_account
+    from checkpoints.staffing import create_account, read_staff_account
 
     def make(role="admin", username=None, **fields):
         data = {"role": role, "username": username or f"{role}{next(_serials)}",
                 "password": PASSWORD} | fields
         with app.app_context():
-            user = create_account(read_account(data), "fixture")
+            user = create_account(read_staff_account(data), "fixture")
             return SimpleNamespace(id=user.id, username=user.username, role=user.role)
 
     return make

@@ -13,12 +13,11 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
-from accounts.inputs import read_account
 from accounts.service import find_user, issue_token
 from app import create_app
 from checkpoints.inputs import NewCheckpoint
 from checkpoints.service import create_checkpoint
-from checkpoints.staffing import create_account
+from checkpoints.staffing import create_account, read_staff_account
 from core.db import db
 from core.openapi import DOCUMENT
 from passes.service import apply_for_pass
@@ -113,7 +112,7 @@ def _make_records() -> dict:
     for role, extra in (("admin", {}), ("enterprise", {"enterprise": codes[0]}),
                         ("officer", {"checkpoints": ["CP-FUZZ"]})):
         account = {"role": role, "username": f"fuzz-{role}", "password": PASSWORD} | extra
-        create_account(read_account(account), "fixture")
+        create_account(read_staff_account(account), "fixture")
     pass_ = apply_for_pass(vehicle(), find_user("fuzz-enterprise"))
     return {"admin": {"code": codes[1], "number": pass_.number},
             "enterprise": {"code": codes[0], "number": pass_.number,
