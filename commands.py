@@ -7,7 +7,7 @@ from flask_migrate import upgrade
 
 from accounts.models import ROLES
 from backup.cli import backup_command, restore_command
-from checkpoints.staffing import create_account
+from checkpoints.staffing import create_account, read_staff_account
 from core.db import db
 from core.errors import ValidationFailed
 from whitelist.service import ensure_reference_data
@@ -50,7 +50,7 @@ def create_user_command(role, username, password, enterprise, checkpoints) -> No
     data = {"role": role, "username": username, "password": password,
             "enterprise": enterprise, "checkpoints": list(checkpoints)}
     try:
-        user = create_account(data, OPERATOR)
+        user = create_account(read_staff_account(data), OPERATOR)
     except ValidationFailed as error:
         for field, message in error.fields.items():
             click.echo(f"{field}: {message}", err=True)

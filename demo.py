@@ -4,8 +4,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from accounts.service import find_user
+from checkpoints.inputs import read_new_checkpoint
 from checkpoints.service import create_checkpoint
-from checkpoints.staffing import create_account
+from checkpoints.staffing import create_account, read_staff_account
 from core.access import Operator
 from core.db import db, utcnow
 from core.unit_of_work import unit_of_work
@@ -13,6 +14,7 @@ from core.validators import resident_id_check_char, uscc_check_char
 from passes.models import Pass
 from passes.service import apply_for_pass, revoke_pass
 from whitelist import service as whitelist
+from whitelist.inputs import read_colour, read_registration
 
 OPERATOR = "seed-demo"
 PASSWORD = "demo-pass-2022"
@@ -79,16 +81,17 @@ def _seed_city() -> None:
         code = prefix + uscc_check_char(prefix)
         codes.append(code)
         whitelist.register_enterprise(
-            {"code": code, "name": name, "categories": categories, "contact_name": "王经理",
-             "contact_phone": "13907790000", "address": f"广西北海市{name[:2]}"}, actor)
+            read_registration({"code": code, "name": name, "categories": categories,
+                               "contact_name": "王经理", "contact_phone": "13907790000",
+                               "address": f"广西北海市{name[:2]}"}), actor)
         if state in ("approved", "suspended"):
             whitelist.approve(code, actor)
         if colour not in (None, "green"):
-            whitelist.set_colour(code, {"colour": colour, "reason": reason}, actor)
+            whitelist.set_colour(code, read_colour({"colour": colour, "reason": reason}), actor)
         if state == "suspended":
             whitelist.suspend(code, reason, actor)
     for checkpoint in CHECKPOINTS:
-        create_checkpoint(checkpoint, actor)
+        create_checkpoint(read_new_checkpoint(checkpoint), actor)
     accounts: list[dict[str, object]] = [
         {"username": "admin", "role": "admin"},
         {"username": "clerk", "role": "enterprise", "enterprise": codes[0]},
@@ -99,7 +102,7 @@ def _seed_city() -> None:
          "checkpoints": [checkpoint["code"] for checkpoint in CHECKPOINTS]},
     ]
     for account in accounts:
-        create_account(account | {"password": PASSWORD}, OPERATOR)
+        create_account(read_staff_account(account | {"password": PASSWORD}), OPERATOR)
     _seed_passes()
 
 

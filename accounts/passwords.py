@@ -6,8 +6,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from accounts.inputs import password_problem
 from accounts.models import User
-from accounts.service import end_sessions, find_user, password_problem
+from accounts.service import end_sessions, find_user
 from audit.service import record
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.unit_of_work import unit_of_work

@@ -16,12 +16,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from accounts import callers
 from accounts.callers import Caller
-from accounts.models import ROLES, ApiToken, User, fold_username
+from accounts.inputs import NewAccount
+from accounts.models import ApiToken, User, fold_username
 from audit.service import record
 from core.db import db, utcnow
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError, Message, NotFound, ValidationFailed
 from core.unit_of_work import unit_of_work
-from core.validation import Fields, storable
+from core.validation import storable
 from whitelist.models import Enterprise
 
 if TYPE_CHECKING:  # assignment to checkpoints is checkpoints.staffing's
@@ -37,44 +38,31 @@ class BadCredentials(DomainError):
     message = _l("Wrong username or password.")
 
 
-def password_problem(password: str | None):
-    """Why a password is too weak, or None."""
-    if not password or len(password) < 8:
-        return _l("At least 8 characters.")
-    if password.isdigit() or password.isalpha():
-        return _l("Mix letters with digits or symbols.")
-    return None
-
-
 @unit_of_work()
-def create_user(data, actor_name: str, *, errors: dict | None = None,
+def create_user(account: NewAccount, actor_name: str, *, errors: dict[str, Message] | None = None,
                 checkpoints: Sequence[Checkpoint] = ()) -> User:
     """Add an account; enterprise clerks may be tied to an enterprise. Officers' checkpoints
     are named by checkpoints.staffing.create_account, with `errors` already found in them."""
-    fields = Fields(data, errors=errors)
-    username = fields.text("username", max_length=64)
-    role = fields.choice("role", ROLES)
-    password = data.get("password")
-    if (problem := password_problem(password)) is not None:
-        fields.error("password", problem)
-    if username and find_user(username) is not None:
-        fields.error("username", _l("This username is taken."))
+    errors = {} if errors is None else errors
+    if find_user(account.username) is not None:
+        errors["username"] = _l("This username is taken.")
     enterprise = None
-    if code := data.get("enterprise"):
-        enterprise = db.session.scalar(select(Enterprise).where(Enterprise.code == code.upper()))
+    if account.enterprise:
+        enterprise = db.session.scalar(select(Enterprise)
+                                       .where(Enterprise.code == account.enterprise))
         if enterprise is None:
-            fields.error("enterprise", _l("No enterprise with this code."))
-        elif role != "enterprise":
-            fields.error("enterprise", _l("Only enterprise accounts belong to an enterprise."))
-    fields.raise_if_invalid()
-    assert username is not None  # required, and nothing was refused
+            errors["enterprise"] = _l("No enterprise with this code.")
+        elif account.role != "enterprise":
+            errors["enterprise"] = _l("Only enterprise accounts belong to an enterprise.")
+    if errors:
+        raise ValidationFailed(errors)
 
     method = current_app.config["PASSWORD_HASH_METHOD"]
-    user = User(username=username, role=role, enterprise=enterprise,
-                password_hash=generate_password_hash(password, method=method))
+    user = User(username=account.username, role=account.role, enterprise=enterprise,
+                password_hash=generate_password_hash(account.password, method=method))
     user.checkpoints = list(checkpoints)
     db.session.add(user)
-    record(actor_name, "user.create", username, role=role,
+    record(actor_name, "user.create", account.username, role=account.role,
            enterprise=enterprise.code if enterprise else None,
            checkpoints=[c.code for c in checkpoints])
     return user

@@ -15,6 +15,7 @@ from werkzeug.test import encode_multipart
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from accounts.inputs import read_account  # noqa: E402
 from accounts.service import create_user  # noqa: E402
 from app import create_app  # noqa: E402
 from core.access import Operator  # noqa: E402
@@ -22,6 +23,7 @@ from core.db import db  # noqa: E402
 from tests.conftest import make_uscc  # noqa: E402
 from tests.integration.bulk_data import csv_file, fleet, xlsx_file  # noqa: E402
 from whitelist import service as whitelist  # noqa: E402
+from whitelist.inputs import read_registration  # noqa: E402
 
 PASSWORD = "bench-pass-1"
 
@@ -35,13 +37,13 @@ def setup(folder: str):
         db.create_all()
         whitelist.ensure_reference_data()
         code = make_uscc()
-        whitelist.register_enterprise({"code": code, "name": "北海基准物流有限公司",
-                                       "categories": ["daily"], "contact_name": "王经理",
-                                       "contact_phone": "13800000000", "address": "北海"},
-                                      Operator("bench"))
+        registration = read_registration({
+            "code": code, "name": "北海基准物流有限公司", "categories": ["daily"],
+            "contact_name": "王经理", "contact_phone": "13800000000", "address": "北海"})
+        whitelist.register_enterprise(registration, Operator("bench"))
         whitelist.approve(code, Operator("bench"))
-        create_user({"role": "enterprise", "username": "clerk", "password": PASSWORD,
-                     "enterprise": code}, "bench")
+        create_user(read_account({"role": "enterprise", "username": "clerk", "password": PASSWORD,
+                                  "enterprise": code}), "bench")
     client = app.test_client()
     client.post("/login", data={"username": "clerk", "password": PASSWORD})
     return app, client

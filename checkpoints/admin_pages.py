@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from checkpoints import service, staffing
+from checkpoints.inputs import read_checkpoint_details
 from checkpoints.models import KINDS
 from checkpoints.routes import bp
 from core.auth import role_required
@@ -23,8 +24,8 @@ def edit(code: str):
         form = request.form.to_dict()
         area, unread = county_by_name(form.get("area"))  # typed as a name without the picker
         try:
-            staffing.update_checkpoint(code, form | {"area": area} if area else form,
-                                       current_user)
+            details = read_checkpoint_details(form | {"area": area} if area else form)
+            staffing.update_checkpoint(code, details, current_user)
         except ValidationFailed as error:
             errors, status = error.fields | ({"area": unread} if unread else {}), 422
         else:

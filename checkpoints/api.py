@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from checkpoints import bundle, service, uploads, verify
+from checkpoints.inputs import read_new_checkpoint
 from checkpoints.models import Checkpoint
 from core.api import json_body
 from core.auth import caller_required, role_required
@@ -24,7 +25,7 @@ def checkpoint_json(checkpoint: Checkpoint) -> dict:
 @api.post("/checkpoints")
 @role_required("admin")
 def create():
-    checkpoint = service.create_checkpoint(json_body(), current_user)
+    checkpoint = service.create_checkpoint(read_new_checkpoint(json_body()), current_user)
     return jsonify(checkpoint_json(checkpoint)), 201
 
 

@@ -7,6 +7,7 @@ from flask_babel import to_utc
 from flask_login import current_user
 
 from checkpoints import scans, service
+from checkpoints.inputs import read_new_checkpoint
 from checkpoints.labels import REASON_LABELS, VERDICT_NAMES
 from checkpoints.models import KINDS, REASON_CODES, VERDICTS
 from checkpoints.wording import reason_messages
@@ -41,8 +42,8 @@ def admin_list():
         form = request.form.to_dict()
         area, unread = county_by_name(form.get("area"))  # typed as a name without the picker
         try:
-            checkpoint = service.create_checkpoint(form | {"area": area} if area else form,
-                                                   current_user)
+            new = read_new_checkpoint(form | {"area": area} if area else form)
+            checkpoint = service.create_checkpoint(new, current_user)
         except ValidationFailed as error:
             errors, status = error.fields | ({"area": unread} if unread else {}), 422
         else:

@@ -1,5 +1,4 @@
 """Checkpoint registry: created by admins, staffed by officers."""
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -10,14 +9,14 @@ from sqlalchemy import Connection, and_, bindparam, select
 
 from audit.service import record
 from checkpoints import rules
-from checkpoints.models import KINDS, Checkpoint, Scan, officer_checkpoints
+from checkpoints.inputs import NewCheckpoint
+from checkpoints.models import Checkpoint, Scan, officer_checkpoints
 from checkpoints.scans import LastSeen
 from core.access import Actor
 from core.auth import Caller
 from core.db import UTCDateTime, db
-from core.errors import Forbidden, NotFound
+from core.errors import Forbidden, NotFound, ValidationFailed
 from core.unit_of_work import despite_rollback, unit_of_work
-from core.validation import Fields
 
 UNKNOWN_CHECKPOINT = _l("No open checkpoint with this code.")
 
@@ -28,50 +27,15 @@ class NotAssigned(Forbidden):
 
 
 @unit_of_work()
-def create_checkpoint(data: Mapping, actor: Actor) -> Checkpoint:
-    fields = Fields(data)
-    code = fields.text("code", max_length=32, check=_is_code,
-                       invalid=_l("Use letters, digits, '-' or '_'."))
-    name = fields.text("name", max_length=100)
-    kind = fields.choice("kind", KINDS)
-    area = fields.county("area")
-    latitude = _coordinate(fields, "latitude", 90)
-    longitude = _coordinate(fields, "longitude", 180)
-    if (latitude is None) != (longitude is None) and fields.ok("latitude"):
-        fields.error("latitude" if latitude is None else "longitude",
-                     _l("Give both coordinates or neither."))
-    if code and find(code) is not None:
-        fields.error("code", _l("A checkpoint with this code already exists."))
-    fields.raise_if_invalid()
-    assert code is not None  # required, and nothing was refused
-    checkpoint = Checkpoint(code=code, name=name, kind=kind, area=area, latitude=latitude,
-                            longitude=longitude)
+def create_checkpoint(new: NewCheckpoint, actor: Actor) -> Checkpoint:
+    if find(new.code) is not None:
+        raise ValidationFailed({"code": _l("A checkpoint with this code already exists.")})
+    checkpoint = Checkpoint(code=new.code, name=new.name, kind=new.kind, area=new.area,
+                            latitude=new.latitude, longitude=new.longitude)
     db.session.add(checkpoint)
-    record(actor.username, "checkpoint.create", code, name=name, kind=kind, area=area,
-           latitude=latitude, longitude=longitude)
+    record(actor.username, "checkpoint.create", new.code, name=new.name, kind=new.kind,
+           area=new.area, latitude=new.latitude, longitude=new.longitude)
     return checkpoint
-
-
-def _coordinate(fields: Fields, name: str, limit: int) -> float | None:
-    """An optional latitude or longitude in degrees (WGS 84)."""
-    value = fields.data.get(name)
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            value = None
-    if (not isinstance(value, int | float) or isinstance(value, bool) or value != value
-            or not -limit <= value <= limit):
-        fields.error(name, _l("Must be a number of degrees between -%(limit)d and %(limit)d.",
-                              limit=limit))
-        return None
-    return float(value)
-
-
-def _is_code(text: str) -> bool:
-    return text.replace("-", "").replace("_", "").isalnum() and text.isascii()
 
 
 def find(code: str) -> Checkpoint | None:

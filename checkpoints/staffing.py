@@ -1,36 +1,30 @@
 """The authority's changes to the registry: a checkpoint's details, and who staffs what."""
 from collections.abc import Mapping
+from dataclasses import asdict
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from accounts.inputs import NewAccount, read_account
 from accounts.models import User
 from accounts.service import create_user
 from audit.service import record
-from checkpoints.models import KINDS, Checkpoint
-from checkpoints.service import get_checkpoint
+from checkpoints.inputs import CheckpointDetails
+from checkpoints.models import Checkpoint
+from checkpoints.service import find, get_checkpoint
 from core.access import Actor
 from core.db import db
-from core.errors import NotFound, ValidationFailed
+from core.errors import Message, NotFound, ValidationFailed
 from core.unit_of_work import unit_of_work
-from core.validation import Fields
 
-EDITABLE = ("name", "kind", "area", "active")
+EDITABLE = ("name", "kind", "area", "active")  # the fields of CheckpointDetails
 
 
 @unit_of_work()
-def update_checkpoint(code: str, data: Mapping, actor: Actor) -> Checkpoint:
+def update_checkpoint(code: str, details: CheckpointDetails, actor: Actor) -> Checkpoint:
     """Change a checkpoint's name, kind, area or whether it is in use; its code stays."""
     checkpoint = get_checkpoint(code)
-    fields = Fields(data)
-    values = {
-        "name": fields.text("name", max_length=100),
-        "kind": fields.choice("kind", KINDS),
-        "area": fields.county("area"),
-        "active": fields.choice("active", ("1", "0")) == "1",
-    }
-    fields.raise_if_invalid()
-    changed = {name: value for name, value in values.items()
+    changed = {name: value for name, value in asdict(details).items()
                if getattr(checkpoint, name) != value}
     if changed:
         for name, value in changed.items():
@@ -39,22 +33,26 @@ def update_checkpoint(code: str, data: Mapping, actor: Actor) -> Checkpoint:
     return checkpoint
 
 
+def read_staff_account(data: Mapping) -> NewAccount:
+    """A new account (accounts.inputs.read_account) whose checkpoints, for an officer, are
+    open to staff: all refused together."""
+    errors: dict[str, Message] = {}
+    codes = data.get("checkpoints") or []
+    if isinstance(codes, list):
+        for code in codes:
+            if isinstance(code, str) and find(code) is None:
+                errors.setdefault("checkpoints",
+                                  _l("No checkpoint with code %(code)s.", code=code))
+        if codes and "checkpoints" not in errors and data.get("role") != "officer":
+            errors["checkpoints"] = _l("Only officers are assigned to checkpoints.")
+    return read_account(data, errors)
+
+
 @unit_of_work()
-def create_account(data: Mapping, actor_name: str) -> User:
-    """Add an account (accounts.service.create_user); an officer's may name the checkpoints
-    they staff, checked with the account's other fields."""
-    errors: dict = {}
-    fields = Fields(data, errors=errors)
-    checkpoints: list[Checkpoint] = []
-    for code in data.get("checkpoints") or []:
-        checkpoint = db.session.scalar(select(Checkpoint).where(Checkpoint.code == code))
-        if checkpoint is None:
-            fields.error("checkpoints", _l("No checkpoint with code %(code)s.", code=code))
-        else:
-            checkpoints.append(checkpoint)
-    if checkpoints and data.get("role") != "officer":
-        fields.error("checkpoints", _l("Only officers are assigned to checkpoints."))
-    return create_user(data, actor_name, errors=errors, checkpoints=checkpoints)
+def create_account(account: NewAccount, actor_name: str) -> User:
+    """Add an account (accounts.service.create_user) with the checkpoints an officer staffs."""
+    checkpoints = [get_checkpoint(code) for code in account.checkpoints]
+    return create_user(account, actor_name, checkpoints=checkpoints)
 
 
 def get_officer(username: str) -> User:

@@ -9,6 +9,7 @@ from core.auth import role_required
 from core.db import db
 from core.errors import ValidationFailed
 from notifications import service
+from notifications.inputs import read_webhook
 from notifications.models import DELIVERY_STATES, WebhookDelivery
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
@@ -48,7 +49,8 @@ def set_webhook():
     if current_user.enterprise_id is None:
         return redirect(url_for(".inbox"))
     try:
-        endpoint = service.set_webhook(current_user.enterprise_id, request.form, current_user)
+        setting = read_webhook(request.form)
+        endpoint = service.set_webhook(current_user.enterprise_id, setting, current_user)
     except ValidationFailed as error:
         return _inbox_page(error.fields, request.form, 422)
     flash(_("Webhook saved.") if endpoint else _("Webhook removed."), "success")

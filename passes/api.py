@@ -13,6 +13,7 @@ from passes.responses import png_response
 from passes.verdicts import checkpoint_view
 from passtokens import tokens
 from people import roster as people
+from people.inputs import read_health_update
 
 api = Blueprint("passes_api", __name__, url_prefix="/api/v1")
 
@@ -132,5 +133,6 @@ def get_person(person_id: int):
 @api.put("/people/<int:person_id>/health")
 @role_required("enterprise")
 def update_person_health(person_id: int):
-    person = people.update_person_health(person_id, json_body(), current_user)
-    return jsonify(person_json(person, utcnow()))
+    person, now = people.get_person(person_id, current_user), utcnow()
+    people.update_person_health(person, read_health_update(json_body(), now), current_user, now)
+    return jsonify(person_json(person, now))

@@ -10,6 +10,7 @@ from core.errors import ValidationFailed
 from core.ui import query_args
 from passes import forms
 from people import roster as people
+from people.inputs import read_health_update
 
 # A blueprint of its own, so the menu marks "Drivers and staff" apart from "Passes".
 people_bp = Blueprint("people", __name__, template_folder="templates")
@@ -36,10 +37,12 @@ def _roster_page(editing: int | None = None, errors=None, form=None, status=200)
 @people_bp.post("/people/<int:person_id>/health")
 @role_required("enterprise")
 def update_health(person_id: int):
+    person = people.get_person(person_id, current_user)
     data = {"health_code": request.form.get("health_code"),
             "test": forms.test_from_form(request.form, "")}
+    now = utcnow()
     try:
-        person = people.update_person_health(person_id, data, current_user)
+        people.update_person_health(person, read_health_update(data, now), current_user, now)
     except ValidationFailed as error:
         return _roster_page(person_id, error.fields, request.form, 422)
     flash(_("Health status of %(name)s updated.", name=person.name), "success")

@@ -1,5 +1,5 @@
 """Results from the health-code and testing platforms, recorded for anyone by the authority."""
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.access import Actor
 from core.db import utcnow
+from core.errors import Message, ValidationFailed
 from core.unit_of_work import unit_of_work
 from core.validation import Fields
 from core.validators import mask_name, resident_id_is_valid
@@ -27,10 +28,8 @@ class Report:
     observed_at: datetime
 
 
-@unit_of_work()
-def record_results(data: Mapping, actor: Actor, now: datetime | None = None) -> tuple[int, int]:
-    """Record a batch, all or nothing: (rows accepted, facts not already on record)."""
-    now = now or utcnow()
+def read_results(data: Mapping, now: datetime) -> tuple[Report, ...]:
+    """A batch of results, every row checked at once and refused by dotted path."""
     fields = Fields(data)
     rows = fields.data.get("results")
     reports: list[Report | None] = []
@@ -41,11 +40,18 @@ def record_results(data: Mapping, actor: Actor, now: datetime | None = None) -> 
     else:
         reports = [_report(Fields(row, f"results.{index}.", fields.errors), now)
                    for index, row in enumerate(rows)]
-        _check_names(reports, fields)
     fields.raise_if_invalid()
-    accepted = [report for report in reports if report is not None]  # all: none was refused
-    stored = sum(_record(report, actor.username, now) for report in accepted)
-    return len(accepted), stored
+    return tuple(report for report in reports if report is not None)  # all: none was refused
+
+
+@unit_of_work()
+def record_results(reports: Sequence[Report], actor: Actor,
+                   now: datetime | None = None) -> tuple[int, int]:
+    """Record a batch, all or nothing: (rows accepted, facts not already on record)."""
+    now = now or utcnow()
+    _check_names(reports)
+    stored = sum(_record(report, actor.username, now) for report in reports)
+    return len(reports), stored
 
 
 def _report(fields: Fields, now: datetime) -> Report | None:
@@ -78,21 +84,22 @@ def _not_future(fields: Fields, name: str, now: datetime, required: bool = True)
     return moment
 
 
-def _check_names(reports: list[Report | None], fields: Fields) -> None:
+def _check_names(reports: Sequence[Report]) -> None:
     """One ID number, one name: against the record and within the batch."""
+    errors: dict[str, Message] = {}
     names: dict[str, str] = {}
     for index, report in enumerate(reports):
-        if report is None:
-            continue
         known = names.get(report.id_number)
         if known is None:
             person = health.find_person(report.id_number)
             known = person.name if person else report.name
             names[report.id_number] = known
         if known != report.name:
-            fields.errors[f"results.{index}.id_number"] = _l(
+            errors[f"results.{index}.id_number"] = _l(
                 "This ID number is on record under another name (%(name)s).",
                 name=mask_name(known))
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def _record(report: Report, actor: str, now: datetime) -> int:

@@ -1,5 +1,4 @@
 """Drivers and supply staff: each enterprise's roster of persons, and the holders of passes."""
-from collections.abc import Mapping
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -8,13 +7,13 @@ from sqlalchemy import func, select
 from core import access
 from core.access import Actor
 from core.db import db, insert_ignoring_conflict, utcnow
-from core.errors import NotFound
+from core.errors import NotFound, ValidationFailed
 from core.unit_of_work import unit_of_work
-from core.validation import Fields
-from passes.application import Holder, read_test
-from passes.models import HEALTH_CODES, Pass
+from passes.application import Holder
+from passes.models import Pass
 from people import health
 from people.health import restore_if_cleared
+from people.inputs import HealthUpdate
 from people.models import EnterprisePerson, Person
 from whitelist.models import Enterprise
 
@@ -78,25 +77,19 @@ def get_person(person_id: int, actor: Actor) -> Person:
 
 
 @unit_of_work()
-def update_person_health(person_id: int, data: Mapping, actor: Actor,
+def update_person_health(person: Person, update: HealthUpdate, actor: Actor,
                          now: datetime | None = None) -> Person:
-    """Record a person's latest health code and test, e.g. at the daily re-check."""
-    person = get_person(person_id, actor)
+    """Record the latest health code and test of a person on the actor's roster (get_person),
+    e.g. at the daily re-check."""
     now = now or utcnow()
-    fields = Fields(data)
-    health_code = fields.choice("health_code", HEALTH_CODES)
-    test = fields.nested("test")
-    result, sampled_at = read_test(test, now)
-    if sampled_at is not None and person.test_sampled_at is not None \
-            and sampled_at < person.test_sampled_at:
-        test.error("sampled_at", _l("A newer test is already on record."))
-    fields.raise_if_invalid()
-    # Required, and nothing was refused.
-    assert health_code is not None and result is not None and sampled_at is not None
+    if person.test_sampled_at is not None and update.test_sampled_at < person.test_sampled_at:
+        raise ValidationFailed({"test.sampled_at": _l("A newer test is already on record.")})
     source = health.enterprise_source(
         db.session.get_one(Enterprise, access.clerk_of(actor)).code)
     with health.announcing_refusals(person):
-        health.record_code(person, health_code, now, source=source, actor=actor.username)
-        health.record_test(person, result, sampled_at, source=source, actor=actor.username)
+        health.record_code(person, update.health_code, now, source=source,
+                           actor=actor.username)
+        health.record_test(person, update.test_result, update.test_sampled_at, source=source,
+                           actor=actor.username)
     restore_if_cleared(person, now)
     return person

@@ -7,6 +7,7 @@ from core.api import json_body
 from core.auth import role_required
 from core.errors import ValidationFailed
 from quotas import service as quota
+from quotas.inputs import read_limits
 from whitelist.models import Enterprise
 from whitelist.service import get_enterprise
 
@@ -38,7 +39,7 @@ def _page(enterprise: Enterprise, errors=None, form=None, status=200):
 def set_limits(code: str):
     enterprise = get_enterprise(code, current_user)
     try:
-        quota.set_limits(enterprise, request.form, current_user)
+        quota.set_limits(enterprise, read_limits(request.form), current_user)
     except ValidationFailed as error:
         return _page(enterprise, error.fields, request.form, 422)
     flash(_("Issuing quota saved."), "success")
@@ -73,8 +74,8 @@ def get_quota(code: str):
 @role_required("admin")
 def put_quota(code: str):
     enterprise = get_enterprise(code, current_user)
-    return jsonify(usage_json(enterprise, quota.set_limits(enterprise, json_body(),
-                                                           current_user)))
+    usage = quota.set_limits(enterprise, read_limits(json_body()), current_user)
+    return jsonify(usage_json(enterprise, usage))
 
 
 @quota_api.post("/enterprises/<code>/quota/reset")

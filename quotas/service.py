@@ -17,11 +17,10 @@ from core.access import Actor
 from core.db import db, insert_ignoring_conflict, utcnow
 from core.errors import DomainError
 from core.unit_of_work import unit_of_work
-from core.validation import Fields
+from quotas.inputs import Limits
 from quotas.models import IssuingQuota
 from whitelist.models import Enterprise
 
-MAX_LIMIT = 999_999
 HOUR = timedelta(hours=1)
 
 
@@ -142,15 +141,13 @@ def usage(enterprise: Enterprise, now: datetime | None = None) -> Usage:
 
 
 @unit_of_work()
-def set_limits(enterprise: Enterprise, data, actor: Actor) -> Usage:
+def set_limits(enterprise: Enterprise, limits: Limits, actor: Actor) -> Usage:
     """Raise, lower or (given none) restore the default limits of one enterprise."""
-    fields = Fields(data)
-    per_hour, per_day = _limit(fields, "per_hour"), _limit(fields, "per_day")
-    fields.raise_if_invalid()
     row = _row(enterprise)
-    row.per_hour, row.per_day = per_hour, per_day
+    row.per_hour, row.per_day = limits.per_hour, limits.per_day
     row.updated_by, row.updated_at = actor.username, utcnow()
-    record(actor.username, "quota.set", enterprise.code, per_hour=per_hour, per_day=per_day)
+    record(actor.username, "quota.set", enterprise.code, per_hour=limits.per_hour,
+           per_day=limits.per_day)
     return usage(enterprise)
 
 
@@ -170,17 +167,3 @@ def _row(enterprise: Enterprise) -> IssuingQuota:
     insert_ignoring_conflict(IssuingQuota, {"enterprise_id": enterprise.id, "hour_count": 0,
                                             "day_count": 0}, ["enterprise_id"])
     return db.session.get_one(IssuingQuota, enterprise.id, with_for_update=True)
-
-
-def _limit(fields: Fields, name: str) -> int | None:
-    """A whole number from 1 to MAX_LIMIT, or None (blank or null) for the default."""
-    value = fields.data.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LIMIT:
-        fields.error(name, _l("A whole number from 1 to %(max)d, or empty for the default.",
-                              max=MAX_LIMIT))
-        return None
-    return value

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from accounts import passwords, service
 from accounts.models import ROLES, User
 from checkpoints.service import list_checkpoints
-from checkpoints.staffing import create_account
+from checkpoints.staffing import create_account, read_staff_account
 from core.api import page_args
 from core.auth import role_required
 from core.db import db
@@ -24,7 +24,7 @@ def users():
     if request.method == "POST":
         form = request.form.to_dict() | {"checkpoints": request.form.getlist("checkpoints")}
         try:
-            user = create_account(form, current_user.username)
+            user = create_account(read_staff_account(form), current_user.username)
         except ValidationFailed as error:
             errors, status = error.fields, 422
         else:

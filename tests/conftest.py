@@ -184,6 +184,7 @@ class _Admin:
 def make_enterprise(app):
     """Register an enterprise and bring it to a state and colour."""
     from whitelist import service
+    from whitelist.inputs import NewColour, read_registration
 
     def make(state="approved", colour="green", categories=("daily", "production"), **fields):
         with app.app_context():
@@ -194,11 +195,11 @@ def make_enterprise(app):
         data = {"code": make_uscc(), "name": f"测试企业{next(_serials)}有限公司",
                 "categories": list(categories), "contact_name": "李经理",
                 "contact_phone": "13800000000", "address": "广西北海市海城区"} | fields
-        enterprise = service.register_enterprise(data, _Admin())
+        enterprise = service.register_enterprise(read_registration(data), _Admin())
         if state in ("approved", "suspended"):
             service.approve(enterprise.code, _Admin())
             if colour != "green":
-                service.set_colour(enterprise.code, {"colour": colour, "reason": "测试"}, _Admin())
+                service.set_colour(enterprise.code, NewColour(colour, "测试"), _Admin())
         if state == "rejected":
             service.reject(enterprise.code, "材料不全", _Admin())
         if state == "suspended":
@@ -210,13 +211,13 @@ def make_enterprise(app):
 
 @pytest.fixture
 def make_user(app):
-    from checkpoints.staffing import create_account
+    from checkpoints.staffing import create_account, read_staff_account
 
     def make(role="admin", username=None, **fields):
         data = {"role": role, "username": username or f"{role}{next(_serials)}",
                 "password": PASSWORD} | fields
         with app.app_context():
-            user = create_account(data, "fixture")
+            user = create_account(read_staff_account(data), "fixture")
             return SimpleNamespace(id=user.id, username=user.username, role=user.role)
 
     return make

@@ -6,6 +6,7 @@ from core.api import json_body, page_args
 from core.auth import role_required
 from core.db import db
 from whitelist import licence, service
+from whitelist.inputs import read_colour, read_registration
 from whitelist.models import Enterprise
 
 api = Blueprint("whitelist_api", __name__, url_prefix="/api/v1")
@@ -40,7 +41,7 @@ def _created(enterprise: Enterprise):
 @api.post("/enterprises")
 @role_required("admin", "enterprise")
 def register_enterprise():
-    return _created(service.register_enterprise(json_body(), current_user))
+    return _created(service.register_enterprise(read_registration(json_body()), current_user))
 
 
 @api.get("/enterprises")
@@ -78,7 +79,8 @@ def change_state(code: str, action: str):
 @api.put("/enterprises/<code>/colour")
 @role_required("admin")
 def set_colour(code: str):
-    return jsonify(enterprise_json(service.set_colour(code, json_body(), current_user)))
+    enterprise = service.set_colour(code, read_colour(json_body()), current_user)
+    return jsonify(enterprise_json(enterprise))
 
 
 @api.get("/categories")

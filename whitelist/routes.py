@@ -10,6 +10,7 @@ from core.errors import DomainError, ValidationFailed
 from core.ui import STATE_NAMES
 from core.unit_of_work import unit_of_work
 from whitelist import licence, service
+from whitelist.inputs import read_colour, read_registration
 from whitelist.models import COLOURS, STATES
 from whitelist.reasons import reason_in_words
 
@@ -78,7 +79,7 @@ def set_colour(code: str):
                                red_impact=service.red_impact(enterprise))
         return page, 200
     try:
-        service.set_colour(code, request.form, current_user)
+        service.set_colour(code, read_colour(request.form), current_user)
     except ValidationFailed as error:
         fields = {f"colour.{k}": v for k, v in error.fields.items()}
         return _detail_page(enterprise, fields, request.form, 422)
@@ -111,8 +112,9 @@ def register():
         try:
             if file:
                 licence.check_file(file[1])  # before the registration is stored
+            registration = read_registration(form)
             with unit_of_work():  # the registration and its licence, or neither
-                enterprise = service.register_enterprise(form, current_user)
+                enterprise = service.register_enterprise(registration, current_user)
                 if file:
                     licence.store(enterprise, *file, current_user)
         except ValidationFailed as error:

@@ -1,5 +1,5 @@
 """White-list rules: registration, approval, suspension and three-colour status."""
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -8,10 +8,10 @@ from audit.service import record
 from core import access, events
 from core.access import Actor
 from core.db import db, utcnow
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError, Message, NotFound, ValidationFailed
 from core.unit_of_work import unit_of_work
 from core.validation import Fields
-from core.validators import mobile_is_valid, uscc_is_valid
+from whitelist.inputs import NewColour, Registration
 from whitelist.models import COLOURS, STATES, Category, ColourChange, ColourPolicy, Enterprise
 from whitelist.reference import CATEGORIES, COLOUR_POLICY, FIRST_APPROVAL_REASON
 
@@ -48,38 +48,30 @@ def colour_policy() -> dict[str, ColourPolicy]:
 
 
 @unit_of_work()
-def register_enterprise(data: Mapping, actor: Actor) -> Enterprise:
-    """Validate a registration and store it as pending; an enterprise clerk registers its own."""
+def register_enterprise(registration: Registration, actor: Actor) -> Enterprise:
+    """Store a registration as pending; an enterprise clerk registers its own."""
     if access.clerk_of(actor) is not None:
         raise EnterpriseAlreadyLinked()
-    fields = Fields(data)
-    code = fields.text("code", max_length=18, check=lambda c: uscc_is_valid(c.upper()),
-                       invalid=_l("Not a valid unified social credit code (18 characters, "
-                                  "check character per GB 32100)."))
-    code = code.upper() if code else None
-    name = fields.text("name", max_length=100)
-    codes = fields.choices("categories", [c.code for c in categories()])
-    contact_name = fields.text("contact_name", max_length=50)
-    contact_phone = fields.text("contact_phone", max_length=20, check=mobile_is_valid,
-                                invalid=_l("Not a mainland mobile number (11 digits)."))
-    address = fields.text("address", max_length=200)
-    if code and _find(code) is not None:
-        fields.error("code", _l("An enterprise with this code is already registered."))
-    if name and db.session.scalar(select(Enterprise.id).where(Enterprise.name == name)):
-        fields.error("name", _l("An enterprise with this name is already registered."))
-    fields.raise_if_invalid()
-    assert code is not None and codes is not None  # required, and nothing was refused
+    taken: dict[str, Message] = {}
+    if _find(registration.code) is not None:
+        taken["code"] = _l("An enterprise with this code is already registered.")
+    if db.session.scalar(select(Enterprise.id).where(Enterprise.name == registration.name)):
+        taken["name"] = _l("An enterprise with this name is already registered.")
+    if taken:
+        raise ValidationFailed(taken)
 
     enterprise = Enterprise(
-        code=code, name=name, address=address, contact_name=contact_name,
-        contact_phone=contact_phone, state="pending",
-        categories=[db.session.get_one(Category, c) for c in codes],
+        code=registration.code, name=registration.name, address=registration.address,
+        contact_name=registration.contact_name, contact_phone=registration.contact_phone,
+        state="pending",
+        categories=[db.session.get_one(Category, c) for c in registration.categories],
     )
     db.session.add(enterprise)
     db.session.flush()
     if actor.role == "enterprise":  # a clerk without an enterprise registers their own
         actor.enterprise_id = enterprise.id
-    record(actor.username, "enterprise.register", code, name=name, categories=codes)
+    record(actor.username, "enterprise.register", registration.code, name=registration.name,
+           categories=list(registration.categories))
     return enterprise
 
 
@@ -172,19 +164,14 @@ def reinstate(code: str, reason: str | None, actor: Actor) -> Enterprise:
 
 
 @unit_of_work()
-def set_colour(code: str, data: Mapping, actor: Actor) -> Enterprise:
+def set_colour(code: str, change: NewColour, actor: Actor) -> Enterprise:
     """Change the three-colour status; every checkpoint reads it at its next scan."""
-    fields = Fields(data)
-    colour = fields.choice("colour", COLOURS)
-    reason = fields.text("reason", max_length=500)
-    fields.raise_if_invalid()
-    assert colour is not None and reason is not None  # required, and nothing was refused
     enterprise = get_enterprise(code, actor)
     if enterprise.colour is None:
         raise WrongState(_l("Approve the enterprise before setting its colour."))
-    if enterprise.colour == colour:
+    if enterprise.colour == change.colour:
         raise Conflict(_l("The enterprise already has this colour."))
-    _change_colour(enterprise, colour, reason, actor)
+    _change_colour(enterprise, change.colour, change.reason, actor)
     return enterprise
 
 

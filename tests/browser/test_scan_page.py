@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 import demo
+from accounts.inputs import read_account
 from accounts.service import create_user
 from checkpoints.models import Scan
 from core import crypto
@@ -36,6 +37,7 @@ from tests.browser.conftest import (
 )
 from tests.integration.pass_data import personnel, resident_id
 from whitelist import service as whitelist
+from whitelist.inputs import NewColour, read_registration
 
 pytestmark = pytest.mark.browser
 
@@ -99,12 +101,14 @@ def _seed_passes(app) -> dict:
     """A valid pass, a revoked one, one of a yellow and one of a red enterprise."""
     with app.app_context():
         red = whitelist.register_enterprise(
-            {"code": _uscc("91450500MA5KF6006"), "name": RED_FIRM, "categories": ["daily"],
-             "contact_name": "陈经理", "contact_phone": "13907790001",
-             "address": "广西北海市银海区"}, _Admin())
+            read_registration({"code": _uscc("91450500MA5KF6006"), "name": RED_FIRM,
+                               "categories": ["daily"], "contact_name": "陈经理",
+                               "contact_phone": "13907790001", "address": "广西北海市银海区"}),
+            _Admin())
         whitelist.approve(red.code, _Admin())
-        create_user({"username": "redclerk", "role": "enterprise", "enterprise": red.code,
-                     "password": demo.PASSWORD}, _Admin.username)
+        create_user(read_account({"username": "redclerk", "role": "enterprise",
+                                  "enterprise": red.code, "password": demo.PASSWORD}),
+                    _Admin.username)
         red_code = red.code
     client = app.test_client()
     passes = {
@@ -119,7 +123,7 @@ def _seed_passes(app) -> dict:
     assert response.status_code == 200, response.text
     with app.app_context():
         # Red after issuing: a red enterprise may not apply, but its passes still get scanned.
-        whitelist.set_colour(red_code, {"colour": "red", "reason": "厂区发现阳性病例"}, _Admin())
+        whitelist.set_colour(red_code, NewColour("red", "厂区发现阳性病例"), _Admin())
     return passes
 
 

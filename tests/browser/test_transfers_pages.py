@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 import demo
-from checkpoints.staffing import create_account
+from checkpoints.staffing import create_account, read_staff_account
 from core.db import db, utcnow
 from core.validators import resident_id_check_char
 from passes.models import Pass
@@ -29,8 +29,9 @@ def station_city(tmp_path_factory) -> Iterator[tuple[str, str]]:
     vehicle passes (a handover closes its arriving pass: each viewport hands over one)."""
     app = demo_city_app(tmp_path_factory.mktemp("transfers-live"))
     with app.app_context():
-        create_account({"username": STATION_OFFICER, "role": "officer", "password": demo.PASSWORD,
-                        "checkpoints": ["BH-HP-TRANS"]}, "fixture")
+        create_account(read_staff_account({"username": STATION_OFFICER, "role": "officer",
+                                     "password": demo.PASSWORD, "checkpoints": ["BH-HP-TRANS"]}),
+                       "fixture")
         db.session.commit()
         now = utcnow()
         arriving = [qr_text(pass_) for pass_ in db.session.scalars(select(Pass).where(

@@ -15,14 +15,16 @@ from schemathesis import GenerationMode
 
 from accounts.service import find_user, issue_token
 from app import create_app
+from checkpoints.inputs import NewCheckpoint
 from checkpoints.service import create_checkpoint
-from checkpoints.staffing import create_account
+from checkpoints.staffing import create_account, read_staff_account
 from core.db import db
 from core.openapi import DOCUMENT
 from passes.service import apply_for_pass
 from tests.conftest import PASSWORD, make_uscc
 from tests.integration.pass_data import vehicle
 from whitelist import service as whitelist
+from whitelist.inputs import read_registration
 
 SCHEMA = schemathesis.openapi.from_path(DOCUMENT)
 # Each call carries a live token of its role; generated (or negated) Authorization headers
@@ -100,16 +102,17 @@ def _make_records() -> dict:
     codes = []
     for name in ("模糊测试物流有限公司", "待审核物流有限公司"):
         codes.append(whitelist.register_enterprise(
-            {"code": make_uscc(), "name": name, "categories": ["daily", "production"],
-             "contact_name": "李经理", "contact_phone": "13800000000",
-             "address": "广西北海市海城区"}, admin).code)
+            read_registration({"code": make_uscc(), "name": name,
+                               "categories": ["daily", "production"], "contact_name": "李经理",
+                               "contact_phone": "13800000000", "address": "广西北海市海城区"}),
+            admin).code)
     whitelist.approve(codes[0], admin)
-    create_checkpoint({"code": "CP-FUZZ", "name": "模糊卡口", "kind": "park_gate",
-                       "area": "450502"}, admin)
+    create_checkpoint(NewCheckpoint(code="CP-FUZZ", name="模糊卡口", kind="park_gate",
+                                    area="450502"), admin)
     for role, extra in (("admin", {}), ("enterprise", {"enterprise": codes[0]}),
                         ("officer", {"checkpoints": ["CP-FUZZ"]})):
-        create_account({"role": role, "username": f"fuzz-{role}", "password": PASSWORD} | extra,
-                       "fixture")
+        account = {"role": role, "username": f"fuzz-{role}", "password": PASSWORD} | extra
+        create_account(read_staff_account(account), "fixture")
     pass_ = apply_for_pass(vehicle(), find_user("fuzz-enterprise"))
     return {"admin": {"code": codes[1], "number": pass_.number},
             "enterprise": {"code": codes[0], "number": pass_.number,

@@ -13,6 +13,7 @@ from passes.application import Application, read_application
 from tests.conftest import _Admin, make_uscc
 from tests.integration.pass_data import CST, resident_id, with_value
 from whitelist import service as whitelist
+from whitelist.inputs import read_registration
 from whitelist.models import Enterprise
 
 NOW = datetime(2022, 7, 20, 8, 0, tzinfo=CST)
@@ -78,9 +79,10 @@ def app_and_enterprise(tmp_path_factory):
         db.create_all()
         whitelist.ensure_reference_data()
         code = whitelist.register_enterprise(
-            {"code": make_uscc(), "name": "性质测试物流有限公司", "categories": ["daily"],
-             "contact_name": "李经理", "contact_phone": "13800000000",
-             "address": "广西北海市海城区"}, _Admin()).code
+            read_registration({"code": make_uscc(), "name": "性质测试物流有限公司",
+                               "categories": ["daily"], "contact_name": "李经理",
+                               "contact_phone": "13800000000", "address": "广西北海市海城区"}),
+            _Admin()).code
         whitelist.approve(code, _Admin())
     yield app, code
     with app.app_context():

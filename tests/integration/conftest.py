@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from checkpoints.inputs import NewCheckpoint
 from checkpoints.service import create_checkpoint
 from core.db import db, utcnow
 from core.validators import resident_id_check_char
@@ -44,7 +45,7 @@ def checkpoints(app):
     """Three checkpoints in three counties of Beihai, by code."""
     with app.app_context():
         for code, fields in CHECKPOINTS.items():
-            create_checkpoint({"code": code, **fields}, _Admin())
+            create_checkpoint(NewCheckpoint(code=code, **fields), _Admin())
     return list(CHECKPOINTS)
 
 

@@ -29,6 +29,7 @@ from tests.integration.bulk_data import (
     xlsx_file,
 )
 from tests.integration.pass_data import make_clerk
+from whitelist.inputs import NewColour
 from whitelist.service import set_colour
 
 JSON = {"Accept": "application/json"}
@@ -196,7 +197,7 @@ def test_confirm_issues_nothing_when_a_row_has_lapsed_since_the_upload(app, clie
 def test_a_red_enterprise_cannot_confirm(app, client, clerk):
     url = uploaded(client, csv_file(fleet(2)))
     with app.app_context():
-        set_colour(clerk.enterprise.code, {"colour": "red", "reason": "阳性病例"}, Admin())
+        set_colour(clerk.enterprise.code, NewColour("red", "阳性病例"), Admin())
     response = client.post(f"{url}/confirm", follow_redirects=True)
     assert response.status_code == 200 and "flash-error" in response.text
     assert count_rows(app, Pass) == 0

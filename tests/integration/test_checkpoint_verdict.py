@@ -57,10 +57,11 @@ def codes(result: dict) -> list[str]:
 
 
 def turn_red(app, enterprise_code: str) -> None:
+    from whitelist.inputs import NewColour
     from whitelist.service import set_colour
 
     with app.app_context():
-        set_colour(enterprise_code, {"colour": "red", "reason": "case found"}, ADMIN)
+        set_colour(enterprise_code, NewColour("red", "case found"), ADMIN)
 
 
 def test_pass_api_gives_what_a_checkpoint_on_its_route_would_answer(client, clerk):

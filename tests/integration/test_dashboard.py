@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from checkpoints.inputs import NewCheckpoint
 from checkpoints.models import Checkpoint, Scan
 from checkpoints.service import create_checkpoint
 from core.db import db, utcnow
@@ -59,8 +60,8 @@ def city(app, make_enterprise, make_pass, checkpoints, officer, officer_headers,
         db.session.add(Scan(checkpoint_id=yinhai.id, officer_id=officer.id, verdict="pass",
                             reasons=[], scanned_at=utcnow() - timedelta(days=3)))
         db.session.commit()
-        create_checkpoint({"code": "CP-NEW", "name": "新建卡口", "kind": "park_gate",
-                           "area": "450512"}, _Admin())
+        create_checkpoint(NewCheckpoint(code="CP-NEW", name="新建卡口", kind="park_gate",
+                                        area="450512"), _Admin())
     return passes
 
 

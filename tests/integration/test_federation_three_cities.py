@@ -29,6 +29,7 @@ from passes.models import Pass
 from passes.service import revoke_pass
 from passtokens import tokens
 from tests.conftest import DATABASES, PG_SERVER
+from whitelist.inputs import NewColour
 from whitelist.service import set_colour
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -203,7 +204,7 @@ def test_three_cities_recognise_each_others_passes(cities, operator, tmp_path):
     with beihai.app.app_context():
         enterprise_code = db.session.scalar(select(Pass).where(Pass.number == number)) \
             .enterprise.code
-        set_colour(enterprise_code, {"colour": "red", "reason": "厂区发现阳性病例"},
+        set_colour(enterprise_code, NewColour("red", "厂区发现阳性病例"),
                    _Authority())
     qinzhou.sync()
     assert verdict(qinzhou.verify(qr)) == ("deny", ["enterprise_red"])

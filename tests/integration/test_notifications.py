@@ -14,6 +14,7 @@ from notifications.models import Notification, WebhookDelivery
 from notifications.webhooks import deliver_due, signature
 from tests.conftest import count_rows
 from tests.integration.pass_data import clerk_actor
+from whitelist.inputs import NewColour
 from whitelist.service import set_colour
 
 
@@ -48,7 +49,7 @@ def secret_of(app, enterprise_id):
 
 def recolour(app, code, colour="yellow", reason="密接"):
     with app.app_context():
-        set_colour(code, {"colour": colour, "reason": reason}, _Admin())
+        set_colour(code, NewColour(colour, reason), _Admin())
 
 
 def deliveries(app):

@@ -18,6 +18,7 @@ from tests.integration.pass_data import (
     vehicle,
     with_value,
 )
+from whitelist.inputs import NewColour
 from whitelist.service import set_colour
 
 
@@ -194,7 +195,7 @@ def test_red_enterprise_cannot_renew(app, client, clerk):
     number = issue(client, clerk)["number"]
     authority = SimpleNamespace(username="authority", role="admin", enterprise_id=None)
     with app.app_context():
-        set_colour(clerk.enterprise.code, {"colour": "red", "reason": "阳性病例"}, authority)
+        set_colour(clerk.enterprise.code, NewColour("red", "阳性病例"), authority)
     response = client.post(url(number, "/renew"), json=renewal(), headers=clerk.headers)
     assert response.status_code == 403 and response.json["error"]["code"] == "enterprise_red"
 

@@ -9,6 +9,7 @@ from core.db import db, utcnow
 from passes.models import Person
 from people import recheck
 from people import roster as people
+from people.inputs import read_health_update
 from tests.integration.pass_data import clerk_actor
 
 # Tests between 47 h and 49 h of a test's age: judged at one stopped moment, not a racing clock.
@@ -72,9 +73,12 @@ def test_a_fresh_result_puts_a_dropped_person_back(app, roster):
     with app.app_context():
         recheck.recheck("cron")
         sampled = (utcnow() - timedelta(hours=1)).isoformat()
-        people.update_person_health(roster["lapsed"], {
-            "health_code": "green", "test": {"result": "negative", "sampled_at": sampled}},
-            clerk_actor(roster["first"].id))
+        clerk = clerk_actor(roster["first"].id)
+        people.update_person_health(
+            people.get_person(roster["lapsed"], clerk),
+            read_health_update({"health_code": "green",
+                                "test": {"result": "negative", "sampled_at": sampled}}, utcnow()),
+            clerk)
     assert roster["lapsed"] not in off_list(app)
 
 

@@ -13,6 +13,7 @@ from core.limits import DatabaseCounters, RateCounter
 from tests.conftest import DATABASES, make_uscc
 from tests.rollback import rolled_back
 from whitelist import service
+from whitelist.inputs import read_registration
 from whitelist.models import Enterprise
 
 PROBE_CODE = make_uscc()
@@ -25,10 +26,10 @@ class _Admin:
 
 
 def register(code: str) -> None:
-    service.register_enterprise({"code": code, "name": "隔离测试有限公司",
-                                 "categories": ["daily"], "contact_name": "李经理",
-                                 "contact_phone": "13800000000", "address": "广西北海市"},
-                                _Admin())
+    registration = read_registration({"code": code, "name": "隔离测试有限公司",
+                                      "categories": ["daily"], "contact_name": "李经理",
+                                      "contact_phone": "13800000000", "address": "广西北海市"})
+    service.register_enterprise(registration, _Admin())
 
 
 on_postgresql = pytest.mark.skipif("postgresql" not in DATABASES,

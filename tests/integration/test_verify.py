@@ -14,6 +14,7 @@ from passes.revocation import revoke_key
 from passtokens import keys
 from passtokens.qr import to_qr_text
 from tests.conftest import count_rows
+from whitelist.inputs import NewColour
 from whitelist.models import ColourPolicy
 from whitelist.service import set_colour
 
@@ -103,12 +104,12 @@ def test_colour_change_takes_effect_at_the_next_scan(app, verify, make_pass):
     issued = make_pass()
     assert verify(issued.qr_text).json["verdict"] == "pass"
     with app.app_context():
-        set_colour(issued.enterprise_code, {"colour": "red", "reason": "阳性病例"}, _Admin())
+        set_colour(issued.enterprise_code, NewColour("red", "阳性病例"), _Admin())
     red = verify(issued.qr_text)
     assert (red.json["verdict"], codes(red)) == ("deny", ["enterprise_red"])
     assert red.json["enterprise"]["colour"] == "red"
     with app.app_context():
-        set_colour(issued.enterprise_code, {"colour": "yellow", "reason": "解除"}, _Admin())
+        set_colour(issued.enterprise_code, NewColour("yellow", "解除"), _Admin())
     assert (verify(issued.qr_text).json["verdict"]) == "check"
 
 

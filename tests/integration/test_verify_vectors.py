@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from checkpoints.inputs import NewCheckpoint
 from checkpoints.models import Checkpoint, Scan
 from checkpoints.service import create_checkpoint
 from core import crypto
@@ -147,8 +148,8 @@ def materialise(app, make_enterprise, make_pass, make_user, token_for):
 
 def _checkpoint(code: str, area: str, place: tuple[float, float] | None) -> str:
     latitude, longitude = place or (None, None)
-    create_checkpoint({"code": code, "name": code, "kind": "highway_exit", "area": area,
-                       "latitude": latitude, "longitude": longitude}, _Admin())
+    create_checkpoint(NewCheckpoint(code=code, name=code, kind="highway_exit", area=area,
+                                    latitude=latitude, longitude=longitude), _Admin())
     return code
 
 

@@ -108,11 +108,12 @@ def test_a_failed_use_case_leaves_neither_its_change_nor_its_audit_entry(app, ma
 
 
 def test_a_use_case_inside_another_commits_or_rolls_back_with_it(app, make_enterprise):
+    from whitelist.inputs import NewColour
     from whitelist.service import set_colour
 
     code = make_enterprise().code
     with app.app_context(), pytest.raises(RuntimeError), unit_of_work():
-        set_colour(code, {"colour": "red", "reason": "发现病例"}, _Admin())
+        set_colour(code, NewColour("red", "发现病例"), _Admin())
         raise RuntimeError("the outer use case fails after the inner one returned")
     with app.app_context():
         assert db.session.scalar(sa.select(Enterprise.colour).filter_by(code=code)) == "green"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from audit.models import AuditEntry
 from core.db import db
 from notifications.models import Notification
+from whitelist.inputs import NewColour
 from whitelist.service import set_colour
 
 
@@ -27,7 +28,7 @@ def clerk(app, client, make_user, make_enterprise):
     user = make_user("enterprise", enterprise=firm.code)
     with app.app_context():
         for colour in ("yellow", "green"):
-            set_colour(firm.code, {"colour": colour, "reason": "测试"}, Admin())
+            set_colour(firm.code, NewColour(colour, "测试"), Admin())
     token = csrf(client.get("/login").text)
     response = client.post("/login", data={"username": user.username,
                                            "password": "secret-pass-1", "csrf_token": token})
@@ -82,7 +83,7 @@ def test_all_notifications_are_marked_read_by_one_post(app, client, clerk):
 def test_another_enterprises_notification_cannot_be_marked(app, client, clerk, make_enterprise):
     other = make_enterprise()
     with app.app_context():
-        set_colour(other.code, {"colour": "yellow", "reason": "测试"}, Admin())
+        set_colour(other.code, NewColour("yellow", "测试"), Admin())
     theirs = unread(app, other.id)
     token = csrf(client.get("/notifications").text)
     response = client.post(f"/notifications/{theirs[0]}/read", data={"csrf_token": token})

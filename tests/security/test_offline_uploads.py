@@ -96,12 +96,13 @@ def test_a_scan_made_before_the_revocation_is_judged_as_it_was_then(
 
 def test_a_scan_made_before_the_enterprise_turned_red_keeps_its_colour_then(
         app, client, officer_headers, make_pass):
+    from whitelist.inputs import NewColour
     from whitelist.service import set_colour
 
     issued = make_pass()
     backdate(app, issued, hours=3)
     with app.app_context():
-        set_colour(issued.enterprise_code, {"colour": "red", "reason": "case found"}, ADMIN)
+        set_colour(issued.enterprise_code, NewColour("red", "case found"), ADMIN)
     client.post(URL, json={"scans": [scan(issued.qr_text, utcnow() - timedelta(hours=1)),
                                      scan(issued.qr_text, utcnow())]},
                 headers=officer_headers)

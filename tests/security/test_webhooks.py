@@ -17,6 +17,7 @@ from notifications.models import WebhookDelivery, WebhookEndpoint
 from notifications.webhooks import deliver_due
 from tests.conftest import count_rows
 from tests.integration.webhook_receiver import HOOK_HOST
+from whitelist.inputs import NewColour
 from whitelist.service import set_colour
 
 HOSTILE_URLS = [
@@ -62,7 +63,7 @@ def clerk(make_user, make_enterprise):
 
 def _recolour(app, code):
     with app.app_context():
-        set_colour(code, {"colour": "yellow", "reason": "密接"}, _Admin())
+        set_colour(code, NewColour("yellow", "密接"), _Admin())
 
 
 def test_webhook_url_to_a_private_or_odd_address_is_refused(dns, clerk, client, login):
