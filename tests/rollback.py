@@ -68,11 +68,29 @@ class _OneConnectionEngine:
                 self.connection.exec_driver_sql(f"SAVEPOINT {name}")
 
     @contextmanager
-    def connect(self) -> Iterator[sa.Connection]:
-        yield self.connection
+    def connect(self) -> Iterator["_TestConnection"]:
+        yield _TestConnection(self.connection)
 
     def dispose(self) -> None:
         pass
+
+
+class _TestConnection:
+    """The test's connection as `db.engine.connect()` hands it out. A read-only hot path asks
+    it for autocommit (core.db.autocommit_reads); here its reads stay in the test's
+    transaction instead, where the test's own rows are."""
+
+    def __init__(self, connection: sa.Connection):
+        self._connection = connection
+
+    def execution_options(self, **options):
+        options.pop("isolation_level", None)
+        if options:
+            self._connection.execution_options(**options)
+        return self
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
 
 
 @contextmanager

@@ -8,6 +8,9 @@ from sqlalchemy.pool import NullPool
 from core import db as database
 from core.db import db
 
+# The pool itself is under test: its connections, not one rolled-back test connection.
+pytestmark = pytest.mark.commits
+
 
 @pytest.fixture
 def pings(app):
