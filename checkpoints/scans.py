@@ -44,6 +44,16 @@ class LastSeen:
     def as_fact(self) -> rules.EarlierScan:
         return rules.EarlierScan(self.checkpoint, self.scanned_at, self.distance_km)
 
+    @classmethod
+    def between(cls, code: str, name: str, area: str, scanned_at: datetime,
+                here: tuple[float | None, float | None],
+                there: tuple[float | None, float | None]) -> "LastSeen":
+        """A scan at `there`, seen from the checkpoint at `here` (no distance if either
+        has no coordinates)."""
+        placed = None not in here and None not in there
+        return cls(code, name, area, scanned_at,
+                   rules.distance_km(here, there) if placed else None)  # type: ignore[arg-type]  # placed: no None
+
 
 def last_seen_elsewhere(pass_number: str, checkpoint, now: datetime,
                         horizon: timedelta) -> LastSeen | None:
@@ -54,15 +64,15 @@ def last_seen_elsewhere(pass_number: str, checkpoint, now: datetime,
         "since": now - horizon}).first()
     if row is None:
         return None
-    here, there = (checkpoint.latitude, checkpoint.longitude), (row.latitude, row.longitude)
-    placed = None not in here and None not in there
-    return LastSeen(row.code, row.name, row.area, row.scanned_at,
-                    rules.distance_km(here, there) if placed else None)
+    return LastSeen.between(row.code, row.name, row.area, row.scanned_at,
+                            (checkpoint.latitude, checkpoint.longitude),
+                            (row.latitude, row.longitude))
 
 
 @cache
 def _last_seen_elsewhere():
-    """Built once, plain rows: every verification asks it."""
+    """Built once, plain rows: every uploaded offline scan asks it (a live verify reads the
+    same scan inside checkpoints.service.post)."""
     scans, checkpoints = Scan.__table__, Checkpoint.__table__
     return (select(scans.c.scanned_at, checkpoints.c.code, checkpoints.c.name,
                    checkpoints.c.area, checkpoints.c.latitude, checkpoints.c.longitude)

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection, and_, bindparam, select
 
 from audit.service import record
-from checkpoints import rules
 from checkpoints.inputs import NewCheckpoint
 from checkpoints.models import Checkpoint, Scan, officer_checkpoints
 from checkpoints.scans import LastSeen
@@ -95,11 +94,9 @@ def post(connection: Connection, code: str, officer_id: int, pass_number: str | 
         return None
     earlier = None
     if row.earlier_at is not None:
-        here = (row.latitude, row.longitude)
-        there = (row.earlier_latitude, row.earlier_longitude)
-        placed = None not in here and None not in there
-        earlier = LastSeen(row.earlier_code, row.earlier_name, row.earlier_area,
-                           row.earlier_at, rules.distance_km(here, there) if placed else None)
+        earlier = LastSeen.between(row.earlier_code, row.earlier_name, row.earlier_area,
+                                   row.earlier_at, (row.latitude, row.longitude),
+                                   (row.earlier_latitude, row.earlier_longitude))
     return Post(row.id, row.code, row.name, row.area, row.latitude, row.longitude,
                 row.active, row.assigned, earlier)
 
