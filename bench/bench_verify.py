@@ -1,26 +1,32 @@
 """Verification throughput (issue 6): POST /api/v1/verify at 32 connections under gunicorn.
 
-Run from the repository root:  .venv/bin/python bench/bench_verify.py [--seconds 20]
+Run from the repository root:  .venv/bin/python bench/bench_verify.py [--seconds 5]
 
 For each database (SQLite, PostgreSQL): a throwaway database with the demo city, passes issued
 through the API, gunicorn serving the app, then wrk on the bare /healthz endpoint and on
 /api/v1/verify in turn, in the same run, so the ratio between them is measured on the same
 machine load. With --lean, also the smallest verify that does a verify's work
-(bench/lean_verify.py), served alike by gunicorn on the same database. Every verify records
-its scan with a durable commit; the bench checks afterwards that the scan table grew by at
-least the number of answered verifies.
+(bench/lean_verify.py), served alike by gunicorn on the same database. The endpoints take
+turns for --rounds rounds and their median runs are compared (issue 17's method): which
+worker each of wrk's connections lands on varies from run to run, and with it the rate.
+Every verify records its scan with a durable commit; the bench checks afterwards that the
+scan table grew by at least the number of answered verifies.
 """
 import argparse
+import contextlib
 import json
 import tempfile
 from pathlib import Path
 
 from harness import (
     CHECKPOINT,
+    WrkResult,
     add_server_options,
     api_token,
+    backend_pids,
     call,
     count_rows,
+    cpu_seconds,
     databases,
     demo_city,
     durability,
@@ -30,42 +36,71 @@ from harness import (
     profile_by_package,
     profile_top_frames,
     profiled,
+    worker_pids,
     wrk,
 )
 
 
+def median_of(results: list[WrkResult]) -> WrkResult:
+    """The run of median throughput: its rate and latencies belong together."""
+    return sorted(results, key=lambda result: result.rate)[len(results) // 2]
+
+
 def measure(kind: str, args) -> bool:
-    with demo_city(kind) as (url, env), gunicorn(env, args.workers, args.threads) as server:
+    with (demo_city(kind) as (url, env), gunicorn(env, args.workers, args.threads) as server,
+          gunicorn(env, args.workers, args.threads, app="bench.lean_verify:create_app()")
+          if args.lean else contextlib.nullcontext() as lean_server):
         texts = issue_passes(server.port, api_token(server.port, "clerk"), args.passes)
         officer = api_token(server.port, "officer")
         bodies = [json.dumps({"qr": qr, "checkpoint": CHECKPOINT}) for qr in texts]
         print(f"\n## {kind}: {durability(url)}; gunicorn {args.workers} workers x "
-              f"{args.threads} threads; wrk {args.connections} connections, {args.seconds:g} s")
-        wrk(server.url + "/healthz", 2, args.connections)  # warm up both workers
-        wrk(server.url + "/api/v1/verify", 2, args.connections, bodies=bodies, token=officer)
+              f"{args.threads} threads; wrk {args.connections} connections, "
+              f"{args.rounds} rounds of {args.seconds:g} s each, interleaved")
+        targets = {"bare /healthz": (server.url + "/healthz", {}),
+                   "POST /api/v1/verify": (server.url + "/api/v1/verify",
+                                           {"bodies": bodies, "token": officer})}
+        if lean_server is not None:
+            status, sample = call(lean_server.port, "POST", "/api/v1/verify",
+                                  json.loads(bodies[0]), officer)
+            print(f"lean verify answers {status}: {json.dumps(sample)[:200]}")
+            targets["lean verify (bench/lean_verify.py)"] = (
+                lean_server.url + "/api/v1/verify", {"bodies": bodies, "token": officer})
+        for address, options in targets.values():  # warm every worker up
+            wrk(address, 2, args.connections, **options)
         scans_before = count_rows(url, "scans")
         print(load_average())
-        bare = wrk(server.url + "/healthz", args.seconds, args.connections)
-        print(f"bare /healthz    | {bare.row()}")
-        verify = wrk(server.url + "/api/v1/verify", args.seconds, args.connections,
-                     bodies=bodies, token=officer)
-        print(f"POST /api/v1/verify | {verify.row()}")
-        print(f"verify / bare = {verify.rate / bare.rate:.2f}")
+        runs: dict[str, list[WrkResult]] = {name: [] for name in targets}
+        cpu: dict[str, tuple[float, float]] = {name: (0.0, 0.0) for name in targets}
+        for _ in range(args.rounds):
+            for name, (address, options) in targets.items():
+                serving = lean_server if name.startswith("lean") else server
+                workers, backends = worker_pids(serving), backend_pids(url)
+                before = cpu_seconds(workers), cpu_seconds(backends)
+                runs[name].append(wrk(address, args.seconds, args.connections, **options))
+                app_cpu, database_cpu = cpu[name]
+                cpu[name] = (app_cpu + cpu_seconds(workers) - before[0],
+                             database_cpu + cpu_seconds(backends) - before[1])
+        print(load_average())
         recorded = count_rows(url, "scans") - scans_before
-        if args.lean:
-            with gunicorn(env, args.workers, args.threads,
-                          app="bench.lean_verify:create_app()") as lean_server:
-                status, sample = call(lean_server.port, "POST", "/api/v1/verify",
-                                      json.loads(bodies[0]), officer)
-                print(f"lean verify answers {status}: {json.dumps(sample)[:200]}")
-                wrk(lean_server.url + "/api/v1/verify", 2, args.connections, bodies=bodies,
-                    token=officer)
-                lean = wrk(lean_server.url + "/api/v1/verify", args.seconds,
-                           args.connections, bodies=bodies, token=officer)
-            print(f"lean verify (bench/lean_verify.py) | {lean.row()}")
+        for name, results in runs.items():
+            print(f"{name} | runs {', '.join(f'{r.rate:,.0f}' for r in results)} req/s | "
+                  f"median {median_of(results).row()}")
+        # Unlike the rates, hardly moved by what else runs on the machine.
+        print("CPU per request, all rounds (gunicorn workers + database server processes):")
+        for name, (app_cpu, database_cpu) in cpu.items():
+            requests = sum(result.requests for result in runs[name])
+            print(f"  {name}: {app_cpu * 1000 / requests:.2f} ms + "
+                  f"{database_cpu * 1000 / requests:.2f} ms")
+        bare, verify = (median_of(runs[name]) for name in list(targets)[:2])
+        print(f"verify / bare = {verify.rate / bare.rate:.2f} (medians)")
+        if lean_server is not None:
+            lean = median_of(runs["lean verify (bench/lean_verify.py)"])
             print(f"lean / bare = {lean.rate / bare.rate:.2f}; "
-                  f"verify / lean = {verify.rate / lean.rate:.2f}")
-        print(f"scans recorded {recorded:,} for {verify.requests:,} answered verifies")
+                  f"verify / lean = {verify.rate / lean.rate:.2f} (medians)")
+        # Both verifies record their scans in the same table.
+        answered = sum(result.requests for name, results in runs.items() if name != "bare /healthz"
+                       for result in results)
+        print(f"scans recorded {recorded:,} for {answered:,} answered verifies")
         if args.profile:
             with tempfile.TemporaryDirectory() as folder:
                 stacks = Path(folder, "stacks.txt")
@@ -79,14 +114,16 @@ def measure(kind: str, args) -> bool:
                 print("Top frames (share of samples with the frame on the stack):")
                 for frame, share in profile_top_frames(stacks):
                     print(f"  {share:6.1%}  {frame}")
-        return (verify.non_2xx == 0 and verify.socket_errors == 0
-                and recorded >= verify.requests)
+        return (all(r.non_2xx == 0 and r.socket_errors == 0 for r in runs["POST /api/v1/verify"])
+                and recorded >= answered)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_server_options(parser)
     parser.add_argument("--passes", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved runs of each endpoint; the medians are compared")
     parser.add_argument("--lean", action="store_true",
                         help="also measure the lean verify of bench/lean_verify.py, same run")
     parser.add_argument("--profile", action="store_true",

@@ -2,11 +2,15 @@
 
 Run from the repository root:  .venv/bin/python bench/bench_verify_cpu.py [--rounds 1000]
 
-A throwaway SQLite demo city; one request at a time, so the figure is the worker CPU a
-request costs (time.process_time), not what a loaded machine makes of it. Quick to run
-between two changes of the hot path: the gunicorn bench (bench_verify.py) is the target.
+A throwaway demo city (SQLite on tmpfs, or a throwaway PostgreSQL database with
+--database postgresql); one request at a time, so the figure is the worker CPU a request
+costs (time.process_time; on PostgreSQL the server's own CPU is not in it), not what a loaded
+machine makes of it. Quick to run between two changes of the hot path: the gunicorn bench
+(bench_verify.py) is the target. SORT and FILTER in the environment reorder and narrow the
+--profile listing (pstats sort keys, a regular expression over file names).
 """
 import argparse
+import contextlib
 import cProfile
 import os
 import pstats
@@ -19,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import lean_verify  # noqa: E402
-from harness import application  # noqa: E402
+from harness import application, throwaway_database  # noqa: E402
 
 from app import create_app  # noqa: E402
 from core.db import db  # noqa: E402
@@ -50,12 +54,15 @@ def main() -> None:
                         help="then the verify rounds again under cProfile")
     parser.add_argument("--lean", action="store_true",
                         help="also the lean verify of bench/lean_verify.py, on the same data")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
     # On tmpfs when there is one: an fsync there costs nothing, so the figure is the CPU
     # of the request and not the disk's mood (bench_verify.py measures durable commits).
     shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
-    with tempfile.TemporaryDirectory(dir=shm) as folder:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
+    with (tempfile.TemporaryDirectory(dir=shm) as folder,
+          throwaway_database("postgresql") if args.database == "postgresql"
+          else contextlib.nullcontext(f"sqlite:///{folder}/bench.sqlite3") as url):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url,
                           "INSTANCE_PATH": f"{folder}/instance", "SECRET_KEY": "bench",
                           "KEY_ENCRYPTION_SECRET": "bench"})
         with app.app_context():
@@ -81,20 +88,21 @@ def main() -> None:
 
         bare = cpu_ms(lambda: client.get("/healthz"), args.rounds)
         verify_ms = cpu_ms(verify, args.rounds)
-        print(f"CPU per request, {args.rounds} each, SQLite: /healthz {bare:.2f} ms, "
+        print(f"CPU per request, {args.rounds} each, {args.database}: /healthz {bare:.2f} ms, "
               f"verify {verify_ms:.2f} ms ({len(texts)} passes in turn)")
         if args.profile:
             profile = cProfile.Profile()
             profile.runcall(cpu_ms, verify, args.rounds, 1)
-            stats = pstats.Stats(profile).sort_stats("cumulative")
+            stats = pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative"))
             # Deterministic, unlike any timing on a shared machine: for A/B between changes.
             calls = stats.total_calls / (args.rounds + 50)  # type: ignore[attr-defined]
             print(f"Python function calls per verify (cProfile, test client included): "
                   f"{calls:,.0f}")
             print("Where a verify's CPU goes (cProfile, cumulative, the app's own frames):")
-            stats.print_stats(r"wt-|work/main|flask/app|sqlalchemy/orm/session", 30)
+            own_frames = r"wt-|work/main|flask/app|sqlalchemy/orm/session"
+            stats.print_stats(os.environ.get("FILTER", own_frames), 30)
         if args.lean:
-            os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+            os.environ["DATABASE_URL"] = url
             client = lean_verify.create_app().test_client()
             print(f"the lean verify of bench/lean_verify.py: {cpu_ms(verify, args.rounds):.2f} ms")
             if args.profile:

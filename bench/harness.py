@@ -478,6 +478,36 @@ def count_rows(url: str, table: str) -> int:
         engine.dispose()
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU the processes have used so far (those that ended count nothing)."""
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(server: Server) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True,
+                           text=True).stdout.split()
+    return [int(pid) for pid in found]
+
+
+def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL server processes serving this database (none for SQLite)."""
+    if url.startswith("sqlite"):
+        return []
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()")).scalars())
+    finally:
+        engine.dispose()
+
+
 def load_average() -> str:
     return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnClause, bindparam, func, literal_column, select
 from sqlalchemy.sql import Select
 
 from checkpoints import rules
-from checkpoints.models import REASON_BITS, VERDICTS, Checkpoint, Scan, scans_table
+from checkpoints.models import REASON_BITS, VERDICTS, Checkpoint, Scan, reason_bits, scans_table
 from core.db import UTCDateTime, db
 from core.group_commit import group_commit
 
@@ -26,8 +26,9 @@ def record_scan(*, checkpoint_id: int, officer_id: int, verdict: str, reasons: l
     """
     return group_commit(scans_table).append({
         "checkpoint_id": checkpoint_id, "officer_id": officer_id, "verdict": verdict,
-        "reasons": reasons, "pass_number": pass_number, "enterprise_code": enterprise_code,
-        "plate_seen": plate_seen, "scanned_at": now, "received_at": now, "offline": False,
+        "reasons": reasons, "reason_bits": reason_bits(reasons), "pass_number": pass_number,
+        "enterprise_code": enterprise_code, "plate_seen": plate_seen, "scanned_at": now,
+        "received_at": now, "offline": False,
     })
 
 

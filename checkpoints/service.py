@@ -15,6 +15,7 @@ from core.access import Actor
 from core.auth import Caller
 from core.db import UTCDateTime, db
 from core.errors import Forbidden, NotFound, ValidationFailed
+from core.prepared import Prepared
 from core.unit_of_work import despite_rollback, unit_of_work
 
 UNKNOWN_CHECKPOINT = _l("No open checkpoint with this code.")
@@ -87,9 +88,9 @@ def post(connection: Connection, code: str, officer_id: int, pass_number: str | 
          now: datetime, horizon: timedelta) -> Post | None:
     """The checkpoint of this code as the officer staffs it, with the pass's last scan
     elsewhere within `horizon` before `now`; None for an unknown code."""
-    row = connection.execute(_post(), {
+    row = _post().first(connection, {
         "code": code, "officer_id": officer_id, "number": pass_number, "now": now,
-        "since": now - horizon}).first()
+        "since": now - horizon})
     if row is None:
         return None
     earlier = None
@@ -102,9 +103,10 @@ def post(connection: Connection, code: str, officer_id: int, pass_number: str | 
 
 
 @cache
-def _post():
-    """Built once: every verification asks it. The last scan elsewhere is one index range
-    read (ix_scans_pass_scanned), as in scans.last_seen_elsewhere."""
+def _post() -> Prepared:
+    """Every verification asks it: compiled once, run on the driver (core.prepared). The
+    last scan elsewhere is one index range read (ix_scans_pass_scanned), as in
+    scans.last_seen_elsewhere."""
     checkpoints, scans = Checkpoint.__table__, Scan.__table__
     there = checkpoints.alias("there")
     assignment = and_(officer_checkpoints.c.checkpoint_id == checkpoints.c.id,
@@ -118,19 +120,19 @@ def _post():
                recent.c.scanned_at > bindparam("since", type_=UTCDateTime))
         .order_by(recent.c.scanned_at.desc()).limit(1)
         .correlate(checkpoints).scalar_subquery())
-    return (select(checkpoints.c.id, checkpoints.c.code, checkpoints.c.name,
-                   checkpoints.c.area, checkpoints.c.latitude, checkpoints.c.longitude,
-                   checkpoints.c.active,
-                   officer_checkpoints.c.user_id.is_not(None).label("assigned"),
-                   scans.c.scanned_at.label("earlier_at"), there.c.code.label("earlier_code"),
-                   there.c.name.label("earlier_name"), there.c.area.label("earlier_area"),
-                   there.c.latitude.label("earlier_latitude"),
-                   there.c.longitude.label("earlier_longitude"))
-            .select_from(checkpoints)
-            .outerjoin(officer_checkpoints, assignment)
-            .outerjoin(scans, scans.c.id == latest_elsewhere)
-            .outerjoin(there, there.c.id == scans.c.checkpoint_id)
-            .where(checkpoints.c.code == bindparam("code")))
+    return Prepared(
+        select(checkpoints.c.id, checkpoints.c.code, checkpoints.c.name, checkpoints.c.area,
+               checkpoints.c.latitude, checkpoints.c.longitude, checkpoints.c.active,
+               officer_checkpoints.c.user_id.is_not(None).label("assigned"),
+               scans.c.scanned_at.label("earlier_at"), there.c.code.label("earlier_code"),
+               there.c.name.label("earlier_name"), there.c.area.label("earlier_area"),
+               there.c.latitude.label("earlier_latitude"),
+               there.c.longitude.label("earlier_longitude"))
+        .select_from(checkpoints)
+        .outerjoin(officer_checkpoints, assignment)
+        .outerjoin(scans, scans.c.id == latest_elsewhere)
+        .outerjoin(there, there.c.id == scans.c.checkpoint_id)
+        .where(checkpoints.c.code == bindparam("code")))
 
 
 def refuse_unassigned(checkpoint: Checkpoint | Post, officer: Caller) -> NoReturn:

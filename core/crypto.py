@@ -9,6 +9,7 @@ import string
 import time
 import zlib
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -206,10 +207,12 @@ def read_header(token: str) -> dict[str, Any]:
     return _header(_segments(token)[0])
 
 
+@lru_cache(maxsize=64)
 def peek(token: str) -> tuple[str | None, str | None]:
     """The (kid, jti) a token claims, unverified: only to find what to verify it against.
 
-    Anything unreadable gives None; verify() says what is wrong with it.
+    Anything unreadable gives None; verify() says what is wrong with it. Kept for the few
+    tokens seen last: a verify asks twice, for its checkpoint read and its registry read.
     """
     try:
         header, payload, _ = _decoded_segments(token)

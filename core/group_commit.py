@@ -6,21 +6,26 @@ thread whose row a previous writer already took just collects its id. So rows ar
 together share one commit (one fsync on SQLite, one WAL flush on PostgreSQL) instead of
 queueing for the database's write lock one by one, and no row is answered before its
 commit is durable.
+
+The inserts run on the driver (core.prepared), so a row gives every value its table needs:
+Python-side column defaults do not run.
 """
 import threading
 from concurrent.futures import Future
 
 from flask import current_app
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, insert
 
 from core.db import db, write_turn
+from core.prepared import Prepared
 
 Row = dict[str, object]
 
 
 class GroupCommit:
     def __init__(self, table: Table):
-        self.statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        self.table = table
+        self._inserts: dict[tuple[str, ...], Prepared] = {}
         self._queued: list[tuple[Row, Future[int]]] = []
         self._queue_lock = threading.Lock()
         self._turn = threading.Lock()
@@ -40,13 +45,22 @@ class GroupCommit:
     def _write(self, batch: list[tuple[Row, Future[int]]]) -> None:
         try:
             with write_turn(), db.engine.begin() as connection:
-                ids = connection.execute(self.statement, [row for row, _ in batch]).scalars().all()
+                ids = [self._insert(tuple(row)).first(connection, row).id for row, _ in batch]
         except BaseException as error:  # every waiting thread learns of it, not just this one
             for _, written in batch:
                 written.set_exception(error)
             return
         for (_, written), row_id in zip(batch, ids, strict=True):
             written.set_result(row_id)
+
+    def _insert(self, columns: tuple[str, ...]) -> Prepared:
+        """The insert of rows with these columns, built on first use."""
+        prepared = self._inserts.get(columns)
+        if prepared is None:
+            statement = (insert(self.table).values({name: bindparam(name) for name in columns})
+                         .returning(self.table.c.id))
+            prepared = self._inserts.setdefault(columns, Prepared(statement))
+        return prepared
 
 
 def group_commit(table: Table) -> GroupCommit:

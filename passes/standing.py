@@ -15,6 +15,7 @@ from itertools import groupby
 from sqlalchemy import Connection, bindparam, select
 
 from core.db import UTCDateTime, db
+from core.prepared import Prepared
 from passes.models import Pass, PassCrew, Person
 from passtokens import keys
 from passtokens.models import SigningKey
@@ -97,7 +98,7 @@ def standing(number: str, now: datetime,
     Read on `connection` if given (the verify path's, core.db.autocommit_reads), else on
     the session's."""
     connection = connection or db.session.connection()
-    rows = connection.execute(_one(), {"number": number, "now": now}).all()
+    rows = _one().rows(connection, {"number": number, "now": now})
     return _status(rows) if rows else None
 
 
@@ -116,15 +117,15 @@ def _status(rows) -> PassStatus:
     first = rows[0]
     crew = tuple(CrewMember(row.crew_name, row.crew_id_last4) for row in rows
                  if row.crew_name is not None)
-    facts = {name: value for name, value in first._mapping.items()
+    facts = {name: value for name, value in first._asdict().items()
              if name not in ("crew_name", "crew_id_last4")}
     return PassStatus(**facts, crew=crew)
 
 
 @cache
-def _one():
-    """Built once: its parameters are bound per call, and its compiled form is cached."""
-    return _rows().where(Pass.__table__.c.number == bindparam("number"))
+def _one() -> Prepared:
+    """Every verify asks it: compiled once, run on the driver (core.prepared)."""
+    return Prepared(_rows().where(Pass.__table__.c.number == bindparam("number")))
 
 
 @cache

@@ -61,8 +61,8 @@ def test_concurrent_verifies_each_get_their_own_durable_scan(app, officer_header
 def _row(checkpoint_id, officer_id):
     now = utcnow()
     return {"checkpoint_id": checkpoint_id, "officer_id": officer_id, "verdict": "pass",
-            "reasons": [], "pass_number": None, "enterprise_code": None, "plate_seen": None,
-            "scanned_at": now, "received_at": now, "offline": False}
+            "reasons": [], "reason_bits": 0, "pass_number": None, "enterprise_code": None,
+            "plate_seen": None, "scanned_at": now, "received_at": now, "offline": False}
 
 
 @pytest.fixture
