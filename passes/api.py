@@ -111,7 +111,8 @@ def revoke_pass(number: str):
 @api.post("/passes/<number>/renew")
 @role_required("enterprise")
 def renew_pass(number: str):
-    return _created(renewal.renew_pass(number, json_body(), current_user))
+    renewed = renewal.read_renewal(number, json_body(), current_user, utcnow())
+    return _created(renewal.renew_pass(renewed, current_user))
 
 
 @api.get("/people")

@@ -166,7 +166,9 @@ def send_sms(number: str):
 def renew(number: str):
     old = service.get_pass(number, current_user)
     try:
-        pass_ = renewal.renew_pass(number, forms.renewal_from_form(request.form), current_user)
+        renewed = renewal.read_renewal(number, forms.renewal_from_form(request.form),
+                                       current_user, utcnow())
+        pass_ = renewal.renew_pass(renewed, current_user)
     except ValidationFailed as error:
         return _detail_page(old, {f"renew.{k}": v for k, v in error.fields.items()},
                             request.form, 422)
