@@ -11,8 +11,9 @@ from core.access import Operator
 from core.db import db, utcnow
 from core.unit_of_work import unit_of_work
 from core.validators import resident_id_check_char, uscc_check_char
+from passes.application import read_application
 from passes.models import Pass
-from passes.service import apply_for_pass, revoke_pass
+from passes.service import applicant, apply_for_pass, revoke_pass
 from whitelist import service as whitelist
 from whitelist.inputs import read_colour, read_registration
 
@@ -123,7 +124,7 @@ def _seed_passes() -> None:
             data["person"] = holder
         clerk = find_user(username)
         assert clerk is not None  # seeded above
-        pass_ = apply_for_pass(data, clerk)
+        pass_ = apply_for_pass(read_application(data, applicant(clerk), utcnow()), clerk)
         if revoked:
             revoke_pass(pass_.number, revoked, clerk)
 

@@ -1,6 +1,7 @@
-"""A new account, read from the admin form or the command line into a typed value."""
+"""A new account, read from the admin form or the command line, and an owner's password
+change, read from its form, into typed values."""
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
@@ -46,3 +47,25 @@ def read_account(data: Mapping, errors: dict[str, Message] | None = None) -> New
     return NewAccount(username=username, role=role, password=password,
                       enterprise=enterprise.upper() if enterprise else None,
                       checkpoints=tuple(checkpoints))
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    """An owner's password change as typed; accounts.passwords.change_password judges the
+    current password before the new one."""
+
+    current: str = field(repr=False)
+    new: str = field(repr=False)
+    confirm: str = field(repr=False)
+
+
+def read_password_change(data: Mapping) -> PasswordChange:
+    """The three inputs as typed, never trimmed; one missing or not text reads as empty, which
+    is no one's password and too short to be a new one."""
+
+    def typed(name: str) -> str:
+        value = data.get(name)
+        return value if isinstance(value, str) else ""
+
+    return PasswordChange(current=typed("current_password"), new=typed("new_password"),
+                          confirm=typed("confirm_password"))

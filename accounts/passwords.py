@@ -6,13 +6,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from accounts.inputs import password_problem
+from accounts.inputs import PasswordChange, password_problem
 from accounts.models import User
 from accounts.service import end_sessions, find_user
 from audit.service import record
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, Message, NotFound, ValidationFailed
 from core.unit_of_work import unit_of_work
-from core.validation import Fields
 
 # No 0/O, 1/l/I: a temporary password is read out or copied off a screen.
 _TEMPORARY_ALPHABET = "".join(set(string.ascii_letters + string.digits) - set("0O1lI"))
@@ -32,24 +31,23 @@ def _set_password(user: User, password_hash: str) -> None:
     end_sessions(user)
 
 
-def change_password(user: User, data) -> None:
+def change_password(user: User, change: PasswordChange) -> None:
     """The owner's change: the current password, then the new one twice. Every other session
     and API token of the account ends; the caller signs this browser in again."""
-    fields = Fields(data)
-    current = data.get("current_password")
-    new = data.get("new_password")
-    if not isinstance(current, str) or not check_password_hash(user.password_hash, current):
-        fields.error("current_password", _l("This is not your current password."))
-    if (problem := password_problem(new)) is not None:
-        fields.error("new_password", problem)
-    elif new == current:
-        fields.error("new_password", _l("Choose a password other than the current one."))
-    elif data.get("confirm_password") != new:
-        fields.error("confirm_password", _l("The two new passwords differ."))
-    if "current_password" in fields.errors:
-        raise WrongCurrentPassword(fields.errors)
-    fields.raise_if_invalid()
-    password_hash = _hash(new)  # before the write turn: hashing is slow
+    errors: dict[str, Message] = {}
+    if not check_password_hash(user.password_hash, change.current):
+        errors["current_password"] = _l("This is not your current password.")
+    if (problem := password_problem(change.new)) is not None:
+        errors["new_password"] = problem
+    elif change.new == change.current:
+        errors["new_password"] = _l("Choose a password other than the current one.")
+    elif change.confirm != change.new:
+        errors["confirm_password"] = _l("The two new passwords differ.")
+    if "current_password" in errors:
+        raise WrongCurrentPassword(errors)
+    if errors:
+        raise ValidationFailed(errors)
+    password_hash = _hash(change.new)  # before the write turn: hashing is slow
     with unit_of_work():
         _set_password(user, password_hash)
         user.must_change_password = False

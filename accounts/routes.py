@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from accounts import login_limits, passwords, service
+from accounts.inputs import read_password_change
 from accounts.login_limits import TooManyAttempts, counted_try
 from accounts.models import User
 from core.api import json_body
@@ -156,7 +157,7 @@ def change_password():
             # A wrong current password is a guess at it: counted like a failed sign-in.
             with counted_try(user.username, request.remote_addr, known_device=True,
                              failures=(passwords.WrongCurrentPassword,)):
-                passwords.change_password(user, request.form.to_dict())
+                passwords.change_password(user, read_password_change(request.form))
         except TooManyAttempts as error:
             errors, status = {"current_password": error.message}, 429
         except ValidationFailed as error:

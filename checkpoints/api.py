@@ -55,7 +55,9 @@ def offline_bundle():
 @api.post("/scans")
 @role_required("officer")
 def upload_scans():
-    accepted, duplicates = uploads.upload_scans(json_body(), current_user)
+    now = utcnow()
+    scans = uploads.read_upload(json_body(), current_user, now)
+    accepted, duplicates = uploads.upload_scans(scans, current_user, now)
     return jsonify({"accepted": accepted, "duplicates": duplicates})
 
 

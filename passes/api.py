@@ -8,6 +8,7 @@ from core.api import json_body, page_args
 from core.auth import role_required
 from core.db import db, utcnow
 from passes import renewal, service
+from passes.application import read_application
 from passes.models import Pass, Person
 from passes.responses import png_response
 from passes.verdicts import checkpoint_view
@@ -71,7 +72,8 @@ def _created(pass_: Pass):
 @api.post("/passes")
 @role_required("enterprise")
 def apply_for_pass():
-    return _created(service.apply_for_pass(json_body(), current_user))
+    application = read_application(json_body(), service.applicant(current_user), utcnow())
+    return _created(service.apply_for_pass(application, current_user))
 
 
 @api.get("/passes")
@@ -109,7 +111,8 @@ def revoke_pass(number: str):
 @api.post("/passes/<number>/renew")
 @role_required("enterprise")
 def renew_pass(number: str):
-    return _created(renewal.renew_pass(number, json_body(), current_user))
+    renewed = renewal.read_renewal(number, json_body(), current_user, utcnow())
+    return _created(renewal.renew_pass(renewed, current_user))
 
 
 @api.get("/people")

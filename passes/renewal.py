@@ -1,32 +1,39 @@
 """Renewal: a new test result re-issues a pass with a new number and QR, revoking the old."""
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
 from core.access import Actor
-from core.db import utcnow
+from core.db import db
 from core.errors import Conflict, ValidationFailed
 from core.unit_of_work import unit_of_work
-from passes.application import check_enterprise, read_application
+from passes.application import Application, check_enterprise, read_application
 from passes.models import Pass, Person
 from passes.service import get_pass, issue, own_enterprise, revoke
+from whitelist.models import Enterprise
 
 RENEWED = "renewed"
 # What the renewal body may change, by its path in a full application.
 _RENEWAL_FIELDS = ("health_code", "test")
 
 
-@unit_of_work()
-def renew_pass(number: str, data: Mapping, actor: Actor, now: datetime | None = None) -> Pass:
-    """Re-issue a live pass for a new test: same holder, route and plate; the window keeps its
-    end unless a new one is given. Body: {"test": {...}, "health_code"?, "valid_from"?,
-    "valid_until"?}."""
-    now = now or utcnow()
-    old = get_pass(number, actor)
-    enterprise = check_enterprise(own_enterprise(actor))
-    if old.revoked:
-        raise Conflict(_l("This pass is revoked: apply for a new one."))
+@dataclass(frozen=True)
+class Renewal:
+    """A renewal read for one pass: its number, and the application that replaces it."""
+
+    number: str
+    application: Application
+
+
+def read_renewal(number: str, data: object, actor: Actor, now: datetime) -> Renewal:
+    """The renewal of a live pass as an application: same holder, route and plate, the window
+    keeping its end unless a new one is given. Body: {"test": {...}, "health_code"?,
+    "valid_from"?, "valid_until"?}, laid over the old pass's facts; errors name what the body
+    sent. The pass is looked up first: one the actor may not renew is refused (404, 403,
+    409) whatever the body says."""
+    old, enterprise = _renewable(number, actor)
     if not isinstance(data, Mapping):
         raise ValidationFailed({"body": _l("Must be an object.")})
     key = "driver" if old.kind == "vehicle" else "person"
@@ -35,9 +42,30 @@ def renew_pass(number: str, data: Mapping, actor: Actor, now: datetime | None = 
     except ValidationFailed as error:
         raise ValidationFailed({_renewal_path(path, key): message
                                 for path, message in error.fields.items()}) from None
-    pass_ = issue(application, enterprise, actor, renewed_from=old)
+    return Renewal(number=number, application=application)
+
+
+@unit_of_work()
+def renew_pass(renewal: Renewal, actor: Actor) -> Pass:
+    """Re-issue a pass as its renewal (read_renewal) says, with a new number and QR, and
+    revoke the old one."""
+    old, enterprise = _renewable(renewal.number, actor)
+    pass_ = issue(renewal.application, enterprise, actor, renewed_from=old)
     revoke(old, RENEWED, actor)
     return pass_
+
+
+def _renewable(number: str, actor: Actor) -> tuple[Pass, Enterprise]:
+    """The actor's pass and enterprise, refused if missing (404), if the enterprise may not
+    get passes (403) or if the pass is revoked (409)."""
+    old = get_pass(number, actor)
+    enterprise = check_enterprise(own_enterprise(actor))
+    # Read again, not from the session: a renewal is read before its use case takes the write
+    # turn, and another renewal of the pass may revoke it in between.
+    db.session.refresh(old)
+    if old.revoked:
+        raise Conflict(_l("This pass is revoked: apply for a new one."))
+    return old, enterprise
 
 
 def _as_application(old: Pass, data: Mapping, key: str, now: datetime) -> dict:

@@ -18,7 +18,7 @@ from core.db import db, utcnow
 from core.divisions import default_divisions
 from core.errors import DomainError, ValidationFailed
 from passes import forms, renewal, service, sms
-from passes.application import check_enterprise
+from passes.application import read_application
 from passes.models import KINDS
 from passes.plates import PlateTaken
 from passes.responses import png_response
@@ -81,7 +81,8 @@ def new_pass():
         data = forms.application_from_form(form)
         unread = forms.county_codes(data)
         try:
-            pass_ = service.apply_for_pass(data, current_user)
+            application = read_application(data, service.applicant(current_user), utcnow())
+            pass_ = service.apply_for_pass(application, current_user)
         except (ValidationFailed, PlateTaken) as error:
             errors, status = forms.form_errors(error.fields | unread), error.status
         else:
@@ -96,7 +97,7 @@ def new_pass():
 def _refusal() -> str | None:
     """Why this clerk's enterprise may not apply now, shown before they fill in the form."""
     try:
-        check_enterprise(service.own_enterprise(current_user))
+        service.applicant(current_user)
     except DomainError as error:
         return str(error.message)
     return None
@@ -165,7 +166,9 @@ def send_sms(number: str):
 def renew(number: str):
     old = service.get_pass(number, current_user)
     try:
-        pass_ = renewal.renew_pass(number, forms.renewal_from_form(request.form), current_user)
+        renewed = renewal.read_renewal(number, forms.renewal_from_form(request.form),
+                                       current_user, utcnow())
+        pass_ = renewal.renew_pass(renewed, current_user)
     except ValidationFailed as error:
         return _detail_page(old, {f"renew.{k}": v for k, v in error.fields.items()},
                             request.form, 422)

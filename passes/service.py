@@ -1,7 +1,5 @@
 """Issuing, finding, revoking and renewing passes."""
 import secrets
-from collections.abc import Mapping
-from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -17,7 +15,7 @@ from core.errors import Conflict, DomainError, NotFound
 from core.unit_of_work import in_unit_of_work, unit_of_work
 from core.validation import Fields
 from core.validators import id_last4, mask_name
-from passes.application import Application, Holder, check_enterprise, read_application
+from passes.application import Application, Holder, check_enterprise
 from passes.models import KINDS, STANDINGS, Pass, PassCrew, PassSerial
 from passes.plates import ensure_plate_free
 from passtokens import keys, qr, tokens
@@ -35,14 +33,17 @@ class SerialsExhausted(DomainError):
     message = _l("This area has used all its pass numbers.")
 
 
-def apply_for_pass(data: Mapping, actor: Actor, now: datetime | None = None) -> Pass:
-    """Validate an application from an enterprise clerk and issue the signed pass."""
-    now = now or utcnow()
-    # Refused first: no point correcting a form the enterprise may not send at all.
-    enterprise = check_enterprise(own_enterprise(actor))
-    application = read_application(data, enterprise, now)
-    with unit_of_work():
-        return issue(application, enterprise, actor)
+def applicant(actor: Actor) -> Enterprise:
+    """The actor's enterprise if it may get passes, refused (403) otherwise: asked before the
+    application is read, as no correction to the application would let it apply."""
+    return check_enterprise(own_enterprise(actor))
+
+
+@unit_of_work()
+def apply_for_pass(application: Application, actor: Actor) -> Pass:
+    """Issue the signed pass for an application read for the actor's enterprise
+    (passes.application.read_application, with applicant(actor))."""
+    return issue(application, applicant(actor), actor)
 
 
 def own_enterprise(actor: Actor) -> Enterprise | None:

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from core.api import json_body
 from core.auth import role_required
+from core.db import utcnow
 from transfers import service
 from transfers.models import Handover
 
@@ -26,7 +27,9 @@ def handover_json(handover: Handover) -> dict:
 @api.post("/handovers")
 @role_required("officer")
 def create():
-    handover = service.create_handover(json_body(), current_user)
+    now = utcnow()
+    new = service.read_handover(json_body(), current_user, now)
+    handover = service.create_handover(new, current_user, now)
     return jsonify(handover_json(handover)), 201
 
 

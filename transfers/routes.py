@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from core.api import page_args
 from core.auth import role_required
-from core.db import db
+from core.db import db, utcnow
 from core.errors import ValidationFailed
 from passes.plates import PlateTaken
 from passtokens import qr, tokens
@@ -24,7 +24,9 @@ def new_handover():
     if request.method == "POST":
         form = request.form.to_dict()
         try:
-            handover = service.create_handover(forms.handover_from_form(form), current_user)
+            now = utcnow()
+            new = service.read_handover(forms.handover_from_form(form), current_user, now)
+            handover = service.create_handover(new, current_user, now)
         except (ValidationFailed, PlateTaken) as error:
             errors, status = error.fields, error.status
         else:

@@ -1,7 +1,9 @@
 """Handover rules: a genuine arriving pass, a valid relay driver and vehicle, sealed cargo."""
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -11,7 +13,7 @@ from checkpoints import service as checkpoints
 from checkpoints.judging import judge
 from checkpoints.models import Checkpoint, Scan
 from checkpoints.reading import MAX_QR_TEXT, read_pass
-from core.db import db, rows_changed, utcnow
+from core.db import db, rows_changed
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.unit_of_work import unit_of_work
 from core.validation import Fields
@@ -20,10 +22,9 @@ from passes.application import Application, check_enterprise, read_application
 from passes.models import Pass
 from passes.plates import PlateTaken
 from passtokens.tokens import qr_text
+from transfers.inputs import read_seals
 from transfers.models import Handover
 
-SEAL = re.compile(r"[A-Za-z0-9-]{1,32}")
-MAX_SEALS = 20
 PASS_NUMBER = re.compile(r"\d{12}")
 SCANNED_LATELY = timedelta(hours=1)
 
@@ -59,14 +60,36 @@ def station(code: str | None, officer) -> Checkpoint:
     return checkpoint
 
 
-@unit_of_work()
-def create_handover(data: Mapping, officer, now: datetime | None = None) -> Handover:
-    """Verify the arriving pass, issue the relay pass and record the handover, all or nothing."""
-    now = now or utcnow()
+class Officer(Protocol):
+    """An officer recording a handover: a caller who staffs the station (core.auth.Caller)
+    and the actor who issues the relay pass (core.access.Actor)."""
+
+    id: int
+    username: str
+    role: str
+    enterprise_id: int | None
+
+
+@dataclass(frozen=True)
+class NewHandover:
+    """A handover read and checked (read_handover), to be recorded."""
+
+    checkpoint: str  # the transfer station's code
+    arriving: str  # the arriving pass's number
+    arriving_verdict: str  # pass, or check: a yellow enterprise's cargo may still be relayed
+    seals: tuple[str, ...]
+    relay: Application  # the relay leg, read by the issuing rules
+
+
+def read_handover(data: Mapping, officer: Officer, now: datetime) -> NewHandover:
+    """A handover as sent: at a transfer station the officer staffs (404, 403), of an arriving
+    pass honoured there and not handed over yet (409), whose enterprise may get passes (403),
+    with its seals and the relay leg. The seals are refused together with the arriving pass
+    or the relay leg, so that the officer corrects everything at once."""
     fields = Fields(data)
     code = fields.text("checkpoint", max_length=32)
     arriving_text = fields.text("arriving", max_length=MAX_QR_TEXT)
-    seals = _seals(fields)
+    seals = read_seals(fields)
     if code is None or arriving_text is None:  # refused: nothing to check the rest against
         raise ValidationFailed(fields.errors)
     checkpoint = station(code, officer)
@@ -74,49 +97,36 @@ def create_handover(data: Mapping, officer, now: datetime | None = None) -> Hand
         arriving, verdict = _arriving_pass(arriving_text, checkpoint, now)
     except PassNotHonoured as refused:
         raise PassNotHonoured(fields.errors | refused.fields) from None
-    enterprise = check_enterprise(arriving.enterprise)
-    application = _relay_leg(fields, arriving, checkpoint, now)
+    check_enterprise(arriving.enterprise)
+    relay = _relay_leg(fields, arriving, checkpoint, now)
     fields.raise_if_invalid()
-    assert application is not None  # read without errors
+    assert relay is not None and seals is not None  # read without errors
+    return NewHandover(checkpoint=checkpoint.code, arriving=arriving.number,
+                       arriving_verdict=verdict, seals=seals, relay=relay)
+
+
+@unit_of_work()
+def create_handover(new: NewHandover, officer: Officer, now: datetime) -> Handover:
+    """Issue the relay pass, close the arriving pass and record the handover, all or nothing."""
+    checkpoint = station(new.checkpoint, officer)
+    arriving = db.session.execute(select(Pass).where(Pass.number == new.arriving)).scalar_one()
+    enterprise = check_enterprise(arriving.enterprise)
     try:
-        relay = passes.issue(application, enterprise, officer)
+        relay = passes.issue(new.relay, enterprise, officer)
     except PlateTaken:
         raise PlateTaken("relay.plate") from None
     _close(arriving, now)
     handover = Handover(checkpoint=checkpoint, officer_id=officer.id, arriving_pass=arriving,
                         relay_pass=relay, arriving_number=arriving.number,
-                        relay_number=relay.number, arriving_verdict=verdict,
-                        seals=seals, cargo=application.cargo, relay_plate=application.plate,
-                        created_at=now)
+                        relay_number=relay.number, arriving_verdict=new.arriving_verdict,
+                        seals=list(new.seals), cargo=new.relay.cargo,
+                        relay_plate=new.relay.plate, created_at=now)
     db.session.add(handover)
     db.session.flush()
     record(officer.username, "handover.create", arriving.number, handover=handover.id,
-           checkpoint=checkpoint.code, relay=relay.number, plate=relay.plate, seals=seals,
-           cargo=application.cargo)
+           checkpoint=checkpoint.code, relay=relay.number, plate=relay.plate,
+           seals=list(new.seals), cargo=new.relay.cargo)
     return handover
-
-
-def _seals(fields: Fields) -> list[str] | None:
-    """One or more distinct seal numbers, as a list or one per line / comma."""
-    value = fields.data.get("seals")
-    if isinstance(value, str):
-        value = [part for part in re.split(r"[\s,，;；]+", value) if part]
-    if not value:
-        fields.error("seals", _l("Give at least one seal number."))
-        return None
-    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
-        fields.error("seals", _l("Must be a list of seal numbers."))
-        return None
-    seals = [seal.strip().upper() for seal in value]
-    bad = [seal for seal in seals if not SEAL.fullmatch(seal)]
-    if bad:
-        fields.error("seals", _l("Not a seal number: %(seals)s (letters, digits and '-').",
-                                 seals=", ".join(bad)))
-    elif len(seals) > MAX_SEALS:
-        fields.error("seals", _l("At most %(count)d seals.", count=MAX_SEALS))
-    elif len(set(seals)) != len(seals):
-        fields.error("seals", _l("A seal number is given twice."))
-    return seals if fields.ok("seals") else None
 
 
 def _arriving_pass(text: str, checkpoint: Checkpoint, now: datetime) -> tuple[Pass, str]:

@@ -18,9 +18,10 @@ from app import create_app
 from checkpoints.inputs import NewCheckpoint
 from checkpoints.service import create_checkpoint
 from checkpoints.staffing import create_account, read_staff_account
-from core.db import db
+from core.db import db, utcnow
 from core.openapi import DOCUMENT
-from passes.service import apply_for_pass
+from passes.application import read_application
+from passes.service import applicant, apply_for_pass
 from tests.conftest import PASSWORD, make_uscc
 from tests.integration.pass_data import vehicle
 from whitelist import service as whitelist
@@ -113,7 +114,8 @@ def _make_records() -> dict:
                         ("officer", {"checkpoints": ["CP-FUZZ"]})):
         account = {"role": role, "username": f"fuzz-{role}", "password": PASSWORD} | extra
         create_account(read_staff_account(account), "fixture")
-    pass_ = apply_for_pass(vehicle(), find_user("fuzz-enterprise"))
+    clerk = find_user("fuzz-enterprise")
+    pass_ = apply_for_pass(read_application(vehicle(), applicant(clerk), utcnow()), clerk)
     return {"admin": {"code": codes[1], "number": pass_.number},
             "enterprise": {"code": codes[0], "number": pass_.number,
                            "person_id": pass_.person_id}}

@@ -8,10 +8,11 @@ from sqlalchemy import select, update
 
 from bulk import service as bulk_service
 from bulk.service import RowsNoLongerValid
-from core.db import db
+from core.db import db, utcnow
+from passes.application import read_application
 from passes.models import Pass
 from passes.plates import PlateTaken
-from passes.service import apply_for_pass
+from passes.service import applicant, apply_for_pass
 from tests.integration.bulk_data import csv_file, read_report, vehicle_row
 from tests.integration.pass_data import holder, make_clerk, vehicle
 from tests.integration.test_bulk import upload
@@ -147,7 +148,9 @@ def test_two_concurrent_applications_for_one_plate_exactly_one_wins(app, client,
         with app.app_context():
             barrier.wait()
             try:
-                return apply_for_pass(vehicle(serial=200 + worker), actor).number
+                application = read_application(vehicle(serial=200 + worker), applicant(actor),
+                                               utcnow())
+                return apply_for_pass(application, actor).number
             except PlateTaken:
                 db.session.rollback()
                 return "refused"

@@ -4,11 +4,15 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from audit.models import AuditEntry
-from core.db import db
+from core.db import db, utcnow
+from core.errors import Conflict
 from passes.models import Pass, Person
+from passes.plates import PlateTaken
+from passes.renewal import read_renewal, renew_pass
+from passes.service import get_pass
 from people.roster import whitelisted_drivers
 from tests.integration.pass_data import (
     make_clerk,
@@ -182,6 +186,22 @@ def test_renewal_names_the_bad_test_field(app, client, clerk):
     with app.app_context():
         assert db.session.scalar(select(Pass.revoked_at).where(Pass.number == old["number"])) \
             is None
+
+
+@pytest.mark.commits
+def test_a_renewal_read_before_another_renewal_of_the_pass_is_refused(app, client, clerk):
+    number = issue(client, clerk, personnel())["number"]  # no plate to be taken by the first
+    with app.app_context():  # one request (the renewal form's) holds the pass and reads...
+        shown = get_pass(number, clerk.actor)
+        late = read_renewal(number, renewal(), clerk.actor, utcnow())
+        with app.app_context():  # ...while another reads and renews the pass
+            renew_pass(read_renewal(number, renewal(), clerk.actor, utcnow()), clerk.actor)
+        with pytest.raises(Conflict) as refusal:
+            renew_pass(late, clerk.actor)
+        assert shown.revoked and not isinstance(refusal.value, PlateTaken)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(Pass.renewed_from_id.is_not(None))) \
+            == 1
 
 
 def test_revoked_pass_cannot_be_renewed(client, clerk):

@@ -8,13 +8,13 @@ from sqlalchemy import select
 from accounts.models import User
 from audit.models import AuditEntry
 from checkpoints.service import NotAssigned
-from core.db import db
+from core.db import db, utcnow
 from core.errors import ValidationFailed
 from passes.models import Pass
 from tests.conftest import count_rows
 from tests.integration.pass_data import holder
 from transfers.models import Handover
-from transfers.service import NotTransferStation, PassNotHonoured, create_handover
+from transfers.service import NotTransferStation, PassNotHonoured, read_handover
 
 STATION = "CP-HEPU"
 
@@ -113,7 +113,7 @@ def test_deny_pass_cannot_be_handed_over(app, station_officer, make_pass):
 def test_forged_code_is_refused(app, client, officer, token_for, make_pass):
     with app.app_context(), pytest.raises(PassNotHonoured) as refused:
         officer_row = _user(officer.id)
-        create_handover(handover_body("LP:/1234"), officer_row)
+        read_handover(handover_body("LP:/1234"), officer_row, utcnow())
     assert "arriving" in refused.value.fields
 
 
@@ -139,10 +139,10 @@ def test_officer_not_assigned_to_the_station_is_refused(app, make_user, make_pas
     arriving = make_pass()
     with app.app_context():
         with pytest.raises(NotAssigned):
-            create_handover(handover_body(arriving.qr_text), _user(other.id))
+            read_handover(handover_body(arriving.qr_text), _user(other.id), utcnow())
         with pytest.raises(NotTransferStation):
-            create_handover(handover_body(arriving.qr_text, checkpoint="CP-YINHAI"),
-                            _user(other.id))
+            read_handover(handover_body(arriving.qr_text, checkpoint="CP-YINHAI"),
+                          _user(other.id), utcnow())
 
 
 def test_bad_relay_driver_and_seals_are_named_and_nothing_is_stored(app, station_officer,
@@ -161,7 +161,8 @@ def test_bad_relay_driver_and_seals_are_named_and_nothing_is_stored(app, station
 def test_duplicate_seal_numbers_are_refused(app, officer, make_pass):
     arriving = make_pass()
     with app.app_context(), pytest.raises(ValidationFailed) as refused:
-        create_handover(handover_body(arriving.qr_text, seals=["A1", "a1"]), _user(officer.id))
+        read_handover(handover_body(arriving.qr_text, seals=["A1", "a1"]), _user(officer.id),
+                      utcnow())
     assert list(refused.value.fields) == ["seals"]
 
 
