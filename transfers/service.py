@@ -76,7 +76,6 @@ class NewHandover:
 
     checkpoint: str  # the transfer station's code
     arriving: str  # the arriving pass's number
-    arriving_verdict: str  # pass, or check: a yellow enterprise's cargo may still be relayed
     seals: tuple[str, ...]
     relay: Application  # the relay leg, read by the issuing rules
 
@@ -94,7 +93,7 @@ def read_handover(data: Mapping, officer: Officer, now: datetime) -> NewHandover
         raise ValidationFailed(fields.errors)
     checkpoint = station(code, officer)
     try:
-        arriving, verdict = _arriving_pass(arriving_text, checkpoint, now)
+        arriving, _ = _arriving_pass(arriving_text, checkpoint, now)
     except PassNotHonoured as refused:
         raise PassNotHonoured(fields.errors | refused.fields) from None
     check_enterprise(arriving.enterprise)
@@ -102,14 +101,18 @@ def read_handover(data: Mapping, officer: Officer, now: datetime) -> NewHandover
     fields.raise_if_invalid()
     assert relay is not None and seals is not None  # read without errors
     return NewHandover(checkpoint=checkpoint.code, arriving=arriving.number,
-                       arriving_verdict=verdict, seals=seals, relay=relay)
+                       seals=seals, relay=relay)
 
 
 @unit_of_work()
 def create_handover(new: NewHandover, officer: Officer, now: datetime) -> Handover:
     """Issue the relay pass, close the arriving pass and record the handover, all or nothing."""
     checkpoint = station(new.checkpoint, officer)
-    arriving = db.session.execute(select(Pass).where(Pass.number == new.arriving)).scalar_one()
+    # Judged again now that the write turn is held: a pass revoked, or an enterprise turned
+    # red, since the handover was read is not relayed.
+    arriving, verdict = _arriving_pass(
+        qr_text(db.session.execute(select(Pass).where(Pass.number == new.arriving)).scalar_one()),
+        checkpoint, now)
     enterprise = check_enterprise(arriving.enterprise)
     try:
         relay = passes.issue(new.relay, enterprise, officer)
@@ -118,7 +121,7 @@ def create_handover(new: NewHandover, officer: Officer, now: datetime) -> Handov
     _close(arriving, now)
     handover = Handover(checkpoint=checkpoint, officer_id=officer.id, arriving_pass=arriving,
                         relay_pass=relay, arriving_number=arriving.number,
-                        relay_number=relay.number, arriving_verdict=new.arriving_verdict,
+                        relay_number=relay.number, arriving_verdict=verdict,
                         seals=list(new.seals), cargo=new.relay.cargo,
                         relay_plate=new.relay.plate, created_at=now)
     db.session.add(handover)

@@ -11,10 +11,16 @@ from checkpoints.service import NotAssigned
 from core.db import db, utcnow
 from core.errors import ValidationFailed
 from passes.models import Pass
+from passes.service import revoke_pass
 from tests.conftest import count_rows
 from tests.integration.pass_data import holder
 from transfers.models import Handover
-from transfers.service import NotTransferStation, PassNotHonoured, read_handover
+from transfers.service import (
+    NotTransferStation,
+    PassNotHonoured,
+    create_handover,
+    read_handover,
+)
 
 STATION = "CP-HEPU"
 
@@ -107,6 +113,19 @@ def test_deny_pass_cannot_be_handed_over(app, station_officer, make_pass):
                                     data=form_of(handover_body(revoked.qr_text)))
     assert response.status_code == 422
     assert 'id="e-arriving"' in response.text
+    assert (count_rows(app, Handover), count_rows(app, Pass)) == (0, 1)
+
+
+def test_a_pass_revoked_after_the_handover_was_read_is_not_relayed(app, officer, make_user,
+                                                                   make_pass):
+    arriving = make_pass(plate="桂E12345", valid_until_h=100)
+    admin = make_user("admin")
+    with app.app_context():
+        new = read_handover(handover_body(arriving.qr_text), _user(officer.id), utcnow())
+        revoke_pass(arriving.number, "recalled", _user(admin.id))
+        with pytest.raises(PassNotHonoured) as refused:
+            create_handover(new, _user(officer.id), utcnow())
+    assert "arriving" in refused.value.fields
     assert (count_rows(app, Handover), count_rows(app, Pass)) == (0, 1)
 
 
