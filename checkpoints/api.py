@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from checkpoints import bundle, service, uploads, verify
-from checkpoints.inputs import read_new_checkpoint
+from checkpoints.inputs import read_new_checkpoint, read_scanned
 from checkpoints.models import Checkpoint
 from core.api import json_body
 from core.auth import caller_required, role_required
@@ -40,7 +40,7 @@ def list_all():
 @api.post("/verify")
 @caller_required("officer")
 def verify_pass():
-    result = verify.verify_request(json_body(), g.caller, utcnow())
+    result = verify.verify_request(read_scanned(json_body()), g.caller, utcnow())
     return jsonify(verdict_json(result))
 
 

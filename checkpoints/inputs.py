@@ -1,5 +1,5 @@
-"""A new checkpoint, a checkpoint's editable details and an upload of offline scans, read
-from the request body."""
+"""A new checkpoint, a checkpoint's editable details, a scan to verify and an upload of
+offline scans, read from the request body."""
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,6 +33,26 @@ class NewCheckpoint:
     area: str
     latitude: float | None = None  # WGS 84 degrees; both or neither
     longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """A verify request: the text a checkpoint's scanner read, where, and the plate the
+    officer saw (if they typed it)."""
+
+    qr: str
+    checkpoint: str
+    plate: str | None = None
+
+
+def read_scanned(data: Mapping) -> Scanned:
+    fields = Fields(data)
+    qr = fields.text("qr", max_length=current_app.config["MAX_CONTENT_LENGTH"])
+    checkpoint = fields.text("checkpoint", max_length=32)
+    plate = fields.text("plate", required=False, max_length=16)
+    fields.raise_if_invalid()
+    assert qr is not None and checkpoint is not None  # required, and nothing was refused
+    return Scanned(qr, checkpoint, plate)
 
 
 @dataclass(frozen=True)
