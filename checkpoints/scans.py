@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import ColumnClause, bindparam, func, literal_column, select
+from sqlalchemy import ColumnClause, ColumnElement, bindparam, func, literal_column, select
 from sqlalchemy.sql import Select
 
 from checkpoints import rules
@@ -72,17 +72,27 @@ def last_seen_elsewhere(pass_number: str, checkpoint, now: datetime,
 
 @cache
 def _last_seen_elsewhere():
-    """Built once, plain rows: every uploaded offline scan asks it (a live verify reads the
-    same scan inside checkpoints.service.post)."""
+    """Built once, plain rows: every uploaded offline scan asks it."""
     scans, checkpoints = Scan.__table__, Checkpoint.__table__
     return (select(scans.c.scanned_at, checkpoints.c.code, checkpoints.c.name,
                    checkpoints.c.area, checkpoints.c.latitude, checkpoints.c.longitude)
             .join(checkpoints, checkpoints.c.id == scans.c.checkpoint_id)
-            .where(scans.c.pass_number == bindparam("number"),
-                   scans.c.checkpoint_id != bindparam("checkpoint_id"),
-                   scans.c.scanned_at <= bindparam("now", type_=UTCDateTime),
-                   scans.c.scanned_at > bindparam("since", type_=UTCDateTime))
-            .order_by(scans.c.scanned_at.desc()).limit(1))
+            .where(scans.c.id == latest_elsewhere(bindparam("checkpoint_id")).scalar_subquery()))
+
+
+def latest_elsewhere(checkpoint_id: ColumnElement[int]) -> Select:
+    """The id of the pass's (bound as `number`) latest scan at a checkpoint other than
+    `checkpoint_id`, after `since` and up to `now`: one index range read
+    (ix_scans_pass_scanned). The one definition of the scan a possible copy is judged
+    against: the live verify reads it with its checkpoint (checkpoints.service.post), an
+    uploaded scan on its own (last_seen_elsewhere)."""
+    recent = Scan.__table__.alias("recent")
+    return (select(recent.c.id)
+            .where(recent.c.pass_number == bindparam("number"),
+                   recent.c.checkpoint_id != checkpoint_id,
+                   recent.c.scanned_at <= bindparam("now", type_=UTCDateTime),
+                   recent.c.scanned_at > bindparam("since", type_=UTCDateTime))
+            .order_by(recent.c.scanned_at.desc()).limit(1))
 
 
 @dataclass(frozen=True)

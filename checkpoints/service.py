@@ -10,10 +10,10 @@ from sqlalchemy import Connection, and_, bindparam, select
 from audit.service import record
 from checkpoints.inputs import NewCheckpoint
 from checkpoints.models import Checkpoint, Scan, officer_checkpoints
-from checkpoints.scans import LastSeen
+from checkpoints.scans import LastSeen, latest_elsewhere
 from core.access import Actor
 from core.auth import Caller
-from core.db import UTCDateTime, db
+from core.db import db
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.prepared import Prepared
 from core.unit_of_work import despite_rollback, unit_of_work
@@ -104,22 +104,12 @@ def post(connection: Connection, code: str, officer_id: int, pass_number: str | 
 
 @cache
 def _post() -> Prepared:
-    """Every verification asks it: compiled once, run on the driver (core.prepared). The
-    last scan elsewhere is one index range read (ix_scans_pass_scanned), as in
-    scans.last_seen_elsewhere."""
+    """Every verification asks it: compiled once, run on the driver (core.prepared)."""
     checkpoints, scans = Checkpoint.__table__, Scan.__table__
     there = checkpoints.alias("there")
     assignment = and_(officer_checkpoints.c.checkpoint_id == checkpoints.c.id,
                       officer_checkpoints.c.user_id == bindparam("officer_id"))
-    recent = scans.alias("recent")
-    latest_elsewhere = (
-        select(recent.c.id)
-        .where(recent.c.pass_number == bindparam("number"),
-               recent.c.checkpoint_id != checkpoints.c.id,
-               recent.c.scanned_at <= bindparam("now", type_=UTCDateTime),
-               recent.c.scanned_at > bindparam("since", type_=UTCDateTime))
-        .order_by(recent.c.scanned_at.desc()).limit(1)
-        .correlate(checkpoints).scalar_subquery())
+    latest = latest_elsewhere(checkpoints.c.id).correlate(checkpoints).scalar_subquery()
     return Prepared(
         select(checkpoints.c.id, checkpoints.c.code, checkpoints.c.name, checkpoints.c.area,
                checkpoints.c.latitude, checkpoints.c.longitude, checkpoints.c.active,
@@ -130,7 +120,7 @@ def _post() -> Prepared:
                there.c.longitude.label("earlier_longitude"))
         .select_from(checkpoints)
         .outerjoin(officer_checkpoints, assignment)
-        .outerjoin(scans, scans.c.id == latest_elsewhere)
+        .outerjoin(scans, scans.c.id == latest)
         .outerjoin(there, there.c.id == scans.c.checkpoint_id)
         .where(checkpoints.c.code == bindparam("code")))
 
