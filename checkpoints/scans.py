@@ -92,7 +92,9 @@ def latest_elsewhere(checkpoint_id: ColumnElement[int]) -> Select:
                    recent.c.checkpoint_id != checkpoint_id,
                    recent.c.scanned_at <= bindparam("now", type_=UTCDateTime),
                    recent.c.scanned_at > bindparam("since", type_=UTCDateTime))
-            .order_by(recent.c.scanned_at.desc()).limit(1))
+            # A literal LIMIT: with a bound one, PostgreSQL's generic plan for the prepared
+            # verify read cannot count on stopping at the first row.
+            .order_by(recent.c.scanned_at.desc()).limit(literal_column("1")))
 
 
 @dataclass(frozen=True)
