@@ -37,11 +37,17 @@ def record(actor: str, action: str, subject: str, **details) -> AuditEntry:
     if not in_unit_of_work():
         raise OutsideUnitOfWork("append audit entries inside core.unit_of_work.unit_of_work()")
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        # Two appends reading the same tail would fork the chain.
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    session.flush()
-    prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    # After this transaction's first append the chain's tail is that entry: the transaction
+    # holds the chain (the advisory lock, or SQLite's write lock) until it ends, and
+    # audit.anchor forgets APPENDED when it does. An issue appends three entries.
+    appended = session.info.get(APPENDED)
+    if appended is not None:
+        prev = appended[1]
+    else:
+        if session.get_bind().dialect.name == "postgresql":
+            # Two appends reading the same tail would fork the chain.
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+        prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     at = utcnow()
     # What is hashed must be exactly what the JSON column gives back later.
     details = json.loads(json.dumps(details, ensure_ascii=False, default=str))
