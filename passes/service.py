@@ -62,9 +62,9 @@ def issue(application: Application, enterprise: Enterprise, actor: Actor,
     # concurrent issuers queue, so this sees every pass committed before it.
     ensure_plate_free(application.plate, application.valid_from, application.valid_until,
                       utcnow(), replacing=renewed_from)
-    person = record_holder(enterprise, holder, actor.username)
+    person_id = record_holder(enterprise, holder, actor.username)
     pass_ = Pass(
-        number=number, kind=application.kind, enterprise=enterprise, person=person,
+        number=number, kind=application.kind, enterprise=enterprise, person_id=person_id,
         plate=application.plate, cargo=application.cargo, origin=application.origin,
         destination=application.destination, via=list(application.via),
         valid_from=application.valid_from,
@@ -88,8 +88,8 @@ def issue(application: Application, enterprise: Enterprise, actor: Actor,
 
 def _crew_seat(position: int, enterprise: Enterprise, member: Holder, actor: Actor) -> PassCrew:
     """A crew member on the enterprise's roster, their health facts recorded as the driver's."""
-    person = record_holder(enterprise, member, actor.username)
-    return PassCrew(position=position, person=person, name=mask_name(member.name),
+    person_id = record_holder(enterprise, member, actor.username)
+    return PassCrew(position=position, person_id=person_id, name=mask_name(member.name),
                     id_last4=id_last4(member.id_number))
 
 
