@@ -79,7 +79,8 @@ class Pass(Model):
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     enterprise: Mapped["Enterprise"] = relationship(lazy="joined")
-    key: Mapped[SigningKey] = relationship()
+    # Joined: a pass's status asks whether its key is revoked (`closed`).
+    key: Mapped[SigningKey] = relationship(lazy="joined")
     person: Mapped[Person] = relationship(lazy="joined")
     category: Mapped["Category | None"] = relationship(lazy="joined")
     renewed_from: Mapped["Pass | None"] = relationship(remote_side=[id])
