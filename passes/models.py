@@ -44,6 +44,11 @@ class PassSerial(Model):
         return f"<PassSerial {self.area}:{self.last}>"
 
 
+# The table typed as the Table it is (PassSerial.__table__ is typed as any FromClause), for
+# the Core UPDATE that takes the next serial (passes.service).
+serials_table = Model.metadata.tables["pass_serials"]
+
+
 class Pass(Model):
     __tablename__ = "passes"
     __table_args__ = (Index("ix_passes_enterprise_created", "enterprise_id", "created_at"),)

@@ -2,10 +2,11 @@
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
@@ -18,7 +19,7 @@ from core.unit_of_work import in_unit_of_work, unit_of_work
 from core.validation import Fields
 from core.validators import id_last4, mask_name
 from passes.application import Application, Holder, check_enterprise, read_application
-from passes.models import KINDS, STANDINGS, Pass, PassCrew, PassSerial
+from passes.models import KINDS, STANDINGS, Pass, PassCrew, PassSerial, serials_table
 from passes.plates import ensure_plate_free
 from passtokens import keys, qr, tokens
 from people.roster import record_holder
@@ -97,15 +98,22 @@ def _next_number() -> str:
     """The area code and the next serial; the row stays locked until the transaction ends,
     so concurrent issuers queue and a rolled-back issue leaves no gap."""
     area = current_app.config["AREA_CODE"]
-    bump = (update(PassSerial).where(PassSerial.area == area)
-            .values(last=PassSerial.last + 1).returning(PassSerial.last))
-    serial = db.session.scalar(bump)
+    connection = db.session.connection()
+    serial = connection.execute(_bump_serial(), {"of_area": area}).scalar()
     if serial is None:
         insert_ignoring_conflict(PassSerial, {"area": area, "last": 0}, ["area"])
-        serial = db.session.execute(bump).scalar_one()
+        serial = connection.execute(_bump_serial(), {"of_area": area}).scalar_one()
     if serial > LAST_SERIAL:
         raise SerialsExhausted()
     return f"{area}{serial:06d}"
+
+
+@cache
+def _bump_serial():
+    """Built once: every issue runs it, and then holds the row's lock until it commits."""
+    serials = serials_table.c
+    return (update(serials_table).where(serials.area == bindparam("of_area"))
+            .values(last=serials.last + 1).returning(serials.last))
 
 
 def get_pass(number: str, actor: Actor) -> Pass:
