@@ -21,3 +21,8 @@ class AuditEntry(Model):
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.id} {self.action} {self.subject}>"
+
+
+# The table typed as the Table it is (AuditEntry.__table__ is typed as any FromClause), for
+# the Core insert that appends entries (audit.service.record).
+audit_table = Model.metadata.tables["audit_log"]

@@ -4,10 +4,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
-from audit.models import AuditEntry
+from audit.models import AuditEntry, audit_table
 from core.db import db, utcnow
 from core.unit_of_work import in_unit_of_work
 
@@ -33,25 +34,39 @@ class OutsideUnitOfWork(RuntimeError):
 
 
 def record(actor: str, action: str, subject: str, **details) -> AuditEntry:
-    """Append an entry in the caller's unit of work; it commits or rolls back with the change."""
+    """Append an entry in the caller's unit of work; it commits or rolls back with the change.
+    The entry is returned as stored, outside the session."""
     if not in_unit_of_work():
         raise OutsideUnitOfWork("append audit entries inside core.unit_of_work.unit_of_work()")
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        # Two appends reading the same tail would fork the chain.
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    session.flush()
-    prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    # After this transaction's first append the chain's tail is that entry: the transaction
+    # holds the chain (the advisory lock, or SQLite's write lock) until it ends, and
+    # audit.anchor forgets APPENDED when it does. An issue appends three entries.
+    appended = session.info.get(APPENDED)
+    if appended is not None:
+        prev = appended[1]
+    else:
+        if session.get_bind().dialect.name == "postgresql":
+            # Two appends reading the same tail would fork the chain.
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+        prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
     at = utcnow()
     # What is hashed must be exactly what the JSON column gives back later.
     details = json.loads(json.dumps(details, ensure_ascii=False, default=str))
-    entry = AuditEntry(at=at, actor=actor, action=action, subject=subject, details=details,
-                       prev_hash=prev or GENESIS)
-    entry.hash = entry_hash(entry.prev_hash, at, actor, action, subject, details)
-    session.add(entry)
-    session.flush()
-    session.info[APPENDED] = (entry.id, entry.hash)  # anchored once the unit commits
-    return entry
+    prev = prev or GENESIS
+    values = {"at": at, "actor": actor, "action": action, "subject": subject,
+              "details": details, "prev_hash": prev,
+              "hash": entry_hash(prev, at, actor, action, subject, details)}
+    # A plain INSERT, not the ORM's add and flush: an issue appends three entries while it
+    # holds the serial's lock (bench/RESULTS.md, issue 17).
+    entry_id = session.connection().execute(_append(), values).scalar_one()
+    session.info[APPENDED] = (entry_id, values["hash"])  # anchored once the unit commits
+    return AuditEntry(id=entry_id, **values)
+
+
+@cache
+def _append():
+    return insert(audit_table).returning(audit_table.c.id)
 
 
 @dataclass

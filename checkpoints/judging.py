@@ -210,11 +210,12 @@ def checkpoint_verdicts(numbers: list[str], now: datetime) -> dict[str, Verdict]
     The tokens are the registry's own, so their signatures need no checking: only whether
     their key is still honoured, as reading the token would find.
     """
-    return {number: _registry_verdict(status, now)
+    return {number: registry_verdict(status, now)
             for number, status in standings(numbers, now).items()}
 
 
-def _registry_verdict(status: PassStatus, now: datetime) -> Verdict:
+def registry_verdict(status: PassStatus, now: datetime) -> Verdict:
+    """checkpoint_verdict of a pass from the registry's read of it (passes.standing)."""
     policy = _policy(status)
     if not status.key_published:
         unreadable = "key_revoked" if status.key_revoked else "unknown_key"

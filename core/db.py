@@ -1,6 +1,7 @@
 """The database: one SQLAlchemy instance, UTC timestamps, SQLite tuned for concurrent use."""
 import contextlib
 import fcntl
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -15,7 +16,9 @@ from sqlalchemy import (
     CursorResult,
     DateTime,
     Delete,
+    Insert,
     MetaData,
+    Table,
     Update,
     event,
     exc,
@@ -233,8 +236,16 @@ def insert_ignoring_conflict(model: type[Base], values: Mapping[str, object],
                              keys: list[str]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING: of two racing inserts, one wins, none fails.
     True if this one inserted the row."""
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[db.session.get_bind().dialect.name]
-    statement = (dialect.insert(model).values(**values)
-                 .on_conflict_do_nothing(index_elements=keys).returning(literal_column("1")))
+    statement = _insert_ignoring(db.session.get_bind().dialect.name, model.__table__,
+                                 tuple(keys))
     # RETURNING says whether this insert made the row, alike on every driver.
-    return db.session.execute(statement).first() is not None
+    return db.session.execute(statement, values).first() is not None
+
+
+@functools.cache
+def _insert_ignoring(dialect_name: str, table: Table, keys: tuple[str, ...]) -> Insert:
+    # Built once per table: issuing runs several of these inside the serial's lock, and
+    # building a statement costs more than running it on SQLite. The values are bound per call.
+    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    return (insert(table).on_conflict_do_nothing(index_elements=list(keys))
+            .returning(literal_column("1")))

@@ -11,7 +11,8 @@ from passes import renewal, service
 from passes.application import read_application
 from passes.models import Pass, Person
 from passes.responses import png_response
-from passes.verdicts import checkpoint_view
+from passes.standing import standing
+from passes.verdicts import registry_view
 from passtokens import tokens
 from people import roster as people
 from people.inputs import read_health_update
@@ -20,7 +21,14 @@ api = Blueprint("passes_api", __name__, url_prefix="/api/v1")
 
 
 def pass_json(pass_: Pass, now: datetime) -> dict:
-    """The pass as the API shows it; the first seven keys are the issuance result."""
+    """The pass as the API shows it; the first seven keys are the issuance result.
+
+    Its crew and checkpoint verdict come from the registry's one read of the pass
+    (passes.standing), as a list page's verdicts do: the registry's own token needs no second
+    check of its signature, and a pass just issued, expired by its commit, is not reloaded
+    piece by piece (bench/RESULTS.md, issue 17)."""
+    registry = standing(pass_.number, now)
+    assert registry is not None  # the pass was read from the registry, or committed to it
     return {
         "number": pass_.number,
         "qr_text": tokens.qr_text(pass_),
@@ -45,9 +53,9 @@ def pass_json(pass_: Pass, now: datetime) -> dict:
             "by": pass_.revoked_by},
         "renewed_from": pass_.renewed_from.number if pass_.renewed_from else None,
         "via": list(pass_.via or ()),
-        "crew": [{"name": seat.name, "id_last4": seat.id_last4} for seat in pass_.crew],
+        "crew": [{"name": seat.name, "id_last4": seat.id_last4} for seat in registry.crew],
         "handed_over_at": pass_.handed_over_at.isoformat() if pass_.handed_over_at else None,
-        "checkpoint_verdict": checkpoint_view(pass_, now).as_json(),
+        "checkpoint_verdict": registry_view(registry, now).as_json(),
     }
 
 

@@ -44,6 +44,11 @@ class PassSerial(Model):
         return f"<PassSerial {self.area}:{self.last}>"
 
 
+# The table typed as the Table it is (PassSerial.__table__ is typed as any FromClause), for
+# the Core UPDATE that takes the next serial (passes.service).
+serials_table = Model.metadata.tables["pass_serials"]
+
+
 class Pass(Model):
     __tablename__ = "passes"
     __table_args__ = (Index("ix_passes_enterprise_created", "enterprise_id", "created_at"),)
@@ -79,7 +84,8 @@ class Pass(Model):
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     enterprise: Mapped["Enterprise"] = relationship(lazy="joined")
-    key: Mapped[SigningKey] = relationship()
+    # Joined: a pass's status asks whether its key is revoked (`closed`).
+    key: Mapped[SigningKey] = relationship(lazy="joined")
     person: Mapped[Person] = relationship(lazy="joined")
     category: Mapped["Category | None"] = relationship(lazy="joined")
     renewed_from: Mapped["Pass | None"] = relationship(remote_side=[id])

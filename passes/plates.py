@@ -1,10 +1,12 @@
 """One vehicle, one live pass (一车一证): a plate's windows never overlap among live passes."""
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
-from core.db import db
+from core.db import UTCDateTime, db
 from core.errors import Conflict
 from passes.models import Pass
 
@@ -26,18 +28,31 @@ def live_passes_for_plate(plate: str, now: datetime) -> Select:
                               Pass.handed_over_at.is_(None))
 
 
-def overlapping_pass(plate: str, valid_from: datetime, valid_until: datetime, now: datetime,
-                     replacing: Pass | None = None) -> Pass | None:
-    """A live pass of the plate whose window overlaps the given one, other than `replacing`."""
-    statement = live_passes_for_plate(plate, now).where(
-        Pass.valid_from < valid_until, Pass.valid_until > valid_from)
-    if replacing is not None:
-        statement = statement.where(Pass.id != replacing.id)
-    return db.session.scalars(statement.limit(1)).first()
-
-
 def ensure_plate_free(plate: str | None, valid_from: datetime, valid_until: datetime,
                       now: datetime, replacing: Pass | None = None) -> None:
-    """Refuse (409 naming `plate`) a window that overlaps a live pass of the same vehicle."""
-    if plate and overlapping_pass(plate, valid_from, valid_until, now, replacing):
+    """Refuse (409 naming `plate`) a window that overlaps a live pass of the same vehicle,
+    other than the one `replacing`."""
+    if not plate:
+        return
+    # Through the session, so that passes this transaction has yet to flush (a bulk batch's
+    # earlier rows) count too.
+    overlapping = db.session.scalar(_overlapping(replacing is not None), {
+        "plate": plate, "now": now, "valid_from": valid_from, "valid_until": valid_until,
+        "replacing": replacing.id if replacing else None})
+    if overlapping is not None:
         raise PlateTaken()
+
+
+@cache
+def _overlapping(replacing: bool) -> Select:
+    """Built once: every issue asks while it holds the serial's lock."""
+    # The rule is written for a plate and a time; here they are parameters bound per call.
+    plate: Any = bindparam("plate")
+    now: Any = bindparam("now", type_=UTCDateTime)
+    statement = (live_passes_for_plate(plate, now)
+                 .with_only_columns(Pass.id)
+                 .where(Pass.valid_from < bindparam("valid_until", type_=UTCDateTime),
+                        Pass.valid_until > bindparam("valid_from", type_=UTCDateTime)))
+    if replacing:
+        statement = statement.where(Pass.id != bindparam("replacing"))
+    return statement.limit(1)

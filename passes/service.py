@@ -1,9 +1,10 @@
 """Issuing, finding, revoking and renewing passes."""
 import secrets
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
@@ -16,7 +17,7 @@ from core.unit_of_work import in_unit_of_work, unit_of_work
 from core.validation import Fields
 from core.validators import id_last4, mask_name
 from passes.application import Application, Holder, check_enterprise
-from passes.models import KINDS, STANDINGS, Pass, PassCrew, PassSerial
+from passes.models import KINDS, STANDINGS, Pass, PassCrew, PassSerial, serials_table
 from passes.plates import ensure_plate_free
 from passtokens import keys, qr, tokens
 from people.roster import record_holder
@@ -63,9 +64,9 @@ def issue(application: Application, enterprise: Enterprise, actor: Actor,
     # concurrent issuers queue, so this sees every pass committed before it.
     ensure_plate_free(application.plate, application.valid_from, application.valid_until,
                       utcnow(), replacing=renewed_from)
-    person = record_holder(enterprise, holder, actor.username)
+    person_id = record_holder(enterprise, holder, actor.username)
     pass_ = Pass(
-        number=number, kind=application.kind, enterprise=enterprise, person=person,
+        number=number, kind=application.kind, enterprise=enterprise, person_id=person_id,
         plate=application.plate, cargo=application.cargo, origin=application.origin,
         destination=application.destination, via=list(application.via),
         valid_from=application.valid_from,
@@ -89,8 +90,8 @@ def issue(application: Application, enterprise: Enterprise, actor: Actor,
 
 def _crew_seat(position: int, enterprise: Enterprise, member: Holder, actor: Actor) -> PassCrew:
     """A crew member on the enterprise's roster, their health facts recorded as the driver's."""
-    person = record_holder(enterprise, member, actor.username)
-    return PassCrew(position=position, person=person, name=mask_name(member.name),
+    person_id = record_holder(enterprise, member, actor.username)
+    return PassCrew(position=position, person_id=person_id, name=mask_name(member.name),
                     id_last4=id_last4(member.id_number))
 
 
@@ -98,15 +99,22 @@ def _next_number() -> str:
     """The area code and the next serial; the row stays locked until the transaction ends,
     so concurrent issuers queue and a rolled-back issue leaves no gap."""
     area = current_app.config["AREA_CODE"]
-    bump = (update(PassSerial).where(PassSerial.area == area)
-            .values(last=PassSerial.last + 1).returning(PassSerial.last))
-    serial = db.session.scalar(bump)
+    connection = db.session.connection()
+    serial = connection.execute(_bump_serial(), {"of_area": area}).scalar()
     if serial is None:
         insert_ignoring_conflict(PassSerial, {"area": area, "last": 0}, ["area"])
-        serial = db.session.execute(bump).scalar_one()
+        serial = connection.execute(_bump_serial(), {"of_area": area}).scalar_one()
     if serial > LAST_SERIAL:
         raise SerialsExhausted()
     return f"{area}{serial:06d}"
+
+
+@cache
+def _bump_serial():
+    """Built once: every issue runs it, and then holds the row's lock until it commits."""
+    serials = serials_table.c
+    return (update(serials_table).where(serials.area == bindparam("of_area"))
+            .values(last=serials.last + 1).returning(serials.last))
 
 
 def get_pass(number: str, actor: Actor) -> Pass:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from passes.models import Pass
+from passes.standing import PassStatus
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,13 @@ def checkpoint_view(pass_: Pass, now: datetime) -> CheckpointView:
     from checkpoints import judging
 
     return _view(judging.checkpoint_verdict(pass_, now))
+
+
+def registry_view(status: PassStatus, now: datetime) -> CheckpointView:
+    """checkpoint_view from the registry's read of the pass, which the caller has in hand."""
+    from checkpoints import judging
+
+    return _view(judging.registry_verdict(status, now))
 
 
 def checkpoint_views(passes: list[Pass], now: datetime) -> dict[str, CheckpointView]:

@@ -108,3 +108,9 @@ class HealthResult(Model):
 
     def __repr__(self) -> str:
         return f"<HealthResult {self.person_id} {self.kind}={self.value}>"
+
+
+# The tables typed as the Tables they are (Person.__table__ is typed as any FromClause), for
+# the Core statements that record an application's holder (people.health.record_report).
+people_table = Model.metadata.tables["people"]
+health_results_table = Model.metadata.tables["health_results"]

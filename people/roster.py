@@ -19,20 +19,18 @@ from whitelist.models import Enterprise
 
 
 def record_holder(enterprise: Enterprise, holder: Holder, actor: str,
-                  now: datetime | None = None) -> Person:
+                  now: datetime | None = None) -> int:
     """The person an application names, put on the enterprise's roster, with the health
-    facts it quotes recorded as the enterprise's report."""
+    facts it quotes recorded as the enterprise's report; the person's id."""
     now = now or utcnow()
-    person = health.person_for(holder.id_number, holder.name, holder.phone)
+    person_id = health.record_report(
+        holder.id_number, holder.name, holder.phone, colour=holder.health_code,
+        result=holder.test_result, sampled_at=holder.test_sampled_at,
+        source=health.enterprise_source(enterprise.code), actor=actor, now=now)
     insert_ignoring_conflict(EnterprisePerson, {"enterprise_id": enterprise.id,
-                                                "person_id": person.id, "added_at": now},
+                                                "person_id": person_id, "added_at": now},
                              ["enterprise_id", "person_id"])
-    source = health.enterprise_source(enterprise.code)
-    health.record_code(person, holder.health_code, now, source=source, actor=actor)
-    health.record_test(person, holder.test_result, holder.test_sampled_at, source=source,
-                       actor=actor)
-    restore_if_cleared(person, now)
-    return person
+    return person_id
 
 
 def whitelisted_drivers(now: datetime | None = None) -> int:

@@ -26,3 +26,8 @@ class IssuingQuota(Model):
 
     def __repr__(self) -> str:
         return f"<IssuingQuota enterprise={self.enterprise_id} {self.per_hour}/{self.per_day}>"
+
+
+# The table typed as the Table it is (IssuingQuota.__table__ is typed as any FromClause), for
+# the Core UPDATE that counts each issue (quotas.service.take).
+quotas_table = Model.metadata.tables["issuing_quotas"]

@@ -6,19 +6,20 @@ passes.service.issue, which calls take() once per pass.
 """
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, update
+from sqlalchemy import bindparam, case, update
 
 from audit.service import record
 from core.access import Actor
-from core.db import db, insert_ignoring_conflict, utcnow
+from core.db import UTCDateTime, db, insert_ignoring_conflict, utcnow
 from core.errors import DomainError
 from core.unit_of_work import unit_of_work
 from quotas.inputs import Limits
-from quotas.models import IssuingQuota
+from quotas.models import IssuingQuota, quotas_table
 from whitelist.models import Enterprise
 
 HOUR = timedelta(hours=1)
@@ -81,15 +82,21 @@ def take(enterprise_id: int, now: datetime | None = None) -> None:
 
 
 def _bump(enterprise_id: int, hour: datetime, day: datetime):
-    quota = IssuingQuota
-    statement = (
-        update(quota).where(quota.enterprise_id == enterprise_id)
+    return db.session.connection().execute(
+        _counting(), {"enterprise": enterprise_id, "hour": hour, "day": day}).one_or_none()
+
+
+@cache
+def _counting():
+    """Built once: every issue runs it. A count from an older window starts again at 1."""
+    quota = quotas_table.c
+    hour, day = bindparam("hour", type_=UTCDateTime), bindparam("day", type_=UTCDateTime)
+    return (
+        update(quotas_table).where(quota.enterprise_id == bindparam("enterprise"))
         .values(hour_count=case((quota.hour_start == hour, quota.hour_count + 1), else_=1),
                 day_count=case((quota.day_start == day, quota.day_count + 1), else_=1),
                 hour_start=hour, day_start=day)
-        .returning(quota.hour_count, quota.day_count, quota.per_hour, quota.per_day)
-        .execution_options(synchronize_session=False))
-    return db.session.execute(statement).one_or_none()
+        .returning(quota.hour_count, quota.day_count, quota.per_hour, quota.per_day))
 
 
 def windows(now: datetime) -> tuple[datetime, datetime]:

@@ -139,6 +139,33 @@ def test_every_health_change_is_audited_with_its_source(app, client, clerk, admi
     assert sorted(stored) == sorted([code, code, "platform"])
 
 
+def test_an_application_for_a_known_driver_makes_its_facts_current_and_restores_them(
+        app, client, clerk):
+    issue(client, clerk)
+    with app.app_context():
+        person = db.session.scalar(select(Person))
+        # As the daily re-check drops someone; the driver has since changed phones.
+        person.whitelisted, person.delisted_at = False, datetime.now(UTC)
+        person.phone = "13900000000"
+        db.session.commit()
+    data = vehicle(plate="桂E54321")
+    data["driver"]["test"]["sampled_at"] = hours_ago(1)
+    issue(client, clerk, data)
+    with app.app_context():
+        person = db.session.scalar(select(Person))
+        assert person.whitelisted and person.delisted_at is None
+        assert person.phone == "13800000000"
+        assert person.test_sampled_at == datetime.fromisoformat(
+            data["driver"]["test"]["sampled_at"])
+        facts = db.session.execute(select(HealthResult.kind, HealthResult.value)
+                                   .order_by(HealthResult.id)).all()
+        audited = db.session.scalars(select(AuditEntry.details["kind"].as_string()).where(
+            AuditEntry.action == "person.health").order_by(AuditEntry.id)).all()
+    # The same colour again is no new result, only a later "as of".
+    assert facts == [("health_code", "green"), ("test", "negative"), ("test", "negative")]
+    assert audited == ["health_code", "test", "test"]
+
+
 def test_enterprise_health_update_is_kept_in_the_persons_history(app, client, clerk):
     issue(client, clerk)
     person_id = client.get("/api/v1/people", headers=clerk.headers).json["items"][0]["id"]
