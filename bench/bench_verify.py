@@ -20,13 +20,12 @@ from pathlib import Path
 
 from harness import (
     CHECKPOINT,
+    CpuUse,
     WrkResult,
     add_server_options,
     api_token,
-    backend_pids,
     call,
     count_rows,
-    cpu_seconds,
     databases,
     demo_city,
     durability,
@@ -36,8 +35,8 @@ from harness import (
     profile_by_package,
     profile_top_frames,
     profiled,
-    worker_pids,
     wrk,
+    wrk_costed,
 )
 
 
@@ -70,27 +69,22 @@ def measure(kind: str, args) -> bool:
         scans_before = count_rows(url, "scans")
         print(load_average())
         runs: dict[str, list[WrkResult]] = {name: [] for name in targets}
-        cpu: dict[str, tuple[float, float]] = {name: (0.0, 0.0) for name in targets}
+        cpu = {name: CpuUse() for name in targets}
         for _ in range(args.rounds):
             for name, (address, options) in targets.items():
                 serving = lean_server if name.startswith("lean") else server
-                workers, backends = worker_pids(serving), backend_pids(url)
-                before = cpu_seconds(workers), cpu_seconds(backends)
-                runs[name].append(wrk(address, args.seconds, args.connections, **options))
-                app_cpu, database_cpu = cpu[name]
-                cpu[name] = (app_cpu + cpu_seconds(workers) - before[0],
-                             database_cpu + cpu_seconds(backends) - before[1])
+                result, used = wrk_costed(serving, url, address, args.seconds,
+                                          args.connections, **options)
+                runs[name].append(result)
+                cpu[name] += used
         print(load_average())
         recorded = count_rows(url, "scans") - scans_before
         for name, results in runs.items():
             print(f"{name} | runs {', '.join(f'{r.rate:,.0f}' for r in results)} req/s | "
                   f"median {median_of(results).row()}")
-        # Unlike the rates, hardly moved by what else runs on the machine.
-        print("CPU per request, all rounds (gunicorn workers + database server processes):")
-        for name, (app_cpu, database_cpu) in cpu.items():
-            requests = sum(result.requests for result in runs[name])
-            print(f"  {name}: {app_cpu * 1000 / requests:.2f} ms + "
-                  f"{database_cpu * 1000 / requests:.2f} ms")
+        print("CPU per request, all rounds:")
+        for name, used in cpu.items():
+            print(f"  {name}: {used.per_request(sum(r.requests for r in runs[name]))}")
         bare, verify = (median_of(runs[name]) for name in list(targets)[:2])
         print(f"verify / bare = {verify.rate / bare.rate:.2f} (medians)")
         if lean_server is not None:

@@ -110,13 +110,13 @@ def throwaway_database(kind: str) -> Iterator[str]:
         admin.dispose()
 
 
-def demo_city(kind: str) -> contextlib.AbstractContextManager[tuple[str, dict]]:
-    """A throwaway database holding the demo city; yields (url, env)."""
+def demo_city(kind: str, **settings: str) -> contextlib.AbstractContextManager[tuple[str, dict]]:
+    """A throwaway database holding the demo city; yields (url, env), with `settings` in it."""
 
     @contextlib.contextmanager
     def seeded():
         with throwaway_database(kind) as url:
-            env = app_env(url)
+            env = app_env(url, **settings)
             flask(env, "init-db")
             flask(env, "seed-demo")
             yield url, env
@@ -506,6 +506,32 @@ def backend_pids(url: str) -> list[int]:
                 " AND pid <> pg_backend_pid()")).scalars())
     finally:
         engine.dispose()
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds a run cost the app's gunicorn workers and the database's server processes:
+    unlike the rates, hardly moved by what else runs on the machine."""
+
+    app: float = 0.0
+    database: float = 0.0
+
+    def __add__(self, other: "CpuUse") -> "CpuUse":
+        return CpuUse(self.app + other.app, self.database + other.database)
+
+    def per_request(self, requests: int) -> str:
+        return (f"{self.app * 1000 / requests:.2f} ms app + "
+                f"{self.database * 1000 / requests:.2f} ms database")
+
+
+def wrk_costed(server: Server, database_url: str, url: str, seconds: float,
+               connections: int = 32, **options) -> tuple[WrkResult, CpuUse]:
+    """wrk on `url` (as wrk() takes it), with the CPU the server and database used meanwhile."""
+    workers, backends = worker_pids(server), backend_pids(database_url)
+    before = CpuUse(cpu_seconds(workers), cpu_seconds(backends))
+    result = wrk(url, seconds, connections, **options)
+    after = CpuUse(cpu_seconds(workers), cpu_seconds(backends))
+    return result, CpuUse(after.app - before.app, after.database - before.database)
 
 
 def load_average() -> str:
