@@ -23,6 +23,7 @@ from harness import (
     CpuUse,
     WrkResult,
     add_server_options,
+    analyze,
     api_token,
     call,
     count_rows,
@@ -66,6 +67,7 @@ def measure(kind: str, args) -> bool:
                 lean_server.url + "/api/v1/verify", {"bodies": bodies, "token": officer})
         for address, options in targets.values():  # warm every worker up
             wrk(address, 2, args.connections, **options)
+        analyze(url)
         scans_before = count_rows(url, "scans")
         print(load_average())
         runs: dict[str, list[WrkResult]] = {name: [] for name in targets}
