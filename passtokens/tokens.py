@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import or_, update
+
 from core import crypto
+from core.db import db
 from passtokens import keys, qr
 from passtokens.models import SigningKey
 
@@ -43,9 +46,21 @@ def sign_pass(pass_: Pass, cargo_position: int | None, key: SigningKey | None = 
     pass_.kid = key.kid
     pass_.token = crypto.sign(claims_for(pass_, cargo_position), keys.private_key(key), key.kid,
                               deflate=True)
-    if key.last_pass_expires_at is None or key.last_pass_expires_at < pass_.valid_until:
-        key.last_pass_expires_at = pass_.valid_until
+    _keep_published_until(key, pass_.valid_until)
     return pass_.token
+
+
+def _keep_published_until(key: SigningKey, valid_until: datetime) -> None:
+    """Move the key's last expiry later, never earlier: in the database, not from the copy
+    loaded before the issue's locks, which a concurrent issue may have moved on since (the
+    key would then leave the JWKS while a pass it signed is still valid)."""
+    db.session.execute(
+        update(SigningKey)
+        .where(SigningKey.kid == key.kid, or_(SigningKey.last_pass_expires_at.is_(None),
+                                              SigningKey.last_pass_expires_at < valid_until))
+        .values(last_pass_expires_at=valid_until)
+        .execution_options(synchronize_session=False))
+    db.session.expire(key, ["last_pass_expires_at"])
 
 
 def qr_text(pass_: Pass) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from core import crypto
 from core.db import db, utcnow
 from passes.models import Pass
-from passtokens import keys, qr
+from passtokens import keys, qr, tokens
 from passtokens.models import SigningKey
 from tests.integration.pass_data import make_clerk, personnel, resident_id, vehicle
 
@@ -105,6 +105,22 @@ def test_rotation_keeps_old_passes_verifying(app, client, clerk, runner):
     assert verify_with_jwks(client, new["qr_text"])["jti"] == new["number"]
     listing = runner.invoke(args=["keys", "list"]).output
     assert f"{old_kid}" in listing and "published" in listing and "signing" in listing
+
+
+def test_signing_never_moves_a_keys_last_expiry_earlier(app, client, clerk):
+    """The key as loaded before another issue committed a later expiry is stale: signing a
+    pass that ends sooner must not write its older view back."""
+    issue(client, clerk)
+    later = utcnow() + timedelta(days=30)
+    with app.app_context():
+        key = keys.signing_key()
+        db.session.execute(update(SigningKey.__table__).where(SigningKey.kid == key.kid)
+                           .values(last_pass_expires_at=later))  # another issue's commit
+        sooner = db.session.scalar(select(Pass).limit(1))
+        sooner.valid_until += timedelta(hours=1)  # later than the key's loaded copy says
+        tokens.sign_pass(sooner, None, key)
+        db.session.commit()
+        assert db.session.get(SigningKey, key.kid).last_pass_expires_at == later
 
 
 def test_retired_key_leaves_the_jwks_once_its_last_pass_expires(app, client, clerk, runner):
