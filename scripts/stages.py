@@ -2,7 +2,9 @@
 integration on SQLite, integration on PostgreSQL, browser, cluster.
 
 Every stage runs even when an earlier one failed; the summary at the end lists each
-stage's result and time, and the exit status is non-zero if any failed.
+stage's result and time, and the exit status is non-zero if any failed. A stage that finds
+nothing to run fails too: its tests were lost (a moved folder, a marker no test carries),
+and green must not hide that.
 
     .venv/bin/python scripts/stages.py                 # every stage
     .venv/bin/python scripts/stages.py unit browser    # the stages named
@@ -34,19 +36,20 @@ class Stage:
     commands: list[list[str]]
 
     def run(self) -> str:
-        """Run the commands in order (all of them, even after a failure): passed, failed
-        or skipped (nothing to run)."""
+        """Run the commands in order (all of them, even after a failure): passed, failed,
+        or empty (a pytest command collected no test)."""
         results = [self._run(command) for command in self.commands]
-        if "failed" in results:
-            return "failed"
-        return "passed" if "passed" in results else "skipped"
+        for outcome in ("failed", "empty"):
+            if outcome in results:
+                return outcome
+        return "passed"
 
     @staticmethod
     def _run(command: list[str]) -> str:
         print("$", " ".join(command), flush=True)
         status = subprocess.run(command, cwd=ROOT, check=False).returncode
         if status == NO_TESTS_COLLECTED and "pytest" in command:
-            return "skipped"
+            return "empty"
         return "passed" if status == 0 else "failed"
 
 
@@ -91,9 +94,9 @@ def main(names: list[str]) -> int:
     print(f"\n{'stage':{width}}  result   time")
     for name, result, seconds in rows:
         print(f"{name:{width}}  {result:7}  {seconds:5.0f} s")
-    failed = [name for name, result, _ in rows if result == "failed"]
-    print(f"\n{len(failed)} of {len(rows)} stages failed" if failed
-          else f"\nall {len(rows)} stages passed or had nothing to run")
+    failed = [name for name, result, _ in rows if result != "passed"]
+    print(f"\n{len(failed)} of {len(rows)} stages failed or ran no test" if failed
+          else f"\nall {len(rows)} stages passed")
     return 1 if failed else 0
 
 
