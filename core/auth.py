@@ -39,25 +39,6 @@ class WebOnlySessionInterface(SecureCookieSessionInterface):
         return request.is_secure if configured is None else bool(configured)
 
 
-def role_required(
-        *roles: str) -> Callable[[Callable[P, R]], Callable[P, R | ResponseReturnValue]]:
-    """Let in only signed-in users holding one of these roles."""
-
-    def decorator(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
-        @wraps(view)
-        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
-            if not current_user.is_authenticated:
-                refusal: ResponseReturnValue = login_manager.unauthorized()
-                return refusal
-            if current_user.role not in roles:
-                raise Forbidden()
-            return view(*args, **kwargs)
-
-        return _allow(wrapped, roles)
-
-    return decorator
-
-
 class Caller(Protocol):
     """Who calls an API view, as far as the verify path needs to know."""
 
@@ -67,6 +48,37 @@ class Caller(Protocol):
     def username(self) -> str: ...
     @property
     def role(self) -> str: ...
+
+
+def role_required(
+        *roles: str) -> Callable[[Callable[P, R]], Callable[P, R | ResponseReturnValue]]:
+    """Let in only signed-in users holding one of these roles."""
+    return _guarded(roles, _signed_in_user)
+
+
+def _signed_in_user() -> Caller | None:
+    return current_user if current_user.is_authenticated else None
+
+
+def _guarded(roles: tuple[str, ...], caller_of: Callable[[], Caller | None]
+             ) -> Callable[[Callable[P, R]], Callable[P, R | ResponseReturnValue]]:
+    """Refuse the view to a caller that `caller_of` cannot name (401) or whose role is not
+    one of `roles` (403)."""
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
+        @wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
+            caller = caller_of()
+            if caller is None:
+                refusal: ResponseReturnValue = login_manager.unauthorized()
+                return refusal
+            if caller.role not in roles:
+                raise Forbidden()
+            return view(*args, **kwargs)
+
+        return _allow(wrapped, roles)
+
+    return decorator
 
 
 # accounts registers how a bearer token becomes a caller (caller_loader).
@@ -86,26 +98,16 @@ def caller_required(
     """role_required for API views that need only who calls (id, username, role), as
     `g.caller`: the caller comes from a cache of a second or so, not from the ORM user that
     current_user loads (accounts/callers.py says why and how stale it may be)."""
+    return _guarded(roles, _bearer_caller)
 
-    def decorator(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
-        @wraps(view)
-        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
-            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-            token = token.strip()
-            caller = None
-            if _load_caller is not None and scheme.lower() == "bearer" and token:
-                caller = _load_caller(token)
-            if caller is None:
-                refusal: ResponseReturnValue = login_manager.unauthorized()
-                return refusal
-            if caller.role not in roles:
-                raise Forbidden()
-            g.caller = caller
-            return view(*args, **kwargs)
 
-        return _allow(wrapped, roles)
-
-    return decorator
+def _bearer_caller() -> Caller | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if _load_caller is None or scheme.lower() != "bearer" or not token:
+        return None
+    caller = g.caller = _load_caller(token)
+    return caller
 
 
 def signed_in(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
