@@ -23,3 +23,6 @@ class SigningKey(Model):
 
     def __repr__(self) -> str:
         return f"<SigningKey {self.kid}>"
+
+
+signing_keys_table = Model.metadata.tables["signing_keys"]

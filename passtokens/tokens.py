@@ -5,14 +5,15 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import Update, bindparam, or_, update
 
 from core import crypto
-from core.db import db
+from core.db import UTCDateTime, db
 from passtokens import keys, qr
-from passtokens.models import SigningKey
+from passtokens.models import SigningKey, signing_keys_table
 
 if TYPE_CHECKING:  # a pass is signed, but this package depends on no pass code
     from passes.models import Pass
@@ -54,13 +55,20 @@ def _keep_published_until(key: SigningKey, valid_until: datetime) -> None:
     """Move the key's last expiry later, never earlier: in the database, not from the copy
     loaded before the issue's locks, which a concurrent issue may have moved on since (the
     key would then leave the JWKS while a pass it signed is still valid)."""
-    db.session.execute(
-        update(SigningKey)
-        .where(SigningKey.kid == key.kid, or_(SigningKey.last_pass_expires_at.is_(None),
-                                              SigningKey.last_pass_expires_at < valid_until))
-        .values(last_pass_expires_at=valid_until)
-        .execution_options(synchronize_session=False))
+    db.session.execute(_extend_publication(), {"key_id": key.kid, "valid_until": valid_until})
     db.session.expire(key, ["last_pass_expires_at"])
+
+
+@cache
+def _extend_publication() -> Update:
+    """Built once, on the table: every issue runs it."""
+    columns = signing_keys_table.c
+    valid_until = bindparam("valid_until", type_=UTCDateTime)
+    return (update(signing_keys_table)
+            .where(columns.kid == bindparam("key_id"),
+                   or_(columns.last_pass_expires_at.is_(None),
+                       columns.last_pass_expires_at < valid_until))
+            .values(last_pass_expires_at=valid_until))
 
 
 def qr_text(pass_: Pass) -> str:
