@@ -53,7 +53,7 @@ def list_checkpoints():
     return select(Checkpoint).order_by(Checkpoint.code)
 
 
-def is_assigned(checkpoint: Checkpoint, officer) -> bool:
+def is_assigned(checkpoint: Checkpoint, officer: Caller) -> bool:
     return db.session.scalar(
         select(officer_checkpoints.c.user_id).where(
             officer_checkpoints.c.user_id == officer.id,
@@ -61,7 +61,7 @@ def is_assigned(checkpoint: Checkpoint, officer) -> bool:
     ) is not None
 
 
-def check_assigned(checkpoint: Checkpoint, officer) -> None:
+def check_assigned(checkpoint: Checkpoint, officer: Caller) -> None:
     """Refuse an officer who records at a checkpoint they do not staff; the attempt is audited."""
     if not is_assigned(checkpoint, officer):
         refuse_unassigned(checkpoint, officer)

@@ -8,11 +8,13 @@ from typing import Protocol
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from accounts.models import User
 from audit.service import record
 from checkpoints import service as checkpoints
 from checkpoints.judging import judge
 from checkpoints.models import Checkpoint, Scan
 from checkpoints.reading import MAX_QR_TEXT, read_pass
+from core.auth import Caller
 from core.db import db, rows_changed
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.unit_of_work import unit_of_work
@@ -44,12 +46,12 @@ class PassNotHonoured(ValidationFailed):
     message = _l("The arriving pass is not honoured: it cannot be handed over.")
 
 
-def stations_of(officer) -> list[Checkpoint]:
+def stations_of(officer: User) -> list[Checkpoint]:
     """The open transfer stations this officer staffs."""
     return [c for c in officer.checkpoints if c.kind == "transfer_station" and c.active]
 
 
-def station(code: str | None, officer) -> Checkpoint:
+def station(code: str | None, officer: Caller) -> Checkpoint:
     """A transfer station the officer staffs; other checkpoints are refused (403)."""
     checkpoint = checkpoints.find(code) if code else None
     if checkpoint is None or not checkpoint.active:
@@ -209,7 +211,7 @@ def _relay_path(path: str) -> str:
     return path if head == "cargo" else "arriving"
 
 
-def get_handover(handover_id: int, actor) -> Handover:
+def get_handover(handover_id: int, actor: Caller) -> Handover:
     """A handover the actor may see: an admin any, an officer those of their stations."""
     handover = db.session.get(Handover, handover_id)
     if handover is None or (actor.role != "admin"
