@@ -4,25 +4,19 @@ The server judges each scan again as of its `scanned_at` (checkpoints/rejudge.py
 verdict and reasons are the server's, which every count uses; the handheld's are kept beside
 them (client_verdict, client_reasons) and a disagreement shows in the scan log.
 """
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
 from checkpoints import service
 from checkpoints.inputs import UploadedScan, read_uploaded_scans
 from checkpoints.models import Checkpoint, Scan, officer_checkpoints, scans_table
 from checkpoints.rejudge import judge_at
 from core.auth import Caller
-from core.db import db
+from core.db import db, ignoring_conflict
 from core.errors import Message
 from core.unit_of_work import unit_of_work
-
-# Each dialect's INSERT ... ON CONFLICT DO NOTHING: the unique constraint, not a prior
-# SELECT, decides between two uploads of one scan racing each other.
-_INSERTS: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
-    "postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def read_upload(data: Mapping, officer: Caller, now: datetime) -> tuple[UploadedScan, ...]:
@@ -62,7 +56,10 @@ def _judge_and_insert(scans: Sequence[UploadedScan], mine: dict[str, Checkpoint]
     new. One at a time, so that a scan sees the batch's earlier ones (possible_copy)."""
     known = set(db.session.scalars(select(Scan.client_id).where(
         Scan.client_id.in_([scan.client_id for scan in scans]))))
-    insert = _INSERTS[db.session.get_bind().dialect.name]
+    # The unique client id, not the read above, decides between two uploads of one scan
+    # racing each other.
+    insert = ignoring_conflict(db.session.get_bind().dialect.name, scans_table, ("client_id",),
+                               returning="id")
     accepted = 0
     for scan in sorted(scans, key=lambda scan: scan.scanned_at):
         if scan.client_id in known:
@@ -77,7 +74,5 @@ def _judge_and_insert(scans: Sequence[UploadedScan], mine: dict[str, Checkpoint]
                "scanned_at": scan.scanned_at, "received_at": now, "offline": True,
                "verdict": decision.verdict, "reasons": list(decision.reasons),
                "pass_number": number, "enterprise_code": enterprise}
-        statement = (insert(scans_table).values(row)
-                     .on_conflict_do_nothing(index_elements=["client_id"]).returning(Scan.id))
-        accepted += len(db.session.execute(statement).all())
+        accepted += len(db.session.execute(insert, row).all())
     return accepted

@@ -236,16 +236,20 @@ def insert_ignoring_conflict(model: type[Base], values: Mapping[str, object],
                              keys: list[str]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING: of two racing inserts, one wins, none fails.
     True if this one inserted the row."""
-    statement = _insert_ignoring(db.session.get_bind().dialect.name, model.__table__,
-                                 tuple(keys))
-    # RETURNING says whether this insert made the row, alike on every driver.
+    statement = ignoring_conflict(db.session.get_bind().dialect.name, model.__table__,
+                                  tuple(keys))
     return db.session.execute(statement, values).first() is not None
 
 
 @functools.cache
-def _insert_ignoring(dialect_name: str, table: Table, keys: tuple[str, ...]) -> Insert:
-    # Built once per table: issuing runs several of these inside the serial's lock, and
-    # building a statement costs more than running it on SQLite. The values are bound per call.
+def ignoring_conflict(dialect_name: str, table: Table, keys: tuple[str, ...],
+                      returning: str | None = None) -> Insert:
+    """The table's INSERT ... ON CONFLICT (keys) DO NOTHING, RETURNING the named column (or
+    1): a row back says this insert made the row, alike on every driver.
+
+    Built once per table: issuing runs several of these inside the serial's lock, and
+    building a statement costs more than running it on SQLite. The values are bound per call.
+    """
     insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
     return (insert(table).on_conflict_do_nothing(index_elements=list(keys))
-            .returning(literal_column("1")))
+            .returning(table.c[returning] if returning else literal_column("1")))

@@ -15,11 +15,10 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from audit.service import record
 from core import events
-from core.db import UTCDateTime, db, insert_ignoring_conflict
+from core.db import UTCDateTime, db, ignoring_conflict, insert_ignoring_conflict
 from core.validators import resident_id_birth_date
 from people.models import HealthResult, Person, health_results_table, people_table
 
@@ -63,7 +62,9 @@ def record_report(id_number: str, name: str, phone: str, *, colour: str,
     """
     id_number = id_number.upper()
     connection = db.session.connection()
-    person_id = connection.execute(_insert_person(connection.dialect.name), {
+    insert_person = ignoring_conflict(connection.dialect.name, people_table, ("id_number",),
+                                      returning="id")
+    person_id = connection.execute(insert_person, {
         "id_number": id_number, "name": name, "phone": phone, "health_code": colour,
         "health_code_at": now, "test_result": result, "test_sampled_at": sampled_at}).scalar()
     if person_id is not None:  # first sight: nothing on record for the facts to be later than
@@ -89,7 +90,8 @@ def _keep_reported(person_id: int, facts: list[tuple[str, str, datetime]], sourc
     """Store each (kind, value, at) not already on record, and audit each stored, as _store."""
     connection = db.session.connection()
     stored = {row.kind for row in connection.execute(
-        _insert_results(connection.dialect.name),
+        ignoring_conflict(connection.dialect.name, health_results_table,
+                          ("person_id", "kind", "at", "value"), returning="kind"),
         [{"person_id": person_id, "kind": kind, "value": value, "at": at, "source": source,
           "recorded_by": actor} for kind, value, at in facts])}
     for kind, value, at in facts:
@@ -104,21 +106,6 @@ def _forget_loaded(person_id: int) -> None:
     loaded = db.session.identity_map.get(db.session.identity_key(Person, person_id))
     if loaded is not None:
         db.session.expire(loaded)
-
-
-@cache
-def _insert_person(dialect_name: str):
-    insert_ = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    return (insert_(people_table).on_conflict_do_nothing(index_elements=["id_number"])
-            .returning(people_table.c.id))
-
-
-@cache
-def _insert_results(dialect_name: str):
-    insert_ = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    return (insert_(health_results_table).on_conflict_do_nothing(
-        index_elements=["person_id", "kind", "at", "value"])
-        .returning(health_results_table.c.kind))
 
 
 @cache
