@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import event, insert, select, text
+from sqlalchemy.orm import Session
 
 from audit.models import AuditEntry, audit_table
 from core.db import db, utcnow
@@ -15,7 +16,9 @@ from core.unit_of_work import in_unit_of_work
 GENESIS = "0" * 64
 # Any constant works: it names the PostgreSQL advisory lock that serialises appends.
 _CHAIN_LOCK = 7_413_001
-# Session.info key: the id and hash of the entry the session's transaction appended last.
+# Session.info keys: the entries the session's unit of work has recorded and not yet
+# appended, and the id and hash of the entry its transaction appended last.
+PENDING = "audit.pending"
 APPENDED = "audit.appended"
 
 
@@ -34,34 +37,61 @@ class OutsideUnitOfWork(RuntimeError):
 
 
 def record(actor: str, action: str, subject: str, **details) -> AuditEntry:
-    """Append an entry in the caller's unit of work; it commits or rolls back with the change.
-    The entry is returned as stored, outside the session."""
+    """Record an entry in the caller's unit of work: it is appended to the chain when the unit
+    commits, and rolls back with it. The entry returned, outside the session, gets its id,
+    time and hashes then."""
     if not in_unit_of_work():
         raise OutsideUnitOfWork("append audit entries inside core.unit_of_work.unit_of_work()")
-    session = db.session
-    # After this transaction's first append the chain's tail is that entry: the transaction
-    # holds the chain (the advisory lock, or SQLite's write lock) until it ends, and
-    # audit.anchor forgets APPENDED when it does. An issue appends three entries.
-    appended = session.info.get(APPENDED)
-    if appended is not None:
-        prev = appended[1]
-    else:
-        if session.get_bind().dialect.name == "postgresql":
-            # Two appends reading the same tail would fork the chain.
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-        prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    at = utcnow()
     # What is hashed must be exactly what the JSON column gives back later.
     details = json.loads(json.dumps(details, ensure_ascii=False, default=str))
-    prev = prev or GENESIS
-    values = {"at": at, "actor": actor, "action": action, "subject": subject,
-              "details": details, "prev_hash": prev,
-              "hash": entry_hash(prev, at, actor, action, subject, details)}
-    # A plain INSERT, not the ORM's add and flush: an issue appends three entries while it
-    # holds the serial's lock (bench/RESULTS.md, issue 17).
-    entry_id = session.connection().execute(_append(), values).scalar_one()
-    session.info[APPENDED] = (entry_id, values["hash"])  # anchored once the unit commits
-    return AuditEntry(id=entry_id, **values)
+    entry = AuditEntry(actor=actor, action=action, subject=subject, details=details)
+    db.session.info.setdefault(PENDING, []).append(entry)
+    return entry
+
+
+@event.listens_for(Session, "before_commit")
+def _append_recorded(session: Session) -> None:
+    """Append the unit's entries at its commit, after its other writes: the chain is one
+    queue for every writer, and a transaction holds it (the advisory lock, or SQLite's write
+    lock) from its first append to its commit. Appending last keeps that to the appends and
+    the commit, not the whole use case (an issue's, bench/RESULTS.md, issue 17)."""
+    entries = session.info.pop(PENDING, None)
+    if not entries:
+        return
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Two appends reading the same tail would fork the chain.
+        connection.execute(_take_chain_lock(), {"key": _CHAIN_LOCK})
+    prev = connection.execute(_tail()).scalar() or GENESIS
+    for entry in entries:
+        entry.at, entry.prev_hash = utcnow(), prev
+        entry.hash = prev = entry_hash(prev, entry.at, entry.actor, entry.action,
+                                       entry.subject, entry.details)
+        # A plain INSERT, not the ORM's add and flush: entries stay outside the session.
+        entry.id = connection.execute(_append(), _columns(entry)).scalar_one()
+    session.info[APPENDED] = (entries[-1].id, entries[-1].hash)  # anchored once committed
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_recorded(session: Session) -> None:
+    session.info.pop(PENDING, None)
+
+
+def _columns(entry: AuditEntry) -> dict:
+    return {"at": entry.at, "actor": entry.actor, "action": entry.action,
+            "subject": entry.subject, "details": entry.details,
+            "prev_hash": entry.prev_hash, "hash": entry.hash}
+
+
+@cache
+def _take_chain_lock():
+    return text("SELECT pg_advisory_xact_lock(:key)")
+
+
+@cache
+def _tail():
+    return select(audit_table.c.hash).order_by(audit_table.c.id.desc()).limit(1)
 
 
 @cache

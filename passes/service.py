@@ -57,14 +57,19 @@ def issue(application: Application, enterprise: Enterprise, actor: Actor,
           renewed_from: Pass | None = None) -> Pass:
     """Number, sign and store a validated application, in the caller's transaction."""
     key = keys.signing_key()
-    quota.take(enterprise.id)  # before the serial: one lock order (quota row, serial) everywhere
     holder = application.holder
+    cargo = db.session.get(Category, application.cargo) if application.cargo else None
+    # The people first: recording them locks only their own rows, so the locks every issuer
+    # queues for (the serial, the audit chain) are held for as little as possible.
+    person_id = record_holder(enterprise, holder, actor.username)
+    crew = [_crew_seat(position, enterprise, member, actor)
+            for position, member in enumerate(application.crew)]
+    quota.take(enterprise.id)  # before the serial: one lock order (quota row, serial) everywhere
     number = _next_number()
     # Checked after taking the serial: its row lock (and SQLite's write lock) makes
     # concurrent issuers queue, so this sees every pass committed before it.
     ensure_plate_free(application.plate, application.valid_from, application.valid_until,
                       utcnow(), replacing=renewed_from)
-    person_id = record_holder(enterprise, holder, actor.username)
     pass_ = Pass(
         number=number, kind=application.kind, enterprise=enterprise, person_id=person_id,
         plate=application.plate, cargo=application.cargo, origin=application.origin,
@@ -73,11 +78,8 @@ def issue(application: Application, enterprise: Enterprise, actor: Actor,
         valid_until=application.valid_until, holder_name=mask_name(holder.name),
         id_last4=id_last4(holder.id_number), test_sampled_at=holder.test_sampled_at,
         holder_secret=secrets.token_urlsafe(32), created_by=actor.username,
-        renewed_from_id=renewed_from.id if renewed_from else None,
-        crew=[_crew_seat(position, enterprise, member, actor)
-              for position, member in enumerate(application.crew)],
+        renewed_from_id=renewed_from.id if renewed_from else None, crew=crew,
     )
-    cargo = db.session.get(Category, application.cargo) if application.cargo else None
     tokens.sign_pass(pass_, cargo.position if cargo else None, key)
     db.session.add(pass_)
     record(actor.username, "pass.renew" if renewed_from else "pass.issue", pass_.number,
