@@ -16,6 +16,7 @@ import syslog
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -55,13 +56,23 @@ def setting(name: str):
 
 
 def _private_key() -> Ed25519PrivateKey:
-    seed = hashlib.sha256(_CONTEXT + current_app.config["AUDIT_ANCHOR_KEY"].encode()).digest()
-    return Ed25519PrivateKey.from_private_bytes(seed)
+    return _derived_key(current_app.config["AUDIT_ANCHOR_KEY"])
 
 
 def key_id() -> str:
     """A short fingerprint of the anchor key's public half."""
-    raw = _private_key().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return _fingerprint(current_app.config["AUDIT_ANCHOR_KEY"])
+
+
+# Derived once per secret: every committed audit entry is signed (AUDIT_ANCHOR_EVERY = 1).
+@lru_cache(maxsize=4)
+def _derived_key(secret: str) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(_CONTEXT + secret.encode()).digest())
+
+
+@lru_cache(maxsize=4)
+def _fingerprint(secret: str) -> str:
+    raw = _derived_key(secret).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
