@@ -152,6 +152,8 @@ def _arriving_pass(text: str, checkpoint: Checkpoint, now: datetime) -> tuple[Pa
     if reading.facts is not None:
         _refuse_if_closed(reading.facts.number)
     verdict = judge(reading, None, now)
+    if "handed_over" in verdict.codes:  # closed since the check above, by a racing handover
+        raise AlreadyHandedOver()
     if verdict.verdict == "deny" or verdict.pass_ is None:
         reasons = "; ".join(str(reason.message) for reason in verdict.reasons)
         raise PassNotHonoured({"arriving": reasons})
