@@ -48,9 +48,10 @@ def apply_for_pass(application: Application, actor: Actor) -> Pass:
 
 
 def own_enterprise(actor: Actor) -> Enterprise | None:
-    """The enterprise the actor is a clerk of, if any."""
+    """The enterprise the actor is a clerk of, if any, as it is now: read again even when the
+    session holds it, so a use case judges it in its write turn, not as it was read before."""
     own = access.clerk_of(actor)
-    return None if own is None else db.session.get(Enterprise, own)
+    return None if own is None else db.session.get(Enterprise, own, populate_existing=True)
 
 
 def issue(application: Application, enterprise: Enterprise, actor: Actor,

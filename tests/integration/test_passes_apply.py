@@ -1,11 +1,13 @@
 """Applying for a pass: the contract's result, every refusal with its field, nothing stored."""
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from audit.models import AuditEntry
 from core.db import db
+from passes import service
+from passes.application import EnterpriseRed, read_application
 from passes.models import Pass, PassSerial, Person
 from tests.conftest import count_rows
 from tests.integration.pass_data import (
@@ -17,6 +19,7 @@ from tests.integration.pass_data import (
     vehicle,
     with_value,
 )
+from whitelist.models import Enterprise
 
 RESULT_KEYS = {"number", "qr_text", "qr_png_url", "holder_url", "status", "valid_from",
                "valid_until"}
@@ -199,6 +202,20 @@ def test_enterprise_not_whitelisted_or_red_is_forbidden(app, client, make_user, 
     response = apply(client, clerk, vehicle())
     assert response.status_code == 403
     assert response.json["error"]["code"] == code
+    assert count_rows(app, Pass) == 0
+
+
+def test_enterprise_turned_red_after_the_application_was_read_is_refused(app, clerk):
+    """The enterprise is judged again in the write turn: the session still holds it as it
+    was when the application was read."""
+    with app.app_context():
+        enterprise = service.applicant(clerk.actor)  # held, as a page rendering it would
+        application = read_application(vehicle(), enterprise, datetime.now(UTC))
+        with db.engine.begin() as elsewhere:  # another writer, between reading and issuing
+            elsewhere.execute(update(Enterprise).where(Enterprise.id == clerk.enterprise.id)
+                              .values(colour="red"))
+        with pytest.raises(EnterpriseRed):
+            service.apply_for_pass(application, clerk.actor)
     assert count_rows(app, Pass) == 0
 
 
