@@ -21,8 +21,12 @@ _DESPITE_ROLLBACK = "unit_of_work.despite_rollback"
 
 
 @contextlib.contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """The use case inside commits once at its end, or rolls back whole if it raises."""
+def unit_of_work(*, keep_loaded: bool = False) -> Iterator[Session]:
+    """The use case inside commits once at its end, or rolls back whole if it raises.
+
+    With `keep_loaded`, the objects it loaded and wrote keep their values past the commit
+    instead of being read again at their next use: for a use case that answers with what it
+    has just written (an issued pass), which no other writer can have changed by then."""
     session = db.session()
     if session.info.get(_OPEN):  # a use case inside another: the outer one commits
         yield session
@@ -34,7 +38,7 @@ def unit_of_work() -> Iterator[Session]:
             yield session
             for write in session.info[_DESPITE_ROLLBACK]:  # a refusal the use case got over
                 write()
-            session.commit()
+            _commit(session, expire=not keep_loaded)
         except BaseException:
             session.rollback()
             _write_despite_rollback(session)
@@ -42,6 +46,14 @@ def unit_of_work() -> Iterator[Session]:
         finally:
             session.info.pop(_OPEN, None)
             session.info.pop(_DESPITE_ROLLBACK, None)
+
+
+def _commit(session: Session, *, expire: bool) -> None:
+    expiring, session.expire_on_commit = session.expire_on_commit, expire
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
 
 
 def despite_rollback(write: Callable[[], object]) -> None:

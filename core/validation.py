@@ -158,7 +158,7 @@ class Fields:
         return list(dict.fromkeys(value))
 
     def timestamp(self, name: str, *, required: bool = True) -> datetime | None:
-        """An ISO 8601 date-time that states its offset."""
+        """An ISO 8601 date-time that states its offset, in UTC (as the database gives it back)."""
         value = self.text(name, required=required, max_length=40)
         if value is None:
             return None
@@ -171,11 +171,10 @@ class Fields:
             self.error(name, _l("Must include a UTC offset, e.g. +08:00."))
             return None
         try:
-            parsed.astimezone(UTC)  # what the database stores; 0001-01-01T00:00+08:00 has none
+            return parsed.astimezone(UTC)  # 0001-01-01T00:00+08:00 has none
         except OverflowError:
             self.error(name, _l("Outside the supported range of dates."))
             return None
-        return parsed
 
     def nested(self, name: str, *, required: bool = True) -> "Fields":
         """Fields of a sub-object, reported as name.field."""

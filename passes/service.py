@@ -40,10 +40,11 @@ def applicant(actor: Actor) -> Enterprise:
     return check_enterprise(own_enterprise(actor))
 
 
-@unit_of_work()
+@unit_of_work(keep_loaded=True)
 def apply_for_pass(application: Application, actor: Actor) -> Pass:
     """Issue the signed pass for an application read for the actor's enterprise
-    (passes.application.read_application, with applicant(actor))."""
+    (passes.application.read_application, with applicant(actor)); it is answered as written,
+    without reading it back."""
     return issue(application, applicant(actor), actor)
 
 
