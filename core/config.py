@@ -47,6 +47,9 @@ DEFAULTS = {
     # an enterprise's own limits.
     "ISSUE_QUOTA_PER_HOUR": 500,
     "ISSUE_QUOTA_PER_DAY": 3000,
+    # Issuing requests one worker process works on at once (passes/admission.py); the rest
+    # wait their turn. Issues queue for one lock across the deployment anyway.
+    "ISSUING_PER_WORKER": 1,
     # Federation (README, "One national pass"): the operator's public JWK set (a file path)
     # and where its signed trust list is (a URL or a file path); both unset: only this
     # city's own passes are recognised.

@@ -8,6 +8,7 @@ from core.api import json_body, page_args
 from core.auth import role_required
 from core.db import db, utcnow
 from passes import renewal, service
+from passes.admission import one_issue_at_a_time
 from passes.application import read_application
 from passes.models import Pass, Person
 from passes.responses import png_response
@@ -79,6 +80,7 @@ def _created(pass_: Pass):
 
 @api.post("/passes")
 @role_required("enterprise")
+@one_issue_at_a_time
 def apply_for_pass():
     application = read_application(json_body(), service.applicant(current_user), utcnow())
     return _created(service.apply_for_pass(application, current_user))
@@ -118,6 +120,7 @@ def revoke_pass(number: str):
 
 @api.post("/passes/<number>/renew")
 @role_required("enterprise")
+@one_issue_at_a_time
 def renew_pass(number: str):
     renewed = renewal.read_renewal(number, json_body(), current_user, utcnow())
     return _created(renewal.renew_pass(renewed, current_user))
