@@ -44,7 +44,7 @@ def claims_for(pass_: Pass, cargo_position: int | None) -> dict:
 def sign_pass(pass_: Pass, cargo_position: int | None, key: SigningKey | None = None) -> str:
     """Sign with the current key; record which key and how long it must stay published."""
     key = key or keys.signing_key()
-    pass_.kid = key.kid
+    pass_.kid, pass_.key = key.kid, key  # the key at hand: the answer asks if it is revoked
     pass_.token = crypto.sign(claims_for(pass_, cargo_position), keys.private_key(key), key.kid,
                               deflate=True)
     _keep_published_until(key, pass_.valid_until)
