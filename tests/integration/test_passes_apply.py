@@ -209,7 +209,7 @@ def test_enterprise_turned_red_after_the_application_was_read_is_refused(app, cl
     """The enterprise is judged again in the write turn: the session still holds it as it
     was when the application was read."""
     with app.app_context():
-        enterprise = service.applicant(clerk.actor)  # held, as a page rendering it would
+        enterprise = service.applicant(clerk.actor)  # referenced: the session keeps this copy
         application = read_application(vehicle(), enterprise, datetime.now(UTC))
         with db.engine.begin() as elsewhere:  # another writer, between reading and issuing
             elsewhere.execute(update(Enterprise).where(Enterprise.id == clerk.enterprise.id)

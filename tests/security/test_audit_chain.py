@@ -95,6 +95,22 @@ def test_an_audit_entry_outside_a_unit_of_work_is_refused(app):
         record("someone", "sneak.in", "x")
 
 
+def test_a_units_entries_are_appended_in_order_as_it_commits(app):
+    with app.app_context():
+        with unit_of_work():
+            first = record("someone", "first.step", "a")
+            second = record("someone", "second.step", "b", n=2)
+            assert first.id is None and second.id is None  # held until the commit
+        stored = db.session.execute(sa.select(AuditEntry.id, AuditEntry.action, AuditEntry.hash)
+                                    .where(AuditEntry.actor == "someone")
+                                    .order_by(AuditEntry.id)).all()
+    assert [tuple(row) for row in stored] == [(first.id, "first.step", first.hash),
+                                              (second.id, "second.step", second.hash)]
+    assert second.prev_hash == first.hash and first.at <= second.at
+    assert second.hash == entry_hash(first.hash, second.at, "someone", "second.step", "b",
+                                     {"n": 2})
+
+
 def test_a_failed_use_case_leaves_neither_its_change_nor_its_audit_entry(app, make_enterprise):
     code = make_enterprise().code
     with app.app_context(), pytest.raises(RuntimeError), unit_of_work():
