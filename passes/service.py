@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.util import identity_key
 
 from audit.service import record
 from core import access, events
@@ -54,10 +55,13 @@ def own_enterprise(actor: Actor) -> Enterprise | None:
     it was read before. (Only the standing: reloading the row with its categories took two to
     three times as long, twice per issue.)"""
     own = access.clerk_of(actor)
-    enterprise = None if own is None else db.session.get(Enterprise, own)
-    if enterprise is not None:
-        db.session.refresh(enterprise, ["state", "colour"])
-    return enterprise
+    if own is None:
+        return None
+    held = db.session.identity_map.get(identity_key(Enterprise, own))
+    if held is None:
+        return db.session.get(Enterprise, own)  # read now: nothing to read again
+    db.session.refresh(held, ["state", "colour"])
+    return held
 
 
 def issue(application: Application, enterprise: Enterprise, actor: Actor,

@@ -148,11 +148,8 @@ def _arriving_pass(text: str, checkpoint: Checkpoint, now: datetime) -> tuple[Pa
                 "Scan the arriving pass's code: a typed number is accepted only for a pass "
                 "scanned at this station in the last hour.")})
         text = qr_text(db.session.execute(select(Pass).where(Pass.number == text)).scalar_one())
-    reading = read_pass(text, now)
-    if reading.facts is not None:
-        _refuse_if_closed(reading.facts.number)
-    verdict = judge(reading, None, now)
-    if "handed_over" in verdict.codes:  # closed since the check above, by a racing handover
+    verdict = judge(read_pass(text, now), None, now)
+    if "handed_over" in verdict.codes:  # whatever else is wrong with it: 409, not 422
         raise AlreadyHandedOver()
     if verdict.verdict == "deny" or verdict.pass_ is None:
         reasons = "; ".join(str(reason.message) for reason in verdict.reasons)
@@ -170,11 +167,6 @@ def _scanned_here_lately(number: str, checkpoint: Checkpoint, now: datetime) -> 
     return db.session.scalar(select(Scan.id).where(
         Scan.pass_number == number, Scan.checkpoint_id == checkpoint.id,
         Scan.scanned_at > now - SCANNED_LATELY, Scan.scanned_at <= now).limit(1)) is not None
-
-
-def _refuse_if_closed(number: str) -> None:
-    if db.session.scalar(select(Pass.handed_over_at).where(Pass.number == number)):
-        raise AlreadyHandedOver()
 
 
 def _close(arriving: Pass, now: datetime) -> None:
