@@ -51,10 +51,28 @@ def demo_city_app(folder: Path):
     return app
 
 
+def closing_every_response(app):
+    """The app, its every response closed even when the browser hangs up.
+
+    werkzeug's development server drains the socket before it closes the response, and the
+    drain raises on a dropped connection, so a static file's handle was left to the garbage
+    collector, whose ResourceWarning then failed whichever test was running. A generator's
+    `finally` runs when it is discarded, closing the response there.
+    """
+    def closing(environ, start_response):
+        chunks = app(environ, start_response)
+        try:
+            yield from chunks
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+    return closing
+
+
 @contextmanager
 def serving(app, port: int = 0) -> Iterator[str]:
     """Serve the app on 127.0.0.1 in a thread; yields the base URL."""
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", port, closing_every_response(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

@@ -42,6 +42,7 @@ from whitelist.inputs import NewColour, read_registration
 pytestmark = pytest.mark.browser
 
 FRAME = (640, 480)
+OFFLINE_READY_MS = 30_000
 RED_FIRM = "北海红树林食品有限公司"
 # Not the demo city's plates: one vehicle, one live pass.
 PLATES = {"valid": "桂E10101", "revoked": "桂E54321", "yellow": "桂E66666", "red": "桂E88888"}
@@ -342,8 +343,10 @@ def test_server_time_is_shown_and_a_wrong_phone_clock_is_flagged(officer_page):
 def _offline_ready(page: Page) -> None:
     """Wait until the worker controls the page and the JWKS and bundle are kept."""
     # A function, not an expression: Playwright polls an expression with eval, which the
-    # page's CSP refuses whenever the first check is false.
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # page's CSP refuses whenever the first check is false. The worker's install fetches
+    # the decoder's wasm, which took longer than the default 10 s once on a loaded machine.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null",
+                           timeout=OFFLINE_READY_MS)
     page.wait_for_function("""async () => {
         const cache = await caches.open('lp-scan-data-v1');
         const shell = await caches.open('lp-scan-shell-v1');
@@ -351,7 +354,7 @@ def _offline_ready(page: Page) -> None:
             && Boolean(await cache.match('/.well-known/jwks.json'))
             && Boolean(await shell.match('/checkpoint/scan'))
             && (await shell.keys()).some(r => r.url.endsWith('.wasm'));
-    }""")
+    }""", timeout=OFFLINE_READY_MS)
 
 
 def _offline_scans(city) -> list[Scan]:
