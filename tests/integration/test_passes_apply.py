@@ -128,6 +128,22 @@ def test_bad_field_is_refused_naming_it_and_nothing_is_stored(app, client, clerk
     assert count_rows(app, Pass) == count_rows(app, Person) == 0
 
 
+@pytest.mark.parametrize(("cargo", "says"), [
+    ("daily", None),
+    ("medical", "Your enterprise is not approved for this category."),
+    ("weapons", "Must be one of: "),
+])
+def test_cargo_is_one_of_the_enterprises_categories(client, clerk, cargo, says):
+    response = client.post("/api/v1/passes?lang=en", json=vehicle(cargo=cargo),
+                           headers=clerk.headers)
+    if says is None:
+        assert response.status_code == 201, response.text
+        assert response.json["cargo"] == cargo
+    else:
+        assert response.status_code == 422
+        assert response.json["error"]["fields"]["cargo"].startswith(says)
+
+
 def test_trailer_plate_is_refused_asking_for_the_tractor(client, clerk):
     response = client.post("/api/v1/passes?lang=en", json=vehicle(plate="桂E1234挂"),
                            headers=clerk.headers)
