@@ -6,7 +6,9 @@ For each database (SQLite, PostgreSQL): a throwaway database with the demo city,
 through the API, gunicorn serving the app, then wrk on the bare /healthz endpoint and on
 /api/v1/verify in turn, in the same run, so the ratio between them is measured on the same
 machine load. With --lean, also the smallest verify that does a verify's work
-(bench/lean_verify.py), served alike by gunicorn on the same database. The endpoints take
+(bench/lean_verify.py), and with --floor, the floor under any verify (bench/floor_verify.py:
+the signature, one live read, the durable scan), served alike by gunicorn on the same
+database. The endpoints take
 turns for --rounds rounds and their median runs are compared (issue 17's method): which
 worker each of wrk's connections lands on varies from run to run, and with it the rate.
 Every verify records its scan with a durable commit; the bench checks afterwards that the
@@ -46,36 +48,44 @@ def median_of(results: list[WrkResult]) -> WrkResult:
     return sorted(results, key=lambda result: result.rate)[len(results) // 2]
 
 
+# The yardsticks beside the real verify (bench-only apps, served alike on the same database):
+# option -> (name in the report, gunicorn's app).
+YARDSTICKS = {
+    "lean": ("lean verify (bench/lean_verify.py)", "bench.lean_verify:create_app()"),
+    "floor": ("floor verify (bench/floor_verify.py)", "bench.floor_verify:create_app()"),
+}
+
+
 def measure(kind: str, args) -> bool:
-    with (demo_city(kind) as (url, env), gunicorn(env, args.workers, args.threads) as server,
-          gunicorn(env, args.workers, args.threads, app="bench.lean_verify:create_app()")
-          if args.lean else contextlib.nullcontext() as lean_server):
+    with demo_city(kind) as (url, env), contextlib.ExitStack() as stack:
+        server = stack.enter_context(gunicorn(env, args.workers, args.threads))
+        yardsticks = {name: stack.enter_context(gunicorn(env, args.workers, args.threads,
+                                                         app=app))
+                      for option, (name, app) in YARDSTICKS.items() if getattr(args, option)}
         texts = issue_passes(server.port, api_token(server.port, "clerk"), args.passes)
         officer = api_token(server.port, "officer")
         bodies = [json.dumps({"qr": qr, "checkpoint": CHECKPOINT}) for qr in texts]
         print(f"\n## {kind}: {durability(url)}; gunicorn {args.workers} workers x "
               f"{args.threads} threads; wrk {args.connections} connections, "
               f"{args.rounds} rounds of {args.seconds:g} s each, interleaved")
-        targets = {"bare /healthz": (server.url + "/healthz", {}),
-                   "POST /api/v1/verify": (server.url + "/api/v1/verify",
-                                           {"bodies": bodies, "token": officer})}
-        if lean_server is not None:
-            status, sample = call(lean_server.port, "POST", "/api/v1/verify",
+        verify = {"bodies": bodies, "token": officer}
+        targets = {"bare /healthz": (server, "/healthz", {}),
+                   "POST /api/v1/verify": (server, "/api/v1/verify", verify)}
+        for name, yardstick in yardsticks.items():
+            status, sample = call(yardstick.port, "POST", "/api/v1/verify",
                                   json.loads(bodies[0]), officer)
-            print(f"lean verify answers {status}: {json.dumps(sample)[:200]}")
-            targets["lean verify (bench/lean_verify.py)"] = (
-                lean_server.url + "/api/v1/verify", {"bodies": bodies, "token": officer})
-        for address, options in targets.values():  # warm every worker up
-            wrk(address, 2, args.connections, **options)
+            print(f"{name} answers {status}: {json.dumps(sample)[:200]}")
+            targets[name] = (yardstick, "/api/v1/verify", verify)
+        for serving, path, options in targets.values():  # warm every worker up
+            wrk(serving.url + path, 2, args.connections, **options)
         analyze(url)
         scans_before = count_rows(url, "scans")
         print(load_average())
         runs: dict[str, list[WrkResult]] = {name: [] for name in targets}
         cpu = {name: CpuUse() for name in targets}
         for _ in range(args.rounds):
-            for name, (address, options) in targets.items():
-                serving = lean_server if name.startswith("lean") else server
-                result, used = wrk_costed(serving, url, address, args.seconds,
+            for name, (serving, path, options) in targets.items():
+                result, used = wrk_costed(serving, url, serving.url + path, args.seconds,
                                           args.connections, **options)
                 runs[name].append(result)
                 cpu[name] += used
@@ -87,13 +97,13 @@ def measure(kind: str, args) -> bool:
         print("CPU per request, all rounds:")
         for name, used in cpu.items():
             print(f"  {name}: {used.per_request(sum(r.requests for r in runs[name]))}")
-        bare, verify = (median_of(runs[name]) for name in list(targets)[:2])
-        print(f"verify / bare = {verify.rate / bare.rate:.2f} (medians)")
-        if lean_server is not None:
-            lean = median_of(runs["lean verify (bench/lean_verify.py)"])
-            print(f"lean / bare = {lean.rate / bare.rate:.2f}; "
-                  f"verify / lean = {verify.rate / lean.rate:.2f} (medians)")
-        # Both verifies record their scans in the same table.
+        bare, verify_run = (median_of(runs[name]) for name in list(targets)[:2])
+        print(f"verify / bare = {verify_run.rate / bare.rate:.2f} (medians)")
+        for name in yardsticks:
+            yardstick_run = median_of(runs[name])
+            print(f"{name}: / bare = {yardstick_run.rate / bare.rate:.2f}; verify / it = "
+                  f"{verify_run.rate / yardstick_run.rate:.2f} (medians)")
+        # Every verify, the yardsticks too, records its scan in the same table.
         answered = sum(result.requests for name, results in runs.items() if name != "bare /healthz"
                        for result in results)
         print(f"scans recorded {recorded:,} for {answered:,} answered verifies")
@@ -122,6 +132,8 @@ def main() -> None:
                         help="interleaved runs of each endpoint; the medians are compared")
     parser.add_argument("--lean", action="store_true",
                         help="also measure the lean verify of bench/lean_verify.py, same run")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure the floor verify of bench/floor_verify.py, same run")
     parser.add_argument("--profile", action="store_true",
                         help="then profile one worker with py-spy during another run")
     args = parser.parse_args()
