@@ -27,7 +27,7 @@ def new_handover():
             now = utcnow()
             new = service.read_handover(forms.handover_from_form(form), current_user, now)
             handover = service.create_handover(new, current_user, now)
-        except (ValidationFailed, PlateTaken) as error:
+        except (ValidationFailed, PlateTaken, service.AlreadyHandedOver) as error:
             errors, status = error.fields, error.status
         else:
             flash(_("Handover recorded; relay pass %(number)s issued.",

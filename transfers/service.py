@@ -40,6 +40,10 @@ class AlreadyHandedOver(Conflict):
     code = "already_handed_over"
     message = _l("This pass was already handed over: its load travels on a relay pass now.")
 
+    def __init__(self) -> None:
+        # Said of the arriving pass, so the officer's form shows it where the pass was given.
+        super().__init__(fields={"arriving": self.message})
+
 
 class PassNotHonoured(ValidationFailed):
     code = "pass_not_honoured"

@@ -116,6 +116,21 @@ def test_deny_pass_cannot_be_handed_over(app, station_officer, make_pass):
     assert (count_rows(app, Handover), count_rows(app, Pass)) == (0, 1)
 
 
+def test_a_pass_handed_over_already_is_refused_on_the_form_keeping_what_was_typed(
+        app, station_officer, make_pass):
+    arriving = make_pass()
+    first = station_officer.post("/checkpoint/handovers/new",
+                                 data=form_of(handover_body(arriving.qr_text)))
+    assert first.status_code == 302, first.text
+    again = form_of(handover_body(arriving.qr_text)) | {"relay.plate": "桂E77777"}
+    response = station_officer.post("/checkpoint/handovers/new?lang=en", data=again)
+    assert response.status_code == 409
+    assert ('<p class="error" id="e-arriving">This pass was already handed over: its load '
+            'travels on a relay pass now.</p>') in response.text
+    assert 'value="桂E77777"' in response.text
+    assert (count_rows(app, Handover), count_rows(app, Pass)) == (1, 2)
+
+
 def test_a_pass_revoked_after_the_handover_was_read_is_not_relayed(app, officer, make_user,
                                                                    make_pass):
     arriving = make_pass(plate="桂E12345", valid_until_h=100)
