@@ -48,7 +48,7 @@ def extracted(package: str) -> set[str]:
     for source in SOURCES.get(package, [package]):
         path = ROOT / source
         if path.is_dir():
-            found = extract_from_dir(path, METHODS, KEYWORDS)
+            found = extract_from_dir(path, METHODS, keywords=KEYWORDS)
         else:
             with path.open("rb") as file:
                 found = [(path.name, *rest) for rest in extract("python", file, KEYWORDS)]
