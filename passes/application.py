@@ -118,6 +118,14 @@ def read_application(data: Mapping, enterprise: Enterprise, now: datetime) -> Ap
                        via=via, crew=crew)
 
 
+def check_vehicle(fields: Fields, now: datetime) -> None:
+    """Check a vehicle application's plate and driver alone, as read_application would for a
+    pass starting now, recording their errors in `fields`: for a form whose other parts
+    could not be judged, so that it still shows every error at once."""
+    _plate(fields)
+    _holder(fields.nested("driver"), "vehicle", now, now)
+
+
 def _crew(fields: Fields, driver: Holder | None, valid_from: datetime | None,
           now: datetime) -> tuple[Holder, ...]:
     """Up to MAX_CREW co-drivers and escorts, each held to the driver's rules, reported as

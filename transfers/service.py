@@ -20,7 +20,12 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.unit_of_work import unit_of_work
 from core.validation import Fields
 from passes import service as passes
-from passes.application import Application, check_enterprise, read_application
+from passes.application import (
+    Application,
+    check_enterprise,
+    check_vehicle,
+    read_application,
+)
 from passes.models import Pass
 from passes.plates import PlateTaken
 from passtokens.tokens import qr_text
@@ -95,13 +100,22 @@ def read_handover(data: Mapping, officer: Officer, now: datetime) -> NewHandover
     code = fields.text("checkpoint", max_length=32)
     arriving_text = fields.text("arriving", max_length=MAX_QR_TEXT)
     seals = read_seals(fields)
-    if code is None or arriving_text is None:  # refused: nothing to check the rest against
+    checkpoint = station(code, officer) if code is not None else None
+    arriving, refused = None, None
+    if checkpoint is not None and arriving_text is not None:
+        try:
+            arriving, _ = _arriving_pass(arriving_text, checkpoint, now)
+        except PassNotHonoured as error:
+            refused = error
+    if checkpoint is None or arriving is None:
+        # No arriving pass to take the relay's route and window from: its vehicle and
+        # driver are checked still, so that the officer corrects everything at once.
+        relay = fields.data.get("relay")
+        check_vehicle(Fields(relay if isinstance(relay, Mapping) else {}, "relay.",
+                             fields.errors), now)
+        if refused is not None:
+            raise PassNotHonoured(fields.errors | refused.fields)
         raise ValidationFailed(fields.errors)
-    checkpoint = station(code, officer)
-    try:
-        arriving, _ = _arriving_pass(arriving_text, checkpoint, now)
-    except PassNotHonoured as refused:
-        raise PassNotHonoured(fields.errors | refused.fields) from None
     check_enterprise(arriving.enterprise)
     relay = _relay_leg(fields, arriving, checkpoint, now)
     fields.raise_if_invalid()

@@ -131,6 +131,32 @@ def test_a_pass_handed_over_already_is_refused_on_the_form_keeping_what_was_type
     assert (count_rows(app, Handover), count_rows(app, Pass)) == (1, 2)
 
 
+RELAY_FIELDS = ["relay.plate", "relay.driver.name", "relay.driver.id_number",
+                "relay.driver.phone", "relay.driver.test.sampled_at"]
+
+
+def test_an_empty_handover_form_marks_every_field_at_once(app, station_officer):
+    blank = {name: "" for name in ["arriving", "seals", *RELAY_FIELDS]}
+    response = station_officer.post("/checkpoint/handovers/new",
+                                    data={"checkpoint": STATION} | blank)
+    assert response.status_code == 422
+    for name in ["arriving", "seals", *RELAY_FIELDS]:
+        assert f'id="e-{name.replace(".", "-")}"' in response.text, name
+    assert count_rows(app, Handover) == 0
+
+
+def test_a_refused_arriving_pass_is_reported_with_the_relay_legs_errors(client, officer_headers,
+                                                                        make_pass):
+    revoked = make_pass(revoked=True)
+    body = handover_body(revoked.qr_text)
+    body["relay"] = {"plate": "桂E1234", "driver": body["relay"]["driver"] | {"phone": "123"}}
+    response = client.post("/api/v1/handovers", json=body, headers=officer_headers)
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "pass_not_honoured"
+    assert set(response.json["error"]["fields"]) == {"arriving", "relay.plate",
+                                                     "relay.driver.phone"}
+
+
 def test_a_pass_revoked_after_the_handover_was_read_is_not_relayed(app, officer, make_user,
                                                                    make_pass):
     arriving = make_pass(plate="桂E12345", valid_until_h=100)
