@@ -9,7 +9,7 @@ from core import crypto
 from core.db import db, utcnow
 from federation.peers import bundle_issuers
 from passes.models import Pass, PassCrew
-from passes.standing import latest_test_positive
+from passes.standing import latest_test_positive, with_positive_crew
 from passtokens import keys
 from people.models import Person
 from whitelist.models import Enterprise
@@ -44,6 +44,7 @@ def bundle_payload(now: datetime) -> dict:
                Person.test_sampled_at, Pass.via)
         .join(Person, Pass.person_id == Person.id).where(live)
     ).all()
+    crew_positive = set(connection.execute(with_positive_crew(live)).scalars())
     crew = connection.execute(
         select(Pass.number, PassCrew.name, PassCrew.id_last4)
         .join(Pass, PassCrew.pass_id == Pass.id).where(live)
@@ -69,11 +70,13 @@ def bundle_payload(now: datetime) -> dict:
                                    "action_zh": policy.action_zh, "action_en": policy.action_en}
                           for colour, policy in colour_policy().items()},
         # test_positive: the holder's latest test (passes/standing.py reads it the same
-        # way); routes: the via counties of passes that have them; checkpoints: each one's
-        # county, for off_route; handed_over: passes closed by a handover, final as revoked.
+        # way), and crew_test_positive, only where true: a crew member's; routes: the via
+        # counties of passes that have them; checkpoints: each one's county, for off_route;
+        # handed_over: passes closed by a handover, final as revoked.
         "people": {number: {"health_code": health_code,
                             "test_sampled_at": int(sampled_at.timestamp()),
                             "test_positive": bool(positive)}
+                   | ({"crew_test_positive": True} if number in crew_positive else {})
                    for number, health_code, positive, sampled_at, _ in holders},
         "routes": {number: via for number, _, _, _, via in holders if via},
         "checkpoints": dict(checkpoints),
@@ -89,10 +92,13 @@ def bundle_payload(now: datetime) -> dict:
 
 
 def held_passes(now: datetime) -> list[str]:
-    """The numbers of live passes whose holder is not cleared now."""
-    return list(db.session.scalars(
-        select(Pass.number).join(Person, Pass.person_id == Person.id)
-        .where(Pass.live_at(now), ~Person.cleared_at(now)).order_by(Pass.number)))
+    """The numbers of live passes whose holder is not cleared now, or whose crew has someone
+    with a positive latest test."""
+    live = Pass.live_at(now)
+    holder_not_cleared = (select(Pass.number).join(Person, Pass.person_id == Person.id)
+                          .where(live, ~Person.cleared_at(now)))
+    return sorted(set(db.session.scalars(holder_not_cleared))
+                  | set(db.session.scalars(with_positive_crew(live))))
 
 
 def _by_number(crew_rows) -> dict[str, list[dict]]:

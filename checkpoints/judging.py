@@ -151,7 +151,8 @@ def facts_of(status: PassStatus, plate_seen: str | None = None, area: str | None
         handed_over=status.handed_over_at is not None,
         enterprise_state=status.enterprise_state, colour=status.colour,
         health_code=status.health_code, test_sampled_at=status.test_sampled_at,
-        latest_test_positive=status.latest_test_positive, plate_seen=plate_seen,
+        latest_test_positive=status.latest_test_positive or status.crew_test_positive,
+        plate_seen=plate_seen,
         checkpoint_area=area, route=status.route,
         earlier_scan=earlier.as_fact() if earlier else None)
 
@@ -194,7 +195,8 @@ def _reason(code: str, status: PassStatus | None, policy: rules.Policy) -> Reaso
     if status is not None and code == status.policy_reason_code:
         message = PolicyText(status.policy_action_zh or "", status.policy_action_en or "")
     else:
-        message = BY_CODE[code].message_for(status.kind if status else None)
+        message = BY_CODE[code].message_for(status.kind if status else None,
+                                            crew=status is not None and status.only_crew_positive)
     return Reason(code, rules.verdict_of(code, policy), message)
 
 

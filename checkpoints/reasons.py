@@ -45,10 +45,19 @@ class ReasonCode:
     message: object  # what the officer reads at the checkpoint
     personnel_message: object | None = None  # when a supply-staff pass needs other words
     holder_message: object | None = None  # why, in words a driver understands
+    crew_message: object | None = None  # when it is said of a crew member, not the holder
+    crew_holder_message: object | None = None
 
-    def message_for(self, kind: str | None) -> object:
+    def message_for(self, kind: str | None, *, crew: bool = False) -> object:
+        if crew and self.crew_message:
+            return self.crew_message
         return self.personnel_message if kind == "personnel" and self.personnel_message \
             else self.message
+
+    def holder_message_for(self, kind: str | None, *, crew: bool = False) -> object:
+        if crew and self.crew_holder_message:
+            return self.crew_holder_message
+        return self.holder_message or self.message_for(kind)
 
 
 # Listing order = worst first: every deny before every check, and inside each, the reason that
@@ -86,7 +95,9 @@ REGISTRY = (
     ReasonCode("test_positive", "deny", 15, _l("Test positive"),
                _l("The driver's latest test is positive."),
                personnel_message=_l("The holder's latest test is positive."),
-               holder_message=_l("the holder's latest test is positive")),
+               holder_message=_l("the holder's latest test is positive"),
+               crew_message=_l("A crew member's latest test is positive."),
+               crew_holder_message=_l("a crew member's latest test is positive")),
     ReasonCode("driver_not_green", "deny", 11, _l("Health code not green"),
                _l("The driver's health code is not green now."),
                personnel_message=_l("The holder's health code is not green now."),

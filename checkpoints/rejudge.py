@@ -57,6 +57,8 @@ def judge_at(qr_text: str, checkpoint, plate_seen: str | None,
         return unreadable("not_found")
     earlier = scans.last_seen_elsewhere(status.number, checkpoint, at, horizon())
     tested_by_then = status.test_sampled_at is not None and status.test_sampled_at <= at
+    crew_positive_by_then = status.crew_test_positive and (
+        status.crew_positive_sampled_at is None or status.crew_positive_sampled_at <= at)
     facts = replace(
         facts_of(status, plate_seen, checkpoint.area, earlier),
         revoked=status.revoked_at is not None and status.revoked_at <= at,
@@ -64,7 +66,8 @@ def judge_at(qr_text: str, checkpoint, plate_seen: str | None,
         colour=_colour_at(status.enterprise_code, at),
         test_sampled_at=status.test_sampled_at if tested_by_then
         else reading.facts.test_sampled_at,
-        latest_test_positive=tested_by_then and status.latest_test_positive)
+        latest_test_positive=(tested_by_then and status.latest_test_positive)
+        or crew_positive_by_then)
     return rules.decide(facts, at, policy), status.number, status.enterprise_code
 
 

@@ -13,7 +13,11 @@ from flask_wtf.csrf import generate_csrf
 
 from accounts import service as accounts_service
 from checkpoints import zxing
-from checkpoints.wording import personnel_reason_messages, reason_messages
+from checkpoints.wording import (
+    crew_reason_messages,
+    personnel_reason_messages,
+    reason_messages,
+)
 from core.auth import public, role_required
 from core.db import utcnow
 from core.divisions import default_divisions
@@ -42,8 +46,9 @@ def scan():
     reasons = {code: str(message) for code, message in reason_messages().items()}
     personnel_reasons = {code: str(message)
                          for code, message in personnel_reason_messages().items()}
+    crew_reasons = {code: str(message) for code, message in crew_reason_messages().items()}
     return render_template("checkpoints/scan.html", counties=counties, reasons=reasons,
-                           personnel_reasons=personnel_reasons,
+                           personnel_reasons=personnel_reasons, crew_reasons=crew_reasons,
                            province=divisions.name(area[:2] + "0000") or "",
                            zxing_version=zxing.VERSION, zxing_module=zxing.MODULE,
                            zxing_wasm=zxing.WASM)

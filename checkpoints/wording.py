@@ -21,12 +21,18 @@ def personnel_reason_messages() -> dict[str, object]:
             if reason.personnel_message}
 
 
+def crew_reason_messages() -> dict[str, object]:
+    """The reasons worded otherwise when said of a crew member (ReasonCode.message_for)."""
+    return {reason.code: reason.crew_message for reason in REGISTRY if reason.crew_message}
+
+
 def in_plain_words(result: Verdict) -> str | None:
     """The verdict as a driver or clerk understands it; None when checkpoints release it."""
     if result.verdict == "pass":
         return None
     kind = result.pass_.kind if result.pass_ else None
-    why = _("; ").join(str(BY_CODE[code].holder_message or BY_CODE[code].message_for(kind))
+    crew = result.pass_ is not None and result.pass_.only_crew_positive
+    why = _("; ").join(str(BY_CODE[code].holder_message_for(kind, crew=crew))
                        for code in result.codes)
     if result.verdict == "deny":
         return _("Checkpoints will refuse this pass because %(why)s.", why=why)

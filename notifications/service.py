@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from audit.service import record
 from core import access, crypto, events
@@ -16,7 +16,7 @@ from core.errors import NotFound
 from core.unit_of_work import unit_of_work
 from notifications.inputs import WebhookSetting
 from notifications.models import Notification, WebhookDelivery, WebhookEndpoint
-from passes.models import Pass
+from passes.models import Pass, PassCrew
 from whitelist.models import Enterprise
 
 # A notification names this many passes at most; its count says how many there are.
@@ -37,7 +37,16 @@ def _on_enterprise_suspended(enterprise, *, reason, by) -> None:
 
 def _on_holder_refused(person, *, causes) -> None:
     for cause in causes:
-        _tell_of_live_passes(Pass.person_id == person.id, cause)
+        _tell_of_live_passes(_passes_refused_for(person, cause), cause)
+
+
+def _passes_refused_for(person, cause: str):
+    """SQL: the passes a person's refusal stops: those they hold, and for a positive test
+    those they ride on as crew (a code not green is judged of the holder only)."""
+    holds = Pass.person_id == person.id
+    if cause != "test_positive":
+        return holds
+    return or_(holds, Pass.id.in_(select(PassCrew.pass_id).where(PassCrew.person_id == person.id)))
 
 
 def _tell_of_live_passes(which, cause: str) -> None:

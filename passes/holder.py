@@ -21,9 +21,16 @@ PRINTED_QR_MM = 60  # the rules ask for at least 40 mm; larger scans better off 
 @holder.app_template_global()
 def revocation_reason(pass_: Pass) -> str:
     """What the clerk wrote, or in words what revoked it on its own (a renewal)."""
-    if pass_.revoked_reason == RENEWED:
+    return revocation_reason_in_words(pass_.revoked_reason)
+
+
+@holder.app_template_global()
+def revocation_reason_in_words(reason: str | None) -> str:
+    """A revocation's reason as written, but the one the system writes (a renewal's) in the
+    reader's language."""
+    if reason == RENEWED:
         return _("replaced by its renewal")
-    return pass_.revoked_reason or ""
+    return reason or ""
 
 
 def status_message(pass_: Pass, status: str) -> str:

@@ -3,16 +3,17 @@
 Other packages read a pass's standing through `standing` and `standings`, never through the
 passes tables. A checkpoint asks this for every truck, so it is one statement over plain
 rows, no ORM objects: the pass and its crew, its enterprise's state and colour with the
-colour's policy, the holder's latest health status, the cargo's name and whether the pass's
-signing key is still honoured. Nothing of it is cached: a colour change, a revocation or a
-positive test holds at the next scan.
+colour's policy, the holder's latest health status and whether anyone in its crew has a
+positive latest test, the cargo's name and whether the pass's signing key is still
+honoured. Nothing of it is cached: a colour change, a revocation or a positive test holds at
+the next scan.
 """
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from itertools import groupby
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, FromClause, Select, bindparam, select
 
 from core.db import UTCDateTime, db
 from core.prepared import Prepared
@@ -80,16 +81,35 @@ class PassStatus:
     policy_reason_code: str | None = None
     policy_action_zh: str | None = None
     policy_action_en: str | None = None
+    # A crew member's latest test is positive (rule 9: it stops that person at every
+    # checkpoint, so the vehicle too), and the earliest such test's sample time.
+    crew_test_positive: bool = False
+    crew_positive_sampled_at: datetime | None = None
+
+    @property
+    def only_crew_positive(self) -> bool:
+        """Positive on board, and not the holder: the reason is worded for the crew."""
+        return self.crew_test_positive and not self.latest_test_positive
 
     @property
     def route(self) -> tuple[str, ...]:
         return (self.origin, *(self.via or ()), self.destination)
 
 
-def latest_test_positive():
-    """SQL: the holder's latest test is positive. The one place the verdict, the offline bundle
-    and the pass pages read a person's test result."""
-    return Person.__table__.c.test_result == "positive"
+def latest_test_positive(people: FromClause = Person.__table__):
+    """SQL: the person's latest test is positive (the holder's, or of `people` aliased for
+    the crew). The one place the verdict, the offline bundle and the pass pages read a
+    person's test result."""
+    return people.c.test_result == "positive"
+
+
+def with_positive_crew(which) -> Select:
+    """SQL: the numbers of the passes among `which` whose crew has someone with a positive
+    latest test."""
+    crew_people = Person.__table__.alias("crew_people")
+    return (select(Pass.number).join(PassCrew, PassCrew.pass_id == Pass.id)
+            .join(crew_people, crew_people.c.id == PassCrew.person_id)
+            .where(which, latest_test_positive(crew_people)).distinct())
 
 
 def standing(number: str, now: datetime,
@@ -112,14 +132,21 @@ def standings(numbers: list[str], now: datetime) -> dict[str, PassStatus]:
             for number, group in groupby(rows, key=lambda row: row.number)}
 
 
+CREW_COLUMNS = ("crew_name", "crew_id_last4", "crew_test_positive", "crew_test_sampled_at")
+
+
 def _status(rows) -> PassStatus:
     """One pass's rows (one per crew member, or one without crew) as its status."""
     first = rows[0]
     crew = tuple(CrewMember(row.crew_name, row.crew_id_last4) for row in rows
                  if row.crew_name is not None)
+    positive = [row for row in rows if row.crew_test_positive]
     facts = {name: value for name, value in first._asdict().items()
-             if name not in ("crew_name", "crew_id_last4")}
-    return PassStatus(**facts, crew=crew)
+             if name not in CREW_COLUMNS}
+    return PassStatus(**facts, crew=crew, crew_test_positive=bool(positive),
+                      crew_positive_sampled_at=min(
+                          (row.crew_test_sampled_at for row in positive
+                           if row.crew_test_sampled_at is not None), default=None))
 
 
 @cache
@@ -134,7 +161,7 @@ def _rows():
     passes, enterprises, people = Pass.__table__, Enterprise.__table__, Person.__table__
     signing_keys, categories, policies = (SigningKey.__table__, Category.__table__,
                                           ColourPolicy.__table__)
-    crew = PassCrew.__table__
+    crew, crew_people = PassCrew.__table__, people.alias("crew_people")
     return (
         select(
             passes.c.number, passes.c.token, passes.c.kind, passes.c.plate,
@@ -159,6 +186,8 @@ def _rows():
             policies.c.action_en.label("policy_action_en"),
             # Last, so _status can split them off: a pass without crew has one row of NULLs.
             crew.c.name.label("crew_name"), crew.c.id_last4.label("crew_id_last4"),
+            latest_test_positive(crew_people).label("crew_test_positive"),
+            crew_people.c.test_sampled_at.label("crew_test_sampled_at"),
         )
         .select_from(passes)
         .join(enterprises, enterprises.c.id == passes.c.enterprise_id)
@@ -167,5 +196,6 @@ def _rows():
         .outerjoin(categories, categories.c.code == passes.c.cargo)
         .outerjoin(policies, policies.c.colour == enterprises.c.colour)
         .outerjoin(crew, crew.c.pass_id == passes.c.id)
+        .outerjoin(crew_people, crew_people.c.id == crew.c.person_id)
         .order_by(passes.c.number, crew.c.position)
     )

@@ -321,6 +321,28 @@ def test_a_hand_scanner_typing_anywhere_on_the_page_is_verified(officer_page, ci
     expect(verdict(page)).to_have_attribute("data-verdict", "check")
 
 
+def test_a_code_typed_before_a_checkpoint_is_chosen_is_kept(officer_page, city):
+    page = officer_page(None, checkpoint="")
+    expect(page.locator("#checkpoint")).to_have_value("")
+    type_code(page, city.passes["valid"]["qr"])
+    expect(page.locator("#camera-state")).to_have_text("请先选择所在卡口，已输入的内容会保留。")
+    expect(page.locator("#manual-code")).to_have_value(city.passes["valid"]["qr"])
+    page.select_option("#checkpoint", "BH-G75-EXIT")
+    page.press("#manual-code", "Enter")
+    expect(verdict(page)).to_have_attribute("data-verdict", "pass")
+
+
+def test_a_scan_after_the_session_ended_says_so_on_the_verdict(officer_page, city):
+    page = officer_page(None)
+    other_tab = page.context.new_page()
+    other_tab.goto("/checkpoint")
+    with other_tab.expect_navigation():
+        other_tab.locator("form[action$='/logout'] button").click()
+    type_code(page, city.passes["valid"]["qr"])
+    expect(page.locator("#verdict-offline")).to_have_text(
+        "登录已失效：已按本机离线数据判定，请重新登录。")
+
+
 def test_random_text_is_not_honoured(officer_page):
     page = officer_page(None)
     type_code(page, "https://example.com/some-other-code")

@@ -248,6 +248,17 @@ def test_renewed_pass_scanned_names_the_pass_that_replaced_it(client, clerk, off
     assert codes(result) == ["revoked"] and result["replaced_by"] == renewed.json["number"]
 
 
+def test_a_renewal_is_told_in_words_on_the_notifications_page(client, clerk, login):
+    old = apply(client, clerk, live_now())
+    sampled = (starts() - timedelta(hours=2)).isoformat()
+    renewed = client.post(f"/api/v1/passes/{old['number']}/renew", headers=clerk.headers,
+                          json={"test": {"result": "negative", "sampled_at": sampled}})
+    assert renewed.status_code == 201, renewed.text
+    page = login(clerk.user).get("/notifications").text
+    assert f"通行证 {old['number']} 已作废。" in page
+    assert "原因：已由续期后的新通行证取代" in page and "renewed" not in page
+
+
 def test_positive_latest_test_denies_at_the_gate_and_on_the_pass_api(
         app, client, officer_headers, make_pass):
     issued = make_pass(test_result="positive", holder_test_age_h=3)
@@ -414,7 +425,7 @@ def test_positive_test_on_the_people_page_tells_the_enterprise(app, client, cler
         "health_code": "green", "test.result": "positive", "test.sampled_at": sampled})
     assert done.status_code == 302, done.text
     assert refused_notices(app, "test_positive") == {clerk.enterprise.id: [issued["number"]]}
-    assert "原因：其持证人最近一次核酸检测为阳性" in client.get("/notifications").text
+    assert "原因：其持证人或随车人员最近一次核酸检测为阳性" in client.get("/notifications").text
 
 
 def test_verify_words_a_supply_staff_pass_for_its_holder_not_a_driver(

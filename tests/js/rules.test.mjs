@@ -193,6 +193,24 @@ describe('offline bundle', () => {
     assert.deepEqual([result.verdict, result.reasons], ['check', ['status_unknown']]);
   });
 
+  test('a crew member positive stops the vehicle as the driver would, worded for the crew', async () => {
+    const vector = { ...fresh, pass: { ...fresh.pass, test_age_h: 50 } };
+    const { jws, published } = await bundleFor(vector);
+    const bundle = await openBundle(jws, await passKeys(published, null));
+    const qr = await scannedText({ form: 'genuine' }, claimsFor(vector.pass));
+    const keys = await passKeys(published, bundle);
+    const judge = () => checkOffline({ qr, now: NOW, keys, bundle });
+    const negative = await judge();
+    assert.deepEqual([negative.verdict, negative.onlyCrewPositive], ['pass', false]);
+    bundle.people[NUMBER] = { ...bundle.people[NUMBER], test_sampled_at: NOW - 50 * HOUR,
+      crew_test_positive: true };
+    const positive = await judge(); // a positive test needs no age: no test_expired
+    assert.deepEqual([positive.verdict, positive.reasons, positive.onlyCrewPositive],
+      ['deny', ['test_positive'], true]);
+    bundle.people[NUMBER].test_positive = true; // the driver too: worded for the driver
+    assert.equal((await judge()).onlyCrewPositive, false);
+  });
+
   test('a pass it does not list is judged on its signed test time', async () => {
     const vector = { ...fresh, pass: { ...fresh.pass, test_age_h: 50 } };
     const { jws, published } = await bundleFor(vector);

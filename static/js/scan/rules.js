@@ -118,18 +118,21 @@ export async function checkOffline({
     enterprise.state = own(bundle.states, claims.e);
     reasons.push(...enterpriseReasons(enterprise, policy));
     holder = own(bundle.people, claims.jti) || holder;
-    if (holder.test_positive) reasons.push('test_positive');
+    // A crew member's positive test stops the vehicle as the holder's does (rule 9).
+    if (holder.test_positive || holder.crew_test_positive) reasons.push('test_positive');
     if (holder.health_code !== 'green') reasons.push('driver_not_green');
   } else {
     reasons.push('status_unknown');
   }
   const testWindow = (bundle && bundle.test_window_s) || TEST_WINDOW_S;
   // Exactly the window's age is still inside it; a positive test needs no age.
-  if (!holder.test_positive && now - holder.test_sampled_at > testWindow) reasons.push('test_expired');
+  const positive = Boolean(holder.test_positive || holder.crew_test_positive);
+  if (!positive && now - holder.test_sampled_at > testWindow) reasons.push('test_expired');
   reasons.push(...sceneReasons(claims, plate, area, bundle && bundle.routes));
-  // The crew is shown, not judged: each member passed the driver's rules at issue.
+  // The crew is shown for the officer to compare; of their health, only a positive test counts.
   const crew = own(bundle && bundle.crew, claims.jti) || [];
-  return { ...result(reasons, claims, enterprise, policy), crew };
+  const onlyCrewPositive = Boolean(holder.crew_test_positive && !holder.test_positive);
+  return { ...result(reasons, claims, enterprise, policy), crew, onlyCrewPositive };
 }
 
 /**

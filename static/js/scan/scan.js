@@ -52,6 +52,8 @@ function setOnline(online) {
 }
 
 function offlineLabel() {
+  // Judged offline because the server refused the session, not the network: say so first.
+  if (!$('session-warning').hidden) return texts.signed_out_offline;
   if (desk.asOf === null) return texts.offline_no_data;
   return fill(texts.offline_as_of, { time: shortTime.format(desk.asOf) });
 }
@@ -175,7 +177,7 @@ async function decide(qr, plate) {
   const result = await desk.verify({ qr, plate, checkpoint: state.checkpoint, nowMs: api.now() });
   showQueue();
   const facts = result.claims ? factsFrom(null, result.claims, result.crew) : null;
-  const words = reasonWords(facts && facts.kind);
+  const words = reasonWords(facts && facts.kind, result.onlyCrewPositive);
   return {
     verdict: result.verdict,
     reasons: result.reasons.map((code) => ({ code, message: words[code] })),
@@ -185,9 +187,12 @@ async function decide(qr, plate) {
   };
 }
 
-// The server words some reasons otherwise for a supply-staff pass (message_for): so here.
-function reasonWords(kind) {
-  return kind === 'personnel' ? { ...texts.reasons, ...texts.personnel_reasons } : texts.reasons;
+// The server words some reasons otherwise for a supply-staff pass, or when they are said of a
+// crew member (message_for): so here.
+function reasonWords(kind, ofCrew) {
+  const words = kind === 'personnel' ? { ...texts.reasons, ...texts.personnel_reasons }
+    : texts.reasons;
+  return ofCrew ? { ...words, ...texts.crew_reasons } : words;
 }
 
 function backToScanning() {
@@ -203,8 +208,13 @@ function wire() {
   $('manual').addEventListener('submit', (event) => {
     event.preventDefault();
     const code = $('manual-code').value.trim();
+    if (!code) return;
+    if (!state.checkpoint) { // the code stays typed until a checkpoint is chosen
+      $('checkpoint').focus();
+      return say(texts.choose_checkpoint_first);
+    }
     $('manual-code').value = '';
-    if (code) verify(code);
+    verify(code);
   });
   $('scan-next').addEventListener('click', backToScanning);
   $('plate-confirm').addEventListener('click', () => {
