@@ -109,8 +109,10 @@ def form_errors(errors: Mapping) -> dict:
 def _form_path(path: str) -> str:
     head, _, rest = path.partition(".")
     if head in ("driver", "person"):
-        return f"{HOLDER}.{rest}" if rest else HOLDER
-    return path
+        path = f"{HOLDER}.{rest}" if rest else HOLDER
+    # A test refused whole (positive on record) is shown under its result: no input is
+    # named after the test itself.
+    return f"{path}.result" if path.endswith(".test") else path
 
 
 def blank_application() -> dict:

@@ -64,6 +64,22 @@ def test_form_errors_show_beside_their_fields_and_keep_what_was_typed(app, clien
     assert db_count(app) == 0
 
 
+def test_a_driver_positive_on_record_is_refused_under_the_test_on_the_form(
+        app, client, login, clerk, make_user, token_for):
+    sampled = (datetime.now(CST) - timedelta(hours=1)).isoformat()
+    recorded = client.post("/api/v1/health-results", json={"results": [
+        {"id_number": resident_id(), "name": "张三明",
+         "test": {"result": "positive", "sampled_at": sampled}}]},
+        headers=token_for(make_user("admin")))
+    assert recorded.status_code == 200, recorded.text
+    login(clerk.user)
+    response = client.post("/passes/new?lang=en", data=form())
+    assert response.status_code == 422
+    assert 'id="e-person-test-result"' in response.text
+    assert "latest recorded test is positive" in response.text
+    assert db_count(app) == 0
+
+
 def crew_member(index: int, serial: int, name: str) -> dict:
     sampled = datetime.now(CST).replace(second=0, microsecond=0) - timedelta(hours=6)
     prefix = f"crew.{index}."

@@ -49,6 +49,12 @@ def test_errors_of_either_holder_point_at_the_forms_person_inputs():
                                          "person": "c", "plate": "d"}
 
 
+def test_a_test_refused_whole_is_shown_under_its_result():
+    errors = {"driver.test": "a", "crew.1.test": "b", "person.test.sampled_at": "c"}
+    assert forms.form_errors(errors) == {"person.test.result": "a", "crew.1.test.result": "b",
+                                         "person.test.sampled_at": "c"}
+
+
 def test_route_counties_typed_as_names_become_their_codes():
     data = {"origin": "湛江市赤坎区", "destination": " 廉江市 "}
     assert forms.county_codes(data) == {}
