@@ -43,6 +43,17 @@
 
   function checked(text) { document.getElementById("checked").textContent = text; }
 
+  // As the page's other times: the deployment's zone and yyyy-MM-dd HH:mm, whatever the
+  // phone's own zone and language.
+  function localTime(at) {
+    var parts = {};
+    new Intl.DateTimeFormat("en-CA", {
+      timeZone: body.dataset.timezone, hourCycle: "h23", year: "numeric", month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit"
+    }).formatToParts(at).forEach(function (part) { parts[part.type] = part.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute;
+  }
+
   function refresh() {
     // The service worker answers from its cache when offline, so a stale answer is possible:
     // the time it was checked is always shown.
@@ -52,7 +63,7 @@
         show(state.status, state.message);
         showVerdict(state.checkpoint_verdict, state.checkpoint_message);
         var at = new Date(state.checked_at);
-        checked(fill(body.dataset.checkedFormat, { time: at.toLocaleString() }) +
+        checked(fill(body.dataset.checkedFormat, { time: localTime(at) }) +
                 (navigator.onLine ? "" : " · " + body.dataset.offlineText));
         tick();
       })

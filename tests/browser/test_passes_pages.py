@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.validators import resident_id_check_char
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import VIEWPORTS, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 CST = timezone(timedelta(hours=8))
@@ -129,6 +129,26 @@ def test_admin_sees_every_pass(desktop_page):
     expect(page.locator("td.title a").first).to_be_visible()
     assert page.locator("td.title a").count() >= 5  # the seeded ones, and any made since
     screenshot(page, "69-admin-passes")
+
+
+def test_the_holder_page_gives_its_check_time_in_beijing_time_on_any_phone(
+        phone_page, browser, live_server):
+    log_in(phone_page, "clerk")
+    phone_page.goto("/passes?status=valid")
+    with phone_page.expect_navigation():
+        phone_page.locator("td.title a").first.click()
+    holder_url = phone_page.locator("input.copy-link").input_value()
+    abroad = browser.new_context(base_url=live_server, locale="en-US", timezone_id="UTC",
+                                 **VIEWPORTS["phone"])
+    try:
+        page = abroad.new_page()
+        page.goto(holder_url)
+        beijing = datetime.now(timezone(timedelta(hours=8)))
+        expect(page.locator("#checked")).to_contain_text(beijing.strftime("%Y-%m-%d"))
+        shown = re.search(r"\d{4}-\d\d-\d\d (\d\d):\d\d", page.inner_text("#checked"))
+        assert shown and int(shown[1]) in {beijing.hour, (beijing.hour + 1) % 24}
+    finally:
+        abroad.close()
 
 
 def test_holder_page_opens_offline_once_seen(phone_page):
