@@ -117,7 +117,9 @@ def _detail_page(pass_, errors=None, form=None, status=200):
                            checkpoint=checkpoint_view(pass_, now),
                            holder_url=sms.holder_url(pass_), sms_text=sms.message_text(pass_),
                            sms_phone=sms.masked_phone(pass_.person.phone),
-                           sms_sent=sms.sent_messages(pass_))
+                           sms_sent=sms.sent_messages(pass_),
+                           replaced_by=service.replacement_of(pass_.number)
+                           if pass_.revoked_reason == renewal.RENEWED else None)
     return page, status
 
 

@@ -158,6 +158,8 @@ def test_detail_page_renews_with_a_new_test(client, login, clerk):
         "renew.test.sampled_at": sampled})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/passes/450500000002")
+    old = client.get(f"/passes/{number}").text  # names and links the pass that replaced it
+    assert '<a href="/passes/450500000002">№ 450500000002</a>' in old
     refused = client.post("/passes/450500000002/renew", data={
         "renew.health_code": "green", "renew.test.result": "negative",
         "renew.test.sampled_at": ""})
