@@ -10,12 +10,15 @@ from passes.models import Pass
 
 
 def live_passes_of(enterprise, now: datetime) -> Mapping[str, int]:
-    """Passes of the enterprise valid now, and the distinct holders (by ID number) on them."""
-    live = select(Pass.id, Pass.person_id).where(Pass.enterprise_id == enterprise.id,
-                                                  Pass.valid_at(now)).subquery()
-    passes, holders = db.session.execute(
-        select(func.count(live.c.id), func.count(live.c.person_id.distinct()))).one()
-    return {"passes": passes, "holders": holders}
+    """The enterprise's passes checkpoints honour: valid now (`passes`) and starting later
+    (`later`), as its notice will count them together, and the distinct holders on them."""
+    live = select(Pass.id, Pass.person_id, (Pass.valid_from <= now).label("started")).where(
+        Pass.enterprise_id == enterprise.id, Pass.open_at(now)).subquery()
+    passes, later, holders = db.session.execute(select(
+        func.count(live.c.id).filter(live.c.started),
+        func.count(live.c.id).filter(~live.c.started),
+        func.count(live.c.person_id.distinct()))).one()
+    return {"passes": passes, "later": later, "holders": holders}
 
 
 def init_app() -> None:

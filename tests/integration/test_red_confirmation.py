@@ -24,6 +24,7 @@ def test_setting_red_shows_the_live_passes_it_stops_and_changes_nothing_yet(
         make_pass(enterprise)
     make_pass(enterprise, revoked=True)
     make_pass(enterprise, valid_from_h=-48, valid_until_h=-1)
+    make_pass(enterprise, valid_from_h=24)  # starts tomorrow: refused too, and said so
     make_pass()  # another enterprise's
     login(make_user("admin"))
     response = client.post(f"/admin/enterprises/{enterprise.code}/colour",
@@ -31,7 +32,8 @@ def test_setting_red_shows_the_live_passes_it_stops_and_changes_nothing_yet(
     assert response.status_code == 200
     page = response.text
     assert "所有卡口将立即不予认可其 2 张有效通行证" in page
-    assert "涉及 2 名驾驶员及保供人员" in page
+    assert "以及 1 张尚未生效的通行证" in page
+    assert "涉及 3 名驾驶员及保供人员" in page
     assert 'name="confirmed" value="1"' in page and "厂区发现阳性病例" in page
     assert colour_of(app, enterprise.code) == "green"
     assert red_changes(app) == 0
