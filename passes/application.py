@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from core.divisions import default_divisions
@@ -20,7 +21,7 @@ from core.validators import (
 )
 from passes.models import HEALTH_CODES, KINDS, TEST_RESULTS
 from people import health
-from whitelist.models import Enterprise
+from whitelist.models import Category, Enterprise
 from whitelist.service import categories
 
 MAX_VIA = 8  # shared/CONTRACT.md: up to 8 counties between origin and destination
@@ -162,11 +163,25 @@ def _refuse_repeated_people(fields: Fields, driver: Holder | None,
 
 
 def _cargo(fields: Fields, enterprise: Enterprise) -> str | None:
-    cargo = fields.choice("cargo", [category.code for category in categories()])
-    if cargo and cargo not in enterprise.category_codes:
+    cargo = fields.text("cargo", max_length=64)
+    if cargo is None:
+        return None
+    if cargo not in {category.code for category in categories()}:
+        fields.error("cargo", _l("Not a cargo category. Your enterprise is approved for: "
+                                 "%(names)s.", names=_names(enterprise.categories)))
+        return None
+    if cargo not in enterprise.category_codes:
         fields.error("cargo", _l("Your enterprise is not approved for this category."))
         return None
     return cargo
+
+
+def _names(of: list[Category]) -> str:
+    """The categories named in the request's language: the codes are the API's, not a
+    clerk's."""
+    if str(get_locale()).startswith("zh"):
+        return "、".join(category.name_zh for category in of)
+    return ", ".join(category.name_en for category in of)
 
 
 def _plate(fields: Fields) -> str | None:

@@ -131,7 +131,8 @@ def test_bad_field_is_refused_naming_it_and_nothing_is_stored(app, client, clerk
 @pytest.mark.parametrize(("cargo", "says"), [
     ("daily", None),
     ("medical", "Your enterprise is not approved for this category."),
-    ("weapons", "Must be one of: "),
+    ("weapons", "Not a cargo category. Your enterprise is approved for: Production materials, "
+                "Daily necessities."),
 ])
 def test_cargo_is_one_of_the_enterprises_categories(client, clerk, cargo, says):
     response = client.post("/api/v1/passes?lang=en", json=vehicle(cargo=cargo),
