@@ -1,8 +1,11 @@
 """Short display names of verdicts and reason codes, for scan lists, filters and charts."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from checkpoints.reasons import REGISTRY
 
-VERDICT_NAMES = {"pass": _l("Release"), "check": _l("Check"), "deny": _l("Not honoured")}
+# The verdict's own words, as the scanning page shows them.
+VERDICT_NAMES = {"pass": lazy_pgettext("verdict", "Pass"),
+                 "check": lazy_pgettext("verdict", "Check"),
+                 "deny": lazy_pgettext("verdict", "Not honoured")}
 # From the reason registry, worst first: the order of the scan log's filter and the charts.
 REASON_LABELS = {reason.code: reason.label for reason in REGISTRY}

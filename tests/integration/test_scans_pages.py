@@ -105,6 +105,14 @@ def test_scan_log_is_newest_first_and_paged(as_admin, add_scan):
     assert "450500000124" in as_admin.get(ADMIN_LOG + "?page=2").text
 
 
+def test_scan_log_names_verdicts_as_the_scanning_page_does(as_admin, add_scan):
+    add_scan(verdict="pass")
+    add_scan(verdict="deny", reasons=["revoked"], pass_number="450500000004")
+    assert "放行" in as_admin.get(ADMIN_LOG).text
+    english = as_admin.get(ADMIN_LOG + "?lang=en").text
+    assert "Pass" in english and "Not honoured" in english and "Release" not in english
+
+
 def rows_order(text: str) -> list[str]:
     return re.findall(r"<code>(4505000\d{5})</code>", text)
 
