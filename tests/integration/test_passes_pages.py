@@ -139,6 +139,15 @@ def test_list_filters_and_flags_lapsed_tests(app, client, login, clerk):
     assert "450500000001" not in client.get("/passes?status=revoked").text
 
 
+def test_a_page_past_the_last_says_so_and_links_back(client, login, clerk):
+    client.post("/api/v1/passes", json=vehicle(), headers=clerk.headers)
+    login(clerk.user)
+    page = client.get("/passes?page=999&kind=vehicle").text
+    assert "没有第 999 页：通行证共 1 页。" in page and "You have no passes" not in page
+    assert 'href="/passes?kind=vehicle&amp;page=1"' in page or \
+        'href="/passes?page=1&amp;kind=vehicle"' in page
+
+
 def test_detail_page_revokes_with_a_reason(client, login, clerk):
     number = client.post("/api/v1/passes", json=vehicle(), headers=clerk.headers).json["number"]
     login(clerk.user)
