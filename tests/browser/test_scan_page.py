@@ -343,6 +343,17 @@ def test_a_scan_after_the_session_ended_says_so_on_the_verdict(officer_page, cit
         "登录已失效：已按本机离线数据判定，请重新登录。")
 
 
+def test_the_shift_log_on_a_phone_shows_no_empty_plate_row(officer_page, city):
+    page = officer_page(None)
+    type_code(page, city.passes["valid"]["qr"])
+    expect(verdict(page)).to_have_attribute("data-verdict", "pass")
+    page.goto("/checkpoint/scans")
+    first = page.locator("table.scans tbody tr").first
+    expect(first.locator("td[data-label='时间']")).to_be_visible()
+    expect(first.locator("td[data-label='实际车牌']")).to_be_hidden()
+    screenshot(page, "43-scan-log-phone")
+
+
 def test_random_text_is_not_honoured(officer_page):
     page = officer_page(None)
     type_code(page, "https://example.com/some-other-code")
