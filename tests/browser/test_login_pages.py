@@ -63,8 +63,11 @@ def test_admin_resets_a_password_and_the_owner_must_choose_a_new_one(open_page, 
     sign_in(admin, "admin", demo.PASSWORD, "zh")
     admin.goto("/admin/users?role=officer")
     row = admin.locator("tr", has=admin.locator("b", has_text=re.compile(r"^officer$")))
+    asked = []
+    admin.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     with admin.expect_navigation():
         row.locator("form[action$='/password'] button").click()
+    assert asked == ["重置 officer 的密码？该账号将在所有设备上退出登录，并须设置新密码。"]
     temporary = admin.locator(".temporary-password code").inner_text()
     screenshot(admin, "temporary-password")
 
@@ -85,3 +88,23 @@ def test_admin_resets_a_password_and_the_owner_must_choose_a_new_one(open_page, 
     with officer.expect_navigation():
         officer.click("form.form button")
     assert "/account/password" not in officer.url and "/login" not in officer.url
+
+
+def test_deactivating_an_account_asks_first_and_cancelling_changes_nothing(open_page):
+    admin = open_page("desktop")
+    sign_in(admin, "admin", demo.PASSWORD, "zh")
+    admin.goto("/admin/users?role=enterprise")
+
+    def row():
+        return admin.locator("tr", has=admin.locator("b", has_text=re.compile(r"^newclerk$")))
+
+    admin.once("dialog", lambda dialog: dialog.dismiss())
+    row().locator("form[action$='/active'] button").click()
+    expect(row().locator(".badge")).to_have_count(0)  # still active: nothing was sent
+    admin.once("dialog", lambda dialog: dialog.accept())
+    with admin.expect_navigation():
+        row().locator("form[action$='/active'] button").click()
+    expect(row().locator(".badge")).to_have_text("已停用")
+    with admin.expect_navigation():  # reactivating asks nothing
+        row().locator("form[action$='/active'] button").click()
+    expect(row().locator(".badge")).to_have_count(0)
