@@ -13,7 +13,7 @@ from core.db import db, utcnow
 from federation.feed import feed_payload
 from passes.models import Pass
 from passtokens.models import SigningKey
-from tests.integration.pass_data import holder, make_clerk, resident_id, starts, vehicle
+from tests.integration.pass_data import CST, holder, make_clerk, resident_id, starts, vehicle
 from tests.integration.test_checkpoint_verdict import codes, refused_notices, verify
 from tests.integration.test_verify_offline_bundle import read_bundle
 
@@ -107,3 +107,15 @@ def test_offline_scans_are_judged_by_the_crews_tests_as_they_stood_then(
 def test_the_enterprise_is_told_its_pass_is_refused(app, client, clerk, issued, admin_headers):
     record_test(client, admin_headers, "positive")
     assert refused_notices(app, "test_positive") == {clerk.enterprise.id: [issued["number"]]}
+
+
+def test_a_renewal_refused_for_the_crew_says_whose_test_and_what_to_do(
+        client, clerk, login, issued, admin_headers):
+    record_test(client, admin_headers, "positive")
+    sampled = (utcnow() - timedelta(hours=1)).astimezone(CST).strftime("%Y-%m-%dT%H:%M")
+    response = login(clerk.user).post(f"/passes/{issued['number']}/renew", data={
+        "renew.health_code": "green", "renew.test.result": "negative",
+        "renew.test.sampled_at": sampled})
+    assert response.status_code == 422
+    assert "随车人员 1：该人员最近一次登记的核酸结果为阳性" in response.text
+    assert "续期沿用原随车人员：如需不带此人出行，请重新申请通行证。" in response.text
