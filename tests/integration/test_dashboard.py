@@ -96,6 +96,12 @@ def test_dashboard_pages_are_for_admins_only(client, make_user, login):
         assert client.get(path).status_code == 403
 
 
+def test_with_no_scans_the_reasons_chart_says_there_were_none(client, make_user, login):
+    login(make_user("admin"))
+    page = client.get("/admin/dashboard").text
+    assert "最近 24 小时没有查验记录。" in page and "所有查验均为放行" not in page
+
+
 def test_admin_lands_on_the_dashboard_after_signing_in(client, make_user):
     admin = make_user("admin")
     response = client.post("/login", data={"username": admin.username, "password": PASSWORD})
