@@ -85,3 +85,15 @@ def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert "<html" in response.text
+
+
+def test_pages_name_the_icon_the_app_serves(app, client, make_pass):
+    from passes.models import Pass
+
+    number = make_pass().number
+    with app.app_context():
+        secret = db.session.scalar(select(Pass.holder_secret).where(Pass.number == number))
+    for page in (client.get("/login").text, client.get(f"/h/{secret}").text):
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    with client.get("/static/favicon.svg") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
