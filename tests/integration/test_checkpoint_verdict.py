@@ -238,22 +238,24 @@ def test_personnel_pass_has_no_via(client, clerk):
     assert response.status_code == 422 and "via" in response.json["error"]["fields"]
 
 
-def test_renewed_pass_scanned_names_the_pass_that_replaced_it(client, clerk, officer_headers):
+def renewed(client, clerk) -> tuple[dict, dict]:
+    """A live pass and the pass its renewal with a fresh test issued."""
     old = apply(client, clerk, live_now())
     sampled = (starts() - timedelta(hours=2)).isoformat()
-    renewed = client.post(f"/api/v1/passes/{old['number']}/renew", headers=clerk.headers,
-                          json={"test": {"result": "negative", "sampled_at": sampled}})
-    assert renewed.status_code == 201, renewed.text
+    response = client.post(f"/api/v1/passes/{old['number']}/renew", headers=clerk.headers,
+                           json={"test": {"result": "negative", "sampled_at": sampled}})
+    assert response.status_code == 201, response.text
+    return old, response.json
+
+
+def test_renewed_pass_scanned_names_the_pass_that_replaced_it(client, clerk, officer_headers):
+    old, new = renewed(client, clerk)
     result = verify(client, officer_headers, old["qr_text"])
-    assert codes(result) == ["revoked"] and result["replaced_by"] == renewed.json["number"]
+    assert codes(result) == ["revoked"] and result["replaced_by"] == new["number"]
 
 
 def test_a_renewal_is_told_in_words_on_the_notifications_page(client, clerk, login):
-    old = apply(client, clerk, live_now())
-    sampled = (starts() - timedelta(hours=2)).isoformat()
-    renewed = client.post(f"/api/v1/passes/{old['number']}/renew", headers=clerk.headers,
-                          json={"test": {"result": "negative", "sampled_at": sampled}})
-    assert renewed.status_code == 201, renewed.text
+    old, _ = renewed(client, clerk)
     page = login(clerk.user).get("/notifications").text
     assert f"通行证 {old['number']} 已作废。" in page
     assert "原因：已由续期后的新通行证取代" in page and "renewed" not in page
