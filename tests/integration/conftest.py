@@ -18,6 +18,7 @@ from passes.models import Pass
 from passtokens.qr import to_qr_text
 from passtokens.tokens import sign_pass
 from people.models import EnterprisePerson, Person
+from tests.integration.pass_data import make_clerk
 from tests.integration.webhook_receiver import (  # noqa: F401 - fixtures
     certificate,
     dns,
@@ -58,6 +59,17 @@ def officer(make_user, checkpoints):
 @pytest.fixture
 def officer_headers(officer, token_for):
     return token_for(officer)
+
+
+@pytest.fixture
+def clerk(make_user, make_enterprise, token_for):
+    """A clerk of a white-listed green enterprise, with an API token (pass_data.make_clerk)."""
+    return make_clerk(make_user, make_enterprise, token_for)
+
+
+@pytest.fixture
+def admin_headers(make_user, token_for):
+    return token_for(make_user("admin"))
 
 
 @pytest.fixture

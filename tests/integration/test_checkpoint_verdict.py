@@ -22,16 +22,6 @@ from tests.integration.pass_data import (
 ADMIN = type("Admin", (), {"username": "fixture", "role": "admin", "enterprise_id": None})()
 
 
-@pytest.fixture
-def clerk(make_user, make_enterprise, token_for):
-    return make_clerk(make_user, make_enterprise, token_for)
-
-
-@pytest.fixture
-def admin_headers(make_user, token_for):
-    return token_for(make_user("admin"))
-
-
 def live_now(**overrides) -> dict:
     """A vehicle application whose window opens now, so checkpoints judge it at once."""
     start = starts() - timedelta(hours=1, minutes=1)

@@ -11,17 +11,12 @@ from core.db import db
 from passes.models import Pass
 from tests.conftest import count_rows
 from tests.integration.bulk_data import csv_file, vehicle_row
-from tests.integration.pass_data import make_clerk, vehicle
+from tests.integration.pass_data import vehicle
 from tests.integration.test_bulk import upload
 from tests.integration.test_passes_pages import form
 
 ZHANJIANG_CHIKAN, LIANJIANG = "440802", "440881"
 HENG_XIAN = "450127"  # 横县, abolished in 2021: now 横州市 450181
-
-
-@pytest.fixture
-def clerk(make_user, make_enterprise, token_for):
-    return make_clerk(make_user, make_enterprise, token_for)
 
 
 def apply(client, clerk, data, lang="zh"):

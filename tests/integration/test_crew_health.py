@@ -13,21 +13,11 @@ from core.db import db, utcnow
 from federation.feed import feed_payload
 from passes.models import Pass
 from passtokens.models import SigningKey
-from tests.integration.pass_data import CST, holder, make_clerk, resident_id, starts, vehicle
+from tests.integration.pass_data import CST, holder, resident_id, starts, vehicle
 from tests.integration.test_checkpoint_verdict import codes, refused_notices, verify
 from tests.integration.test_verify_offline_bundle import read_bundle
 
 ESCORT = resident_id(201)
-
-
-@pytest.fixture
-def clerk(make_user, make_enterprise, token_for):
-    return make_clerk(make_user, make_enterprise, token_for)
-
-
-@pytest.fixture
-def admin_headers(make_user, token_for):
-    return token_for(make_user("admin"))
 
 
 @pytest.fixture

@@ -22,11 +22,6 @@ PLATE = "桂E12345"
 
 
 @pytest.fixture
-def clerk(make_user, make_enterprise, token_for):
-    return make_clerk(make_user, make_enterprise, token_for)
-
-
-@pytest.fixture
 def other_clerk(make_user, make_enterprise, token_for):
     return make_clerk(make_user, make_enterprise, token_for)
 

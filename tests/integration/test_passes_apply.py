@@ -25,11 +25,6 @@ RESULT_KEYS = {"number", "qr_text", "qr_png_url", "holder_url", "status", "valid
                "valid_until"}
 
 
-@pytest.fixture
-def clerk(make_user, make_enterprise, token_for):
-    return make_clerk(make_user, make_enterprise, token_for)
-
-
 def apply(client, clerk, data):
     return client.post("/api/v1/passes", json=data, headers=clerk.headers)
 

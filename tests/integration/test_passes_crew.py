@@ -11,7 +11,6 @@ from people.models import EnterprisePerson
 from tests.conftest import count_rows
 from tests.integration.pass_data import (
     holder,
-    make_clerk,
     personnel,
     resident_id,
     vehicle,
@@ -21,16 +20,6 @@ from tests.integration.test_verify_offline_bundle import read_bundle
 
 ESCORT = resident_id(201)
 CO_DRIVER = resident_id(202)
-
-
-@pytest.fixture
-def clerk(make_user, make_enterprise, token_for):
-    return make_clerk(make_user, make_enterprise, token_for)
-
-
-@pytest.fixture
-def admin_headers(make_user, token_for):
-    return token_for(make_user("admin"))
 
 
 def member(serial: int, name: str) -> dict:

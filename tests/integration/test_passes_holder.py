@@ -7,12 +7,7 @@ from sqlalchemy import update
 
 from core.db import db, utcnow
 from passes.models import Pass
-from tests.integration.pass_data import make_clerk, personnel, vehicle
-
-
-@pytest.fixture
-def clerk(make_user, make_enterprise, token_for):
-    return make_clerk(make_user, make_enterprise, token_for)
+from tests.integration.pass_data import personnel, vehicle
 
 
 @pytest.fixture

@@ -27,18 +27,8 @@ from whitelist.service import set_colour
 
 
 @pytest.fixture
-def clerk(make_user, make_enterprise, token_for):
-    return make_clerk(make_user, make_enterprise, token_for)
-
-
-@pytest.fixture
 def other_clerk(make_user, make_enterprise, token_for):
     return make_clerk(make_user, make_enterprise, token_for)
-
-
-@pytest.fixture
-def admin_headers(make_user, token_for):
-    return token_for(make_user("admin"))
 
 
 def issue(client, clerk, data=None) -> dict:

@@ -1,17 +1,11 @@
 """Pass pages: the application form, list, detail, revoke, renew, people, admin list."""
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from core.db import db
 from passes.models import Pass, Person
 from tests.integration.pass_data import CST, make_clerk, resident_id, vehicle
-
-
-@pytest.fixture
-def clerk(make_user, make_enterprise, token_for):
-    return make_clerk(make_user, make_enterprise, token_for)
 
 
 def local(moment: datetime) -> str:

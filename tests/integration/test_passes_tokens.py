@@ -13,12 +13,7 @@ from core.db import db, utcnow
 from passes.models import Pass
 from passtokens import keys, qr, tokens
 from passtokens.models import SigningKey
-from tests.integration.pass_data import make_clerk, personnel, resident_id, vehicle
-
-
-@pytest.fixture
-def clerk(make_user, make_enterprise, token_for):
-    return make_clerk(make_user, make_enterprise, token_for)
+from tests.integration.pass_data import personnel, resident_id, vehicle
 
 
 def issue(client, clerk, data=None) -> dict:

@@ -15,18 +15,8 @@ DRIVER = resident_id(123)
 
 
 @pytest.fixture
-def clerk(make_user, make_enterprise, token_for):
-    return make_clerk(make_user, make_enterprise, token_for)
-
-
-@pytest.fixture
 def other_clerk(make_user, make_enterprise, token_for):
     return make_clerk(make_user, make_enterprise, token_for)
-
-
-@pytest.fixture
-def admin_headers(make_user, token_for):
-    return token_for(make_user("admin"))
 
 
 def hours_ago(hours: float) -> str:

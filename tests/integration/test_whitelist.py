@@ -14,11 +14,6 @@ def registration(**fields):
             "address": "广西北海市海城区北部湾中路1号"} | fields
 
 
-@pytest.fixture
-def admin_headers(make_user, token_for):
-    return token_for(make_user("admin"))
-
-
 def test_registration_is_stored_pending_with_no_colour(client, admin_headers):
     body = registration()
     response = client.post("/api/v1/enterprises", json=body, headers=admin_headers)
