@@ -74,7 +74,7 @@
     if (!("serviceWorker" in navigator) || !window.caches) return;
     navigator.serviceWorker.register(body.dataset.workerUrl, { scope: "/h/" }).catch(function () {});
     var urls = [location.pathname, body.dataset.statusUrl];
-    document.querySelectorAll("link[rel=stylesheet], script[src]").forEach(function (el) {
+    document.querySelectorAll("link[rel=stylesheet], link[rel=icon], script[src]").forEach(function (el) {
       urls.push(el.getAttribute("href") || el.getAttribute("src"));
     });
     caches.open(CACHE).then(function (cache) { return cache.addAll(urls); }).catch(function () {});

@@ -162,7 +162,7 @@ def test_holder_page_opens_offline_once_seen(phone_page):
     page.evaluate("navigator.serviceWorker.ready")
     page.wait_for_function("""async () => {
         const cache = await caches.open("holder-v1");
-        return (await cache.keys()).length >= 4;  // page, status, stylesheet, script
+        return (await cache.keys()).length >= 5;  // page, status, stylesheet, icon, script
     }""")
     page.context.set_offline(True)
     page.reload()
