@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from checkpoints.models import Checkpoint
 from core import crypto
@@ -95,10 +95,10 @@ def held_passes(now: datetime) -> list[str]:
     """The numbers of live passes whose holder is not cleared now, or whose crew has someone
     with a positive latest test."""
     live = Pass.live_at(now)
-    holder_not_cleared = (select(Pass.number).join(Person, Pass.person_id == Person.id)
-                          .where(live, ~Person.cleared_at(now)))
-    return sorted(set(db.session.scalars(holder_not_cleared))
-                  | set(db.session.scalars(with_positive_crew(live))))
+    return list(db.session.scalars(
+        select(Pass.number).join(Person, Pass.person_id == Person.id)
+        .where(live, or_(~Person.cleared_at(now), Pass.number.in_(with_positive_crew(live))))
+        .order_by(Pass.number)))
 
 
 def _by_number(crew_rows) -> dict[str, list[dict]]:

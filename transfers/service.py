@@ -110,9 +110,7 @@ def read_handover(data: Mapping, officer: Officer, now: datetime) -> NewHandover
     if checkpoint is None or arriving is None:
         # No arriving pass to take the relay's route and window from: its vehicle and
         # driver are checked still, so that the officer corrects everything at once.
-        relay = fields.data.get("relay")
-        check_vehicle(Fields(relay if isinstance(relay, Mapping) else {}, "relay.",
-                             fields.errors), now)
+        check_vehicle(Fields(_relay_of(fields), "relay.", fields.errors), now)
         if refused is not None:
             raise PassNotHonoured(fields.errors | refused.fields)
         raise ValidationFailed(fields.errors)
@@ -202,9 +200,7 @@ def _relay_leg(fields: Fields, arriving: Pass, checkpoint: Checkpoint,
     """The relay leg as a pass application, checked by the issuing rules: from the station
     to where the cargo was going, until the arriving pass ends."""
     cargo = fields.text("cargo", required=False, max_length=16) or arriving.cargo
-    relay = fields.data.get("relay")
-    if not isinstance(relay, Mapping):
-        relay = {}
+    relay = _relay_of(fields)
     body = {"kind": "vehicle", "plate": relay.get("plate"), "driver": relay.get("driver"),
             "cargo": cargo, "origin": checkpoint.area, "destination": arriving.destination,
             "valid_from": now.isoformat(), "valid_until": arriving.valid_until.isoformat()}
@@ -213,6 +209,12 @@ def _relay_leg(fields: Fields, arriving: Pass, checkpoint: Checkpoint,
     except ValidationFailed as error:
         fields.errors.update({_relay_path(path): text for path, text in error.fields.items()})
         return None
+
+
+def _relay_of(fields: Fields) -> Mapping:
+    """The relay leg as sent: its plate and driver, or nothing to read them from."""
+    relay = fields.data.get("relay")
+    return relay if isinstance(relay, Mapping) else {}
 
 
 def _relay_path(path: str) -> str:
