@@ -118,15 +118,15 @@ export async function checkOffline({
     enterprise.state = own(bundle.states, claims.e);
     reasons.push(...enterpriseReasons(enterprise, policy));
     holder = own(bundle.people, claims.jti) || holder;
-    // A crew member's positive test stops the vehicle as the holder's does (rule 9).
-    if (holder.test_positive || holder.crew_test_positive) reasons.push('test_positive');
     if (holder.health_code !== 'green') reasons.push('driver_not_green');
   } else {
     reasons.push('status_unknown');
   }
+  // A crew member's positive test stops the vehicle as the holder's does (rule 9).
+  const positive = Boolean(holder.test_positive || holder.crew_test_positive);
+  if (positive) reasons.push('test_positive');
   const testWindow = (bundle && bundle.test_window_s) || TEST_WINDOW_S;
   // Exactly the window's age is still inside it; a positive test needs no age.
-  const positive = Boolean(holder.test_positive || holder.crew_test_positive);
   if (!positive && now - holder.test_sampled_at > testWindow) reasons.push('test_expired');
   reasons.push(...sceneReasons(claims, plate, area, bundle && bundle.routes));
   // The crew is shown for the officer to compare; of their health, only a positive test counts.
