@@ -1,6 +1,5 @@
 """The audit log page for the authority."""
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import select
@@ -10,6 +9,7 @@ from audit.models import AuditEntry
 from core.api import page_args
 from core.auth import role_required
 from core.db import db
+from core.i18n import local_zone
 
 bp = Blueprint("audit", __name__, template_folder="templates")
 FILTERS = ("actor", "action", "subject", "since", "until")
@@ -42,5 +42,4 @@ def _day(text: str) -> datetime | None:
         day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         return None
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.combine(day, time(), tzinfo=zone)
+    return datetime.combine(day, time(), tzinfo=local_zone())

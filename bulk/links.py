@@ -1,15 +1,14 @@
 """The holder links of a confirmed bulk batch as CSV, so the clerk can send them all at once."""
 import io
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from bulk.models import BulkBatch
 from core.db import db
 from core.errors import Conflict
+from core.i18n import local_zone
 from core.spreadsheet import csv_writer
 from passes.models import Pass
 from passes.sms import holder_url
@@ -23,7 +22,7 @@ def links_csv(batch: BulkBatch) -> bytes:
     """One row per pass the batch issued: plate, masked name, phone, number, window, link."""
     if batch.status != "confirmed":
         raise BatchNotConfirmed(_("Confirm the file first: it has issued no pass yet."))
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    zone = local_zone()
     passes = db.session.scalars(select(Pass).where(Pass.number.in_(batch.pass_numbers))
                                 .order_by(Pass.number)).all()
     header = [_("Plate"), _("Holder"), _("Phone"), _("Pass number"),

@@ -11,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 from bulk.files import COLUMNS, OPTIONAL_COLUMNS, Row, column_name
 from bulk.models import CheckedRow
 from core.errors import Message, ValidationFailed
+from core.i18n import local_zone
 from core.validators import normalize_plate, resident_id_check_char
 from passes.application import Application, read_application
-from passes.forms import county_codes, local_zone
+from passes.forms import county_codes
 from passes.plates import PlateTaken, ensure_plate_free
 from whitelist.models import Category, Enterprise
 from whitelist.service import categories

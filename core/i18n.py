@@ -1,13 +1,19 @@
-"""Simplified Chinese by default, English when the user picks it."""
+"""Simplified Chinese by default, English when the user picks it; times in the deployment's zone."""
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 
 LANGUAGES = {"zh": "中文", "en": "English"}
 LANGUAGE_COOKIE = "lang"
 
 babel = Babel()
+
+
+def local_zone() -> ZoneInfo:
+    """Where the deployment is: the clock its users read and the calendar day they live by."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def select_locale() -> str:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.divisions import default_divisions
 from core.errors import DomainError
+from core.i18n import local_zone
 from core.validation import Fields
 from core.validators import (
     mask_name,
@@ -253,7 +254,7 @@ def _holder(fields: Fields, kind: str, valid_from: datetime | None,
     if id_number and name:
         _check_record(fields, health.find_person(id_number), name, sampled_at)
     if id_number and valid_from and kind == "vehicle" \
-            and not health.adult_on(id_number, valid_from.date()):
+            and not health.adult_on(id_number, valid_from.astimezone(local_zone()).date()):
         # Driver and crew alike: the field the error is under says whose ID it is.
         fields.error("id_number", _l("Must be at least 18 years old when the pass starts."))
     if (name is None or id_number is None or phone is None or health_code is None

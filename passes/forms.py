@@ -5,11 +5,11 @@ point at the inputs; the holder is `person` on the form whatever the kind of pas
 """
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 from core.db import utcnow
+from core.i18n import local_zone
 from core.validation import county_by_name
 
 HOLDER = "person"
@@ -18,10 +18,6 @@ CREW_SEATS = 2  # the form's crew sections: crew.0.name, crew.1.name, ...
 PERSON_FIELDS = ("name", "id_number", "phone", "health_code")
 # What a clerk types for a crew member; the health code and result come preset.
 TYPED_FIELDS = ("name", "id_number", "phone", "test.sampled_at")
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def local_to_iso(value: str | None) -> str | None:

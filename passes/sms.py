@@ -4,7 +4,6 @@ import logging
 import urllib.request
 from collections.abc import Sequence
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from flask_babel import force_locale
@@ -16,6 +15,7 @@ from audit.service import record
 from core.access import Actor
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError
+from core.i18n import local_zone
 from core.unit_of_work import unit_of_work
 from passes.models import Pass
 from passes.sms_models import SmsMessage
@@ -44,7 +44,7 @@ def holder_url(pass_: Pass) -> str:
 
 def message_text(pass_: Pass) -> str:
     """The message in Chinese whatever the clerk's language: drivers read it on their phone."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    zone = local_zone()
     window = {name: getattr(pass_, name).astimezone(zone).strftime("%Y-%m-%d %H:%M")
               for name in ("valid_from", "valid_until")}
     with force_locale("zh"):

@@ -7,7 +7,6 @@ passes.service.issue, which calls take() once per pass.
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -17,6 +16,7 @@ from audit.service import record
 from core.access import Actor
 from core.db import UTCDateTime, db, insert_ignoring_conflict, utcnow
 from core.errors import DomainError
+from core.i18n import local_zone
 from core.unit_of_work import unit_of_work
 from quotas.inputs import Limits
 from quotas.models import IssuingQuota, quotas_table
@@ -102,19 +102,14 @@ def _counting():
 def windows(now: datetime) -> tuple[datetime, datetime]:
     """The starts of the clock hour and of the local calendar day holding `now`, in UTC."""
     hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    local = now.astimezone(_zone())
-    day = datetime.combine(local.date(), time(), _zone()).astimezone(UTC)
+    local = now.astimezone(local_zone())
+    day = datetime.combine(local.date(), time(), local_zone()).astimezone(UTC)
     return hour, day
 
 
 def _day_end(day: datetime) -> datetime:
-    local = day.astimezone(_zone())
-    return datetime.combine(local.date() + timedelta(days=1), time(), _zone()).astimezone(UTC)
-
-
-def _zone() -> ZoneInfo:
-    # The day the enterprises live by: midnight where the deployment is, not in UTC.
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    local = day.astimezone(local_zone())
+    return datetime.combine(local.date() + timedelta(days=1), time(), local_zone()).astimezone(UTC)
 
 
 def _seconds(delta: timedelta) -> int:
