@@ -1,6 +1,5 @@
 """Checkpoint API: the registry of checkpoints, verifying passes, offline bundle and uploads."""
 from flask import Blueprint, g, jsonify
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,6 +10,7 @@ from core.api import json_body
 from core.auth import caller_required, role_required
 from core.db import db, utcnow
 from core.divisions import default_divisions
+from core.i18n import in_language
 from passes.standing import PassStatus
 
 api = Blueprint("checkpoints_api", __name__, url_prefix="/api/v1")
@@ -105,6 +105,6 @@ def pass_facts(pass_: PassStatus) -> dict:
         "destination_name": divisions.full_name(pass_.destination),
         "valid_from": pass_.valid_from.isoformat(), "valid_until": pass_.valid_until.isoformat(),
         "cargo": pass_.cargo,
-        "cargo_name": pass_.cargo_name_zh if str(get_locale()) == "zh" else pass_.cargo_name_en,
+        "cargo_name": in_language(pass_.cargo_name_zh, pass_.cargo_name_en),
         "crew": [{"name": member.name, "id_last4": member.id_last4} for member in pass_.crew],
     }

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
-from flask_babel import get_locale
 from sqlalchemy import Connection
 
 from checkpoints import rules, scans
@@ -13,6 +12,7 @@ from checkpoints.reading import Reading, read_jws, token_in
 from checkpoints.reasons import BY_CODE
 from checkpoints.service import Post
 from core import crypto
+from core.i18n import in_language
 from federation import foreign
 from passes import service as passes
 from passes.models import Pass
@@ -29,7 +29,7 @@ class PolicyText:
     en: str
 
     def __str__(self) -> str:
-        return self.zh if str(get_locale()) == "zh" else self.en
+        return in_language(self.zh, self.en)
 
 
 @dataclass(frozen=True)

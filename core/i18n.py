@@ -1,5 +1,6 @@
 """Simplified Chinese by default, English when the user picks it; times in the deployment's zone."""
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, has_request_context, request
@@ -9,11 +10,17 @@ LANGUAGES = {"zh": "中文", "en": "English"}
 LANGUAGE_COOKIE = "lang"
 
 babel = Babel()
+Words = TypeVar("Words", str, str | None)
 
 
 def local_zone() -> ZoneInfo:
     """Where the deployment is: the clock its users read and the calendar day they live by."""
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def in_language(zh: Words, en: Words) -> Words:
+    """Of words kept in both languages in data rather than in the catalogue, the request's."""
+    return zh if str(get_locale()) == "zh" else en
 
 
 def select_locale() -> str:
@@ -45,4 +52,5 @@ def init_app(app: Flask) -> None:
     )
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(_remember_choice)
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale,
+                                 in_language=in_language)

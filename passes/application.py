@@ -5,12 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from core.divisions import default_divisions
 from core.errors import DomainError
-from core.i18n import local_zone
+from core.i18n import in_language, local_zone
 from core.validation import Fields
 from core.validators import (
     mask_name,
@@ -180,9 +179,8 @@ def _cargo(fields: Fields, enterprise: Enterprise) -> str | None:
 def _names(of: list[Category]) -> str:
     """The categories named in the request's language: the codes are the API's, not a
     clerk's."""
-    if str(get_locale()).startswith("zh"):
-        return "、".join(category.name_zh for category in of)
-    return ", ".join(category.name_en for category in of)
+    separator = in_language("、", ", ")
+    return separator.join(in_language(category.name_zh, category.name_en) for category in of)
 
 
 def _plate(fields: Fields) -> str | None:

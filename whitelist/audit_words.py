@@ -1,7 +1,6 @@
 """How the white list's codes read on the audit page: categories and reasons."""
-from flask_babel import get_locale
-
 from audit.labels import describe_values
+from core.i18n import in_language
 from whitelist.reasons import reason_in_words
 from whitelist.reference import CATEGORIES
 
@@ -12,7 +11,7 @@ def category_in_words(code: str) -> str:
     names = CATEGORY_ROWS.get(code)
     if names is None:
         return code
-    return names["name_en" if str(get_locale()).startswith("en") else "name_zh"]
+    return in_language(names["name_zh"], names["name_en"])
 
 
 def register() -> None:
