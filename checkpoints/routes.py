@@ -1,5 +1,6 @@
 """Checkpoint pages: the registry, the officer's start page and the scan logs."""
 from datetime import UTC, datetime, timedelta
+from math import ceil
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -85,9 +86,11 @@ def _scan_page(template: str, filters: scans.ScanFilters, **context):
     newest = current_app.config["SCAN_LOG_LIMIT"]
     result = scans.page_of(filters, page, per_page, newest)
     counts = scans.verdict_counts(filters, newest=newest)
+    matches = sum(counts.values())
     window = timedelta(minutes=current_app.config["SCAN_COPY_WINDOW_MINUTES"])
     return render_template(template, result=result, counts=counts,
-                           matches=sum(counts.values()), newest=newest,
+                           matches=matches, newest=newest,
+                           last_page=max(1, ceil(min(matches, newest) / per_page)),
                            copies=scans.possible_copies(result.items, window),
                            window_minutes=current_app.config["SCAN_COPY_WINDOW_MINUTES"],
                            verdicts=VERDICTS, verdict_names=VERDICT_NAMES,
