@@ -248,9 +248,12 @@ def _holder(fields: Fields, kind: str, valid_from: datetime | None,
     health_code = fields.choice("health_code", HEALTH_CODES)
     if health_code and health_code != "green":
         fields.error("health_code", _l("Only a holder with a green health code may get a pass."))
-    result, sampled_at = _fresh_negative_test(fields.nested("test"), valid_from, now)
+    test = fields.nested("test")
+    result, sampled_at = _fresh_test(test, valid_from, now)
     if id_number and name:
         _check_record(fields, health.find_person(id_number), name, sampled_at)
+    if result == "positive" and fields.ok("test"):  # else a positive on record says it all
+        test.error("result", _l("Only a holder with a negative test may get a pass."))
     if id_number and valid_from and kind == "vehicle" \
             and not health.adult_on(id_number, valid_from.astimezone(local_zone()).date()):
         # Driver and crew alike: the field the error is under says whose ID it is.
@@ -275,13 +278,11 @@ def _check_record(fields: Fields, person, name: str, sampled_at: datetime | None
                                        "pass may be issued until a green code is recorded."))
 
 
-def _fresh_negative_test(fields: Fields, valid_from: datetime | None,
-                         now: datetime) -> tuple[str | None, datetime | None]:
-    """Negative, and sampled no more than the test window before both the time of issue and
-    the start of the pass."""
+def _fresh_test(fields: Fields, valid_from: datetime | None,
+                now: datetime) -> tuple[str | None, datetime | None]:
+    """A test sampled no more than the test window before both the time of issue and the
+    start of the pass."""
     result, sampled_at = read_test(fields, now)
-    if result == "positive":
-        fields.error("result", _l("Only a holder with a negative test may get a pass."))
     hours = current_app.config["TEST_WINDOW_HOURS"]
     window = timedelta(hours=hours)
     if sampled_at and now - sampled_at > window:

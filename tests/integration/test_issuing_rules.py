@@ -46,6 +46,13 @@ def test_positive_driver_cannot_get_a_new_pass_from_another_enterprise_quoting_a
         assert list(response.json["error"]["fields"]) == ["driver.test"]
 
 
+def test_a_positive_test_quoted_for_someone_positive_on_record_is_refused_once(
+        client, clerk, admin_headers):
+    record(client, admin_headers, test={"result": "positive", "sampled_at": ago(2)})
+    response = apply(client, clerk, with_value(vehicle(), "driver.test.result", "positive"))
+    assert list(response.json["error"]["fields"]) == ["driver.test"]
+
+
 def test_a_negative_test_sampled_after_the_recorded_positive_may_be_quoted(
         client, clerk, admin_headers):
     record(client, admin_headers, test={"result": "positive", "sampled_at": ago(20)})
