@@ -200,6 +200,15 @@ def test_health_results_keep_the_roster_pages_working(client, clerk, admin_heade
     assert page.status_code == 200 and "张三明" in page.text
 
 
+def test_the_roster_marks_a_positive_test(client, clerk, admin_headers, login):
+    issue(client, clerk)
+    login(clerk.user)
+    assert "test-positive" not in client.get("/people").text
+    post_results(client, admin_headers, result_row(
+        test={"result": "positive", "sampled_at": hours_ago(1)}))
+    assert '<span class="badge colour-red test-positive">✖ 阳性</span>' in client.get("/people").text
+
+
 def test_a_late_report_of_an_older_code_does_not_take_over(app, client, admin_headers):
     post_results(client, admin_headers, result_row(health_code="green", observed_at=hours_ago(9)))
     post_results(client, admin_headers, result_row(health_code="green", observed_at=hours_ago(1)))
