@@ -95,6 +95,38 @@ def test_clerk_adds_a_crew_member_on_a_phone_and_the_pass_page_lists_them(phone_
     screenshot(page, "67-pass-detail-crew")
 
 
+def test_revoking_asks_first_naming_the_pass_and_cancelling_keeps_the_reason(desktop_page):
+    page = desktop_page
+    log_in(page, "clerk")
+    page.goto("/passes/new")
+    fill_application(page, "桂E68868")
+    with page.expect_navigation():
+        page.click("form.form button.primary")
+    number = page.url.rsplit("/", 1)[-1]
+    asked = []
+
+    def cancel(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", cancel)
+    revoke = page.locator("form[action$='/revoke']")
+    with page.expect_navigation():  # no reason: refused by the service, nothing asked
+        revoke.locator("button").click()
+    expect(page.locator("#e-revoke-reason")).to_be_visible()
+    assert asked == []
+    page.fill("#f-revoke-reason", "车辆故障")
+    revoke.locator("button").click()  # dismissed: nothing is sent
+    assert asked == [f"作废通行证 {number}（桂E68868）？作废后，卡口再次扫码时将不予认可。"
+                     "此操作不可撤回。"]
+    expect(page.locator("#f-revoke-reason")).to_have_value("车辆故障")
+    page.remove_listener("dialog", cancel)
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        revoke.locator("button").click()
+    expect(page.locator("form[action$='/revoke']")).to_have_count(0)
+
+
 def test_revoked_pass_shows_grey_on_the_holder_page(desktop_page):
     page = desktop_page
     log_in(page, "clerk")
