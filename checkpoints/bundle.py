@@ -41,10 +41,9 @@ def bundle_payload(now: datetime) -> dict:
         .order_by(Pass.number)).scalars().all()
     holders = connection.execute(
         select(Pass.number, Person.health_code, latest_test_positive(),
-               Person.test_sampled_at, Pass.via)
+               Person.test_sampled_at, Pass.via, Pass.number.in_(with_positive_crew(live)))
         .join(Person, Pass.person_id == Person.id).where(live)
     ).all()
-    crew_positive = set(connection.execute(with_positive_crew(live)).scalars())
     crew = connection.execute(
         select(Pass.number, PassCrew.name, PassCrew.id_last4)
         .join(Pass, PassCrew.pass_id == Pass.id).where(live)
@@ -76,9 +75,9 @@ def bundle_payload(now: datetime) -> dict:
         "people": {number: {"health_code": health_code,
                             "test_sampled_at": int(sampled_at.timestamp()),
                             "test_positive": bool(positive)}
-                   | ({"crew_test_positive": True} if number in crew_positive else {})
-                   for number, health_code, positive, sampled_at, _ in holders},
-        "routes": {number: via for number, _, _, _, via in holders if via},
+                   | ({"crew_test_positive": True} if crew_positive else {})
+                   for number, health_code, positive, sampled_at, _, crew_positive in holders},
+        "routes": {number: via for number, _, _, _, via, _ in holders if via},
         "checkpoints": dict(checkpoints),
         # crew: the co-drivers and escorts of the passes that have them, masked as issued.
         "crew": _by_number(crew),
