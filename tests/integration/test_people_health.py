@@ -206,7 +206,8 @@ def test_the_roster_marks_a_positive_test(client, clerk, admin_headers, login):
     assert "test-positive" not in client.get("/people").text
     post_results(client, admin_headers, result_row(
         test={"result": "positive", "sampled_at": hours_ago(1)}))
-    assert '<span class="badge colour-red test-positive">✖ 阳性</span>' in client.get("/people").text
+    roster = client.get("/people").text
+    assert '<span class="badge colour-red test-positive">✖ 阳性</span>' in roster
 
 
 def test_a_late_report_of_an_older_code_does_not_take_over(app, client, admin_headers):
