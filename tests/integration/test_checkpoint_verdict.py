@@ -248,7 +248,7 @@ def test_a_renewal_is_told_in_words_on_the_notifications_page(client, clerk, log
     old, _ = renewed(client, clerk)
     page = login(clerk.user).get("/notifications").text
     assert f"通行证 {old['number']} 已作废。" in page
-    assert "原因：已由续期后的新通行证取代" in page and "renewed" not in page
+    assert "原因：已由换发的新通行证取代" in page and "renewed" not in page
 
 
 def test_positive_latest_test_denies_at_the_gate_and_on_the_pass_api(

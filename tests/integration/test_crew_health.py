@@ -109,4 +109,4 @@ def test_a_renewal_refused_for_the_crew_says_whose_test_and_what_to_do(
     assert response.status_code == 422
     assert "随车人员 1：该人员最近一次登记的核酸结果为阳性" in response.text
     assert "阴性方可申领" not in response.text  # one line for the one person
-    assert "续期沿用原随车人员：如需不带此人出行，请重新申请通行证。" in response.text
+    assert "换发沿用原随车人员：如需不带此人出行，请重新申请通行证。" in response.text

@@ -265,4 +265,4 @@ def test_a_renewed_pass_says_so_in_words_not_as_a_code(client, clerk):
     old = issue(client, clerk)
     client.post(url(old["number"], "/renew"), json=renewal(), headers=clerk.headers)
     page = client.get(urlsplit(old["holder_url"]).path).text
-    assert "已由续期后的新通行证取代" in page and "renewed" not in page
+    assert "已由换发的新通行证取代" in page and "renewed" not in page
