@@ -62,7 +62,7 @@ NAV = {
         ("scanner.scan", _l("Scan passes")),
         ("checkpoints.home", _l("My checkpoints")),
         ("scan_log.officer_scans", _l("Scan log")),
-        ("transfers.new_handover", _l("Handovers")),
+        ("transfers.new_handover", _l("Record a handover")),
     ],
 }
 

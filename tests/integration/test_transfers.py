@@ -1,4 +1,5 @@
 """Handovers at transfer stations: a verified arriving pass, a linked relay pass, a sheet."""
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -57,6 +58,11 @@ def only_handover(app) -> Handover:
     with app.app_context():
         (handover,) = db.session.scalars(select(Handover)).all()
         return handover.id
+
+
+def test_the_officers_menu_names_the_form_it_opens(station_officer):
+    page = station_officer.get("/checkpoint/scans").text
+    assert re.search(r'<a href="/checkpoint/handovers/new"[^>]*>登记交接</a>', page)
 
 
 def test_handover_issues_a_linked_relay_pass_and_audits_it(app, station_officer, make_pass):
