@@ -4,7 +4,7 @@ import pytest
 
 from tests.integration.pass_data import vehicle
 
-NO_SUCH_PAGE = "没有第 999 页：共 1 页。"
+NO_SUCH_PAGE = "没有第 999 页：最后一页是第 1 页。"
 
 ADMIN_LISTS = [
     ("/admin/enterprises", "No enterprise matches"),

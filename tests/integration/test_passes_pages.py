@@ -137,7 +137,7 @@ def test_a_page_past_the_last_says_so_and_links_back(client, login, clerk):
     client.post("/api/v1/passes", json=vehicle(), headers=clerk.headers)
     login(clerk.user)
     page = client.get("/passes?page=999&kind=vehicle").text
-    assert "没有第 999 页：共 1 页。" in page and "You have no passes" not in page
+    assert "没有第 999 页：最后一页是第 1 页。" in page and "You have no passes" not in page
     assert 'href="/passes?kind=vehicle&amp;page=1"' in page or \
         'href="/passes?page=1&amp;kind=vehicle"' in page
 
