@@ -1,4 +1,5 @@
 """Simplified Chinese by default, English when the user picks it; times in the deployment's zone."""
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -16,6 +17,14 @@ Words = TypeVar("Words", str, str | None)
 def local_zone() -> ZoneInfo:
     """Where the deployment is: the clock its users read and the calendar day they live by."""
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def local_day(moment: datetime) -> tuple[datetime, datetime]:
+    """The local calendar day holding `moment`: its midnight and the next, in the local zone."""
+    zone = local_zone()
+    day = moment.astimezone(zone).date()
+    return (datetime.combine(day, time(), zone),
+            datetime.combine(day + timedelta(days=1), time(), zone))
 
 
 def in_language(zh: Words, en: Words) -> Words:

@@ -3,7 +3,6 @@ import json
 import logging
 import urllib.request
 from collections.abc import Sequence
-from datetime import timedelta
 
 from flask import current_app, url_for
 from flask_babel import force_locale
@@ -15,7 +14,7 @@ from audit.service import record
 from core.access import Actor
 from core.db import db, utcnow
 from core.errors import Conflict, DomainError
-from core.i18n import local_zone
+from core.i18n import local_day, local_zone
 from core.unit_of_work import unit_of_work
 from passes.models import Pass
 from passes.sms_models import SmsMessage
@@ -88,8 +87,8 @@ def send_to_holder(pass_: Pass, actor: Actor) -> SmsMessage:
 
 
 def _check_limits(pass_: Pass, now) -> None:
-    since = now - timedelta(days=1)
-    sent = select(func.count()).select_from(SmsMessage).where(SmsMessage.created_at > since)
+    since, _ = local_day(now)  # a day as the clerk counts it: since local midnight
+    sent = select(func.count()).select_from(SmsMessage).where(SmsMessage.created_at >= since)
     config = current_app.config
     if (db.session.scalar(sent.where(SmsMessage.pass_id == pass_.id))
             >= config["SMS_PER_PASS_PER_DAY"]):

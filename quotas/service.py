@@ -5,7 +5,7 @@ them all, and then nobody in the city could get a pass. Every path that issues g
 passes.service.issue, which calls take() once per pass.
 """
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from flask import current_app
@@ -16,7 +16,7 @@ from audit.service import record
 from core.access import Actor
 from core.db import UTCDateTime, db, insert_ignoring_conflict, utcnow
 from core.errors import DomainError
-from core.i18n import local_zone
+from core.i18n import local_day
 from core.unit_of_work import unit_of_work
 from quotas.inputs import Limits
 from quotas.models import IssuingQuota, quotas_table
@@ -102,14 +102,11 @@ def _counting():
 def windows(now: datetime) -> tuple[datetime, datetime]:
     """The starts of the clock hour and of the local calendar day holding `now`, in UTC."""
     hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    local = now.astimezone(local_zone())
-    day = datetime.combine(local.date(), time(), local_zone()).astimezone(UTC)
-    return hour, day
+    return hour, local_day(now)[0].astimezone(UTC)
 
 
 def _day_end(day: datetime) -> datetime:
-    local = day.astimezone(local_zone())
-    return datetime.combine(local.date() + timedelta(days=1), time(), local_zone()).astimezone(UTC)
+    return local_day(day)[1].astimezone(UTC)
 
 
 def _seconds(delta: timedelta) -> int:

@@ -2,6 +2,7 @@
 import json
 import logging
 import threading
+from datetime import datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import SimpleNamespace
 
@@ -12,6 +13,7 @@ from app import create_app
 from audit.models import AuditEntry
 from core.db import db
 from passes.sms_models import SmsMessage
+from tests.integration.pass_data import CST
 
 
 def clerk_of(make_user, enterprise_code):
@@ -68,6 +70,24 @@ def test_at_most_three_texts_a_day_per_pass(app, client, login, make_user, make_
     assert "今天发送的短信太多" in page
     with app.app_context():
         assert len(db.session.scalars(select(SmsMessage)).all()) == 3
+
+
+def test_the_daily_limit_starts_again_at_local_midnight(app, client, login, make_user,
+                                                      make_pass, frozen_clock):
+    issued = make_pass()
+    login(clerk_of(make_user, issued.enterprise_code))
+    tomorrow = (frozen_clock.now.astimezone(CST) + timedelta(days=1)).date()
+    frozen_clock.now = datetime.combine(tomorrow, time(23, 50), CST)  # late in the evening
+    for _ in range(3):
+        client.post(f"/passes/{issued.number}/sms")
+    frozen_clock.advance(minutes=5)
+    assert "今天发送的短信太多" in client.post(f"/passes/{issued.number}/sms",
+                                       follow_redirects=True).text
+    frozen_clock.advance(minutes=20)  # ten past midnight, Beijing time: a new day
+    assert "今天发送的短信太多" not in client.post(f"/passes/{issued.number}/sms",
+                                           follow_redirects=True).text
+    with app.app_context():
+        assert len(db.session.scalars(select(SmsMessage)).all()) == 4
 
 
 def test_an_enterprise_has_a_daily_text_limit_across_its_passes(app, client, login, make_user,
