@@ -90,7 +90,7 @@ def _scan_page(template: str, filters: scans.ScanFilters, **context):
     window = timedelta(minutes=current_app.config["SCAN_COPY_WINDOW_MINUTES"])
     return render_template(template, result=result, counts=counts,
                            matches=matches, newest=newest,
-                           last_page=max(1, ceil(min(matches, newest) / per_page)),
+                           last_page=max(1, ceil(matches / per_page)),
                            copies=scans.possible_copies(result.items, window),
                            window_minutes=current_app.config["SCAN_COPY_WINDOW_MINUTES"],
                            verdicts=VERDICTS, verdict_names=VERDICT_NAMES,

@@ -11,7 +11,7 @@ LANGUAGES = {"zh": "中文", "en": "English"}
 LANGUAGE_COOKIE = "lang"
 
 babel = Babel()
-Words = TypeVar("Words", str, str | None)
+Words = TypeVar("Words", bound=str | None)
 
 
 def local_zone() -> ZoneInfo:

@@ -87,7 +87,7 @@ def send_to_holder(pass_: Pass, actor: Actor) -> SmsMessage:
 
 
 def _check_limits(pass_: Pass, now) -> None:
-    since, _ = local_day(now)  # a day as the clerk counts it: since local midnight
+    since = local_day(now)[0]  # a day as the clerk counts it: since local midnight
     sent = select(func.count()).select_from(SmsMessage).where(SmsMessage.created_at >= since)
     config = current_app.config
     if (db.session.scalar(sent.where(SmsMessage.pass_id == pass_.id))

@@ -3,6 +3,8 @@ words that say the list is empty."""
 import pytest
 
 from tests.integration.pass_data import vehicle
+from tests.integration.test_notifications import recolour, set_webhook
+from tests.integration.test_transfers import handover_body
 
 NO_SUCH_PAGE = "没有第 999 页：最后一页是第 1 页。"
 
@@ -46,6 +48,31 @@ def test_admin_lists(client, login, make_user, scanned, path, empty_words):
 def test_clerk_lists(client, login, clerk, scanned, path, empty_words):
     login(clerk.user)
     assert_past_the_last(client, path, empty_words)
+
+
+def test_admin_handovers(client, login, make_user, officer_headers, make_pass):
+    body = handover_body(make_pass().qr_text)
+    response = client.post("/api/v1/handovers", json=body, headers=officer_headers)
+    assert response.status_code == 201, response.text
+    login(make_user("admin"))
+    assert_past_the_last(client, "/admin/handovers", "No handovers yet")
+
+
+def test_admin_webhook_deliveries(webhook_settings, app, client, login, make_user,
+                                  make_enterprise):
+    firm = make_enterprise()
+    login(make_user("enterprise", enterprise=firm.code))
+    assert set_webhook(client, "https://erp.example.com/hook").status_code == 302
+    recolour(app, firm.code)
+    client.post("/logout")
+    login(make_user("admin"))
+    assert_past_the_last(client, "/admin/webhooks", "No deliveries")
+
+
+def test_accounts_filtered_to_a_role_nobody_has_say_so(client, login, make_user):
+    login(make_user("admin"))
+    page = client.get("/admin/users?role=officer").text
+    assert "尚无该角色的账号。" in page and "没有第" not in page
 
 
 def test_officer_scan_log(client, login, officer, scanned):

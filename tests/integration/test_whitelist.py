@@ -202,3 +202,16 @@ def test_list_pages_and_filters(client, admin_headers, make_enterprise):
     assert len(yellow.json["items"]) == 1
     pending = client.get("/api/v1/enterprises?state=pending", headers=admin_headers)
     assert [e["state"] for e in pending.json["items"]] == ["pending"]
+
+
+@pytest.mark.parametrize(("lang", "shown", "hidden"), [
+    ("zh", ("生活物资", "正常生产运输"), ("Daily necessities", "Normal production")),
+    ("en", ("Daily necessities", "Normal production"), ("生活物资", "正常生产运输")),
+])
+def test_enterprise_page_names_categories_and_colour_rules_in_the_pages_language(
+        client, login, make_user, make_enterprise, lang, shown, hidden):
+    firm = make_enterprise()
+    login(make_user("admin"))
+    page = client.get(f"/admin/enterprises/{firm.code}?lang={lang}").text
+    assert all(words in page for words in shown)
+    assert not any(words in page for words in hidden)
