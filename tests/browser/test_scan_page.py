@@ -374,12 +374,17 @@ def test_server_time_is_shown_and_a_wrong_phone_clock_is_flagged(officer_page):
 
 
 def _offline_ready(page: Page) -> None:
-    """Wait until the worker controls the page and the JWKS and bundle are kept."""
+    """Wait until the worker is active, so that it serves the next load (every caller
+    reloads), and the JWKS and bundle are kept."""
     # A function, not an expression: Playwright polls an expression with eval, which the
     # page's CSP refuses whenever the first check is false. The worker's install fetches
     # the decoder's wasm, which took longer than the default 10 s once on a loaded machine.
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null",
-                           timeout=OFFLINE_READY_MS)
+    # Not `navigator.serviceWorker.controller`: clients.claim() reaching the page already
+    # open is not what going offline needs, and on a loaded machine it once never came.
+    page.wait_for_function("""async () => {
+        const registration = await navigator.serviceWorker.getRegistration();
+        return registration?.active?.state === 'activated';
+    }""", timeout=OFFLINE_READY_MS)
     page.wait_for_function("""async () => {
         const cache = await caches.open('lp-scan-data-v1');
         const shell = await caches.open('lp-scan-shell-v1');
