@@ -33,6 +33,8 @@
     }
 
     function close() {
+      clearTimeout(timer); // a search still waiting for the pause in typing is not wanted now,
+      asked += 1; // nor an answer still on its way: either would open the list again
       list.hidden = true;
       input.setAttribute("aria-expanded", "false");
       input.removeAttribute("aria-activedescendant");

@@ -87,3 +87,26 @@ def test_admin_places_a_checkpoint_in_lianjiang_with_the_picker_in_english(deskt
     expect(page.locator("body")).to_contain_text("ZJ-LJ-01")
     expect(page.locator("body")).to_contain_text("廉江市")
     screenshot(page, "79-checkpoint-in-lianjiang")
+
+
+def test_a_county_picked_while_a_search_is_pending_stays_picked(phone_page):
+    """Picking from the list while the next search waits (for the pause in typing, or for
+    its answer) closes the list for good: the late answer does not open it over the form."""
+    page = phone_page
+    log_in(page, "clerk")
+    page.goto("/passes/new")
+    origin = page.locator("[name='origin']")
+    origin.press_sequentially("湛江", delay=30)
+    listbox = page.locator("#f-origin-options")
+    expect(listbox.get_by_role("option")).to_have_count(9)
+    held = []
+    page.route("**/api/v1/divisions?*", lambda route: held.append(route))  # held till released
+    origin.press_sequentially("赤")
+    listbox.get_by_role("option", name=re.compile("广东省湛江市赤坎区")).tap()
+    page.wait_for_timeout(400)  # past the typing pause: a search not cancelled goes out now
+    for route in held:
+        route.continue_()
+    page.wait_for_timeout(400)
+    expect(listbox).to_be_hidden()
+    expect(origin).to_have_value("440802")
+    expect(origin).to_have_attribute("aria-expanded", "false")
