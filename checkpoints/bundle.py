@@ -41,13 +41,16 @@ def bundle_payload(now: datetime) -> dict:
         .order_by(Pass.number)).scalars().all()
     holders = connection.execute(
         select(Pass.number, Person.health_code, latest_test_positive(),
-               Person.test_sampled_at, Pass.via, Pass.number.in_(with_positive_crew(live)))
+               Person.test_sampled_at, Pass.via)
         .join(Person, Pass.person_id == Person.id).where(live)
     ).all()
+    crew_people = Person.__table__.alias("crew_people")
     crew = connection.execute(
-        select(Pass.number, PassCrew.name, PassCrew.id_last4)
-        .join(Pass, PassCrew.pass_id == Pass.id).where(live)
+        select(Pass.number, PassCrew.name, PassCrew.id_last4, latest_test_positive(crew_people))
+        .join(Pass, PassCrew.pass_id == Pass.id)
+        .join(crew_people, crew_people.c.id == PassCrew.person_id).where(live)
         .order_by(PassCrew.pass_id, PassCrew.position)).all()
+    crew_positive = {number for number, _, _, positive in crew if positive}
     checkpoints = connection.execute(
         select(Checkpoint.code, Checkpoint.area).where(Checkpoint.active)).all()
     return {
@@ -75,9 +78,9 @@ def bundle_payload(now: datetime) -> dict:
         "people": {number: {"health_code": health_code,
                             "test_sampled_at": int(sampled_at.timestamp()),
                             "test_positive": bool(positive)}
-                   | ({"crew_test_positive": True} if crew_positive else {})
-                   for number, health_code, positive, sampled_at, _, crew_positive in holders},
-        "routes": {number: via for number, _, _, _, via, _ in holders if via},
+                   | ({"crew_test_positive": True} if number in crew_positive else {})
+                   for number, health_code, positive, sampled_at, _ in holders},
+        "routes": {number: via for number, _, _, _, via in holders if via},
         "checkpoints": dict(checkpoints),
         # crew: the co-drivers and escorts of the passes that have them, masked as issued.
         "crew": _by_number(crew),
@@ -102,6 +105,6 @@ def held_passes(now: datetime) -> list[str]:
 
 def _by_number(crew_rows) -> dict[str, list[dict]]:
     crew: dict[str, list[dict]] = {}
-    for number, name, last4 in crew_rows:
+    for number, name, last4, _ in crew_rows:
         crew.setdefault(number, []).append({"name": name, "id_last4": last4})
     return crew
