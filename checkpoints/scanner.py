@@ -42,13 +42,11 @@ def scan():
     area = current_app.config["AREA_CODE"]
     divisions = default_divisions()
     counties = {code: divisions.full_name(code) for code, _ in divisions.counties(area[:2])}
-    # The same words online and offline: the server's reason table, in the page's language.
-    reasons = {code: str(message) for code, message in reason_messages().items()}
-    personnel_reasons = {code: str(message)
-                         for code, message in personnel_reason_messages().items()}
-    crew_reasons = {code: str(message) for code, message in crew_reason_messages().items()}
-    return render_template("checkpoints/scan.html", counties=counties, reasons=reasons,
-                           personnel_reasons=personnel_reasons, crew_reasons=crew_reasons,
+    # The same words online and offline: the server's reason tables, in the page's language.
+    return render_template("checkpoints/scan.html", counties=counties,
+                           reasons=_in_words(reason_messages()),
+                           personnel_reasons=_in_words(personnel_reason_messages()),
+                           crew_reasons=_in_words(crew_reason_messages()),
                            province=divisions.name(area[:2] + "0000") or "",
                            zxing_version=zxing.VERSION, zxing_module=zxing.MODULE,
                            zxing_wasm=zxing.WASM)
@@ -99,3 +97,8 @@ def zxing_file(version: str, name: str):
     response.cache_control.max_age = 365 * 24 * 3600
     response.cache_control.immutable = True  # the version is in the URL
     return response.make_conditional(request)
+
+
+def _in_words(messages: dict) -> dict[str, str]:
+    """Lazy messages rendered now, in the request's language, for the page's JSON."""
+    return {code: str(message) for code, message in messages.items()}

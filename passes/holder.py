@@ -19,12 +19,6 @@ PRINTED_QR_MM = 60  # the rules ask for at least 40 mm; larger scans better off 
 
 
 @holder.app_template_global()
-def revocation_reason(pass_: Pass) -> str:
-    """What the clerk wrote, or in words what revoked it on its own (a renewal)."""
-    return revocation_reason_in_words(pass_.revoked_reason)
-
-
-@holder.app_template_global()
 def revocation_reason_in_words(reason: str | None) -> str:
     """A revocation's reason as written, but the one the system writes (a renewal's) in the
     reader's language."""
@@ -36,7 +30,7 @@ def revocation_reason_in_words(reason: str | None) -> str:
 def status_message(pass_: Pass, status: str) -> str:
     """Why a pass is not valid, in words for the driver and the officer."""
     if status == "revoked":
-        return _("Revoked: %(reason)s", reason=revocation_reason(pass_))
+        return _("Revoked: %(reason)s", reason=revocation_reason_in_words(pass_.revoked_reason))
     return {
         "expired": _("Expired: the validity window has ended."),
         "not_yet_valid": _("Not valid yet: the validity window has not started."),
